@@ -1,0 +1,5 @@
+//! Typed client for Partner Center.
+
+#[rustfmt::skip]
+pub mod generated;
+pub mod hooks;

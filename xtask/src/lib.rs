@@ -1,0 +1,28 @@
+//! Project automation for the Partner Center client workspace.
+//!
+//! * [`codegen`] turns `openapi/partner-center.yaml` into `client/src/generated.rs` with
+//!   progenitor (`cargo xtask gen [--check]`).
+//! * [`verify`] proves the spec agrees with the documented request/response examples in
+//!   `openapi/examples/` (`cargo xtask verify`).
+//!
+//! Both are plain library functions so the workspace tests can call them directly.
+
+pub mod codegen;
+pub mod problem;
+pub mod spec;
+pub mod verify;
+
+use std::path::{Path, PathBuf};
+
+/// The workspace root (the directory holding the top-level `Cargo.toml`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Default location of the spec, relative to the workspace root.
+pub const SPEC_PATH: &str = "openapi/partner-center.yaml";
+/// Default location of the documented examples, relative to the workspace root.
+pub const EXAMPLES_DIR: &str = "openapi/examples";

@@ -1,0 +1,91 @@
+//! `cargo xtask` — see `xtask/src/lib.rs` and the README.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use xtask::{EXAMPLES_DIR, SPEC_PATH, codegen, spec::Spec, verify, workspace_root};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Partner Center client workspace automation")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Verify the spec, then generate client/src/generated.rs from it.
+    Gen {
+        /// Write nothing; fail if the checked-in file is stale.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Check the spec against the documented request/response examples.
+    Verify {
+        /// The OpenAPI spec [default: openapi/partner-center.yaml]
+        #[arg(long)]
+        spec: Option<PathBuf>,
+        /// Directory of NAME.request.http / NAME.response.http pairs [default: openapi/examples]
+        #[arg(long)]
+        examples: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let root = workspace_root();
+    match Cli::parse().command {
+        Command::Verify { spec, examples } => {
+            let spec = spec.unwrap_or_else(|| root.join(SPEC_PATH));
+            let examples = examples.unwrap_or_else(|| root.join(EXAMPLES_DIR));
+            verify_or_report(&spec, &examples)
+        }
+        Command::Gen { check } => {
+            let started = Instant::now();
+            let spec_path = root.join(SPEC_PATH);
+            if verify_or_report(&spec_path, &root.join(EXAMPLES_DIR)) != ExitCode::SUCCESS {
+                eprintln!("gen: refusing to generate from a spec that fails verification");
+                return ExitCode::FAILURE;
+            }
+            let result = Spec::load(&spec_path)
+                .map_err(|p| p.to_string())
+                .and_then(|spec| codegen::run(&spec, &root.join(codegen::GENERATED_PATH), check));
+            let elapsed = started.elapsed().as_secs_f64();
+            match result {
+                Ok(codegen::Outcome::UpToDate(path)) => {
+                    println!("gen: {} is up to date ({elapsed:.2}s)", relative(&root, &path));
+                    ExitCode::SUCCESS
+                }
+                Ok(codegen::Outcome::Written(path)) => {
+                    println!("gen: wrote {} ({elapsed:.2}s)", relative(&root, &path));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("gen: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+fn verify_or_report(spec: &std::path::Path, examples: &std::path::Path) -> ExitCode {
+    match verify::run(spec, examples) {
+        Ok(summary) => {
+            println!("verify: ok — {} and {} example pair(s)", spec.display(), summary.pairs);
+            ExitCode::SUCCESS
+        }
+        Err(problems) => {
+            for p in &problems {
+                eprintln!("{p}");
+            }
+            eprintln!("verify: {} problem(s)", problems.len());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn relative(root: &std::path::Path, path: &std::path::Path) -> String {
+    path.strip_prefix(root).unwrap_or(path).display().to_string()
+}
