@@ -246,7 +246,7 @@ fn every_fixture_directory_is_exercised() {
     let source = include_str!("verify_rules.rs");
     for entry in std::fs::read_dir(fixtures().join("examples")).expect("fixtures") {
         let name = entry.expect("entry").file_name().to_string_lossy().into_owned();
-        assert!(source.contains(&format!("(\"{name}\"")), "fixture {name} has no test case");
+        assert!(source.contains(&format!("\"{name}\",")), "fixture {name} has no test case");
     }
 }
 

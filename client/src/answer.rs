@@ -1,0 +1,214 @@
+//! Turning what the generated client returned into this crate's [`Error`].
+
+use std::time::{Duration, SystemTime};
+
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::error::{ApiError, Error, ErrorCode};
+use crate::generated::types;
+use crate::hooks::CallContext;
+
+/// At most this much of an unrecognised body is kept in an error.
+pub const MAX_EXCERPT_BYTES: usize = 4 * 1024;
+
+/// The ids a call sent.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CallIds {
+    pub request_id: Uuid,
+    pub correlation_id: Uuid,
+}
+
+/// Maps a failed attempt to an [`Error`]. `attempt` numbers the attempt from 1.
+pub(crate) async fn map_failure(
+    err: progenitor_client::Error<types::ErrorResponse>,
+    ctx: &CallContext,
+    ids: CallIds,
+    attempt: u32,
+    elapsed: Duration,
+) -> Error {
+    use progenitor_client::Error as G;
+    match err {
+        G::ErrorResponse(value) => {
+            let mut api = ApiError::from_headers(value.status(), value.headers(), ids, attempt);
+            api.fill_from(value.into_inner());
+            Error::Api(Box::new(api))
+        }
+        G::InvalidResponsePayload(body, _) => {
+            // Status and headers are gone from this variant; the exec hook kept them.
+            let (status, headers, truncated) = match ctx.seen() {
+                Some(seen) => (seen.status, seen.headers, seen.truncated),
+                None => (StatusCode::INTERNAL_SERVER_ERROR, HeaderMap::new(), false),
+            };
+            let mut api = ApiError::from_headers(status, &headers, ids, attempt);
+            api.fill_from_bytes(&body, truncated);
+            Error::Api(Box::new(api))
+        }
+        G::UnexpectedResponse(response) => {
+            let status = response.status();
+            let headers = response.headers().clone();
+            let truncated = ctx.seen().is_some_and(|s| s.truncated);
+            let body = response.bytes().await.unwrap_or_default();
+            let mut api = ApiError::from_headers(status, &headers, ids, attempt);
+            api.fill_from_bytes(&body, truncated);
+            Error::Api(Box::new(api))
+        }
+        G::CommunicationError(source)
+        | G::ResponseBodyError(source)
+        | G::InvalidUpgrade(source) => {
+            if source.is_timeout() {
+                Error::Timeout {
+                    elapsed,
+                    request_id: ids.request_id,
+                    correlation_id: ids.correlation_id,
+                    attempts: attempt,
+                }
+            } else {
+                Error::Transport {
+                    source,
+                    request_id: ids.request_id,
+                    correlation_id: ids.correlation_id,
+                    attempts: attempt,
+                }
+            }
+        }
+        G::InvalidRequest(message) | G::Custom(message) => {
+            Error::InvalidConfig { message: format!("the request could not be built: {message}") }
+        }
+    }
+}
+
+impl ApiError {
+    fn from_headers(status: StatusCode, headers: &HeaderMap, ids: CallIds, attempt: u32) -> Self {
+        let header_uuid = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| Uuid::try_parse(v.trim()).ok())
+        };
+        Self {
+            status,
+            code: None,
+            description: None,
+            source: None,
+            data: Vec::new(),
+            request_id: header_uuid("ms-requestid").unwrap_or(ids.request_id),
+            correlation_id: header_uuid("ms-correlationid").unwrap_or(ids.correlation_id),
+            retry_after: retry_after(headers, SystemTime::now()),
+            body_excerpt: None,
+            body_truncated: false,
+            attempts: attempt,
+        }
+    }
+
+    fn fill_from(&mut self, body: types::ErrorResponse) {
+        match body {
+            types::ErrorResponse::PartnerCenterError(e) => {
+                self.code = Some(match e.code {
+                    types::ErrorCode::Int64(n) => ErrorCode::Number(n),
+                    types::ErrorCode::String(s) => ErrorCode::Text(s),
+                });
+                self.description = Some(e.description.to_string());
+                self.source = e.source;
+                self.data = e.data;
+            }
+            types::ErrorResponse::ThrottlingError(t) => self.description = Some(t.message),
+        }
+    }
+
+    /// For bodies the generated types refused: read what can be read leniently (any code
+    /// type, any description length), else keep a bounded excerpt.
+    fn fill_from_bytes(&mut self, body: &[u8], truncated: bool) {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Lenient {
+            PartnerCenter {
+                code: serde_json::Value,
+                description: serde_json::Value,
+                #[serde(default)]
+                source: Option<serde_json::Value>,
+                #[serde(default)]
+                data: Option<Vec<serde_json::Value>>,
+            },
+            Throttling {
+                message: String,
+            },
+        }
+        let text = |v: serde_json::Value| match v {
+            serde_json::Value::String(s) => s,
+            other => other.to_string(),
+        };
+        self.body_truncated = truncated;
+        match serde_json::from_slice::<Lenient>(body) {
+            Ok(Lenient::PartnerCenter { code, description, source, data }) if !truncated => {
+                self.code = Some(match code {
+                    serde_json::Value::Number(n) if n.is_i64() => {
+                        ErrorCode::Number(n.as_i64().unwrap_or_default())
+                    }
+                    other => ErrorCode::Text(text(other)),
+                });
+                self.description = Some(text(description));
+                self.source = source.map(text);
+                self.data = data.unwrap_or_default();
+            }
+            Ok(Lenient::Throttling { message }) if !truncated => self.description = Some(message),
+            _ if body.is_empty() => {}
+            _ => self.body_excerpt = Some(excerpt(body)),
+        }
+    }
+}
+
+/// The first [`MAX_EXCERPT_BYTES`] of `body` as text, cut on a character boundary.
+pub(crate) fn excerpt(body: &[u8]) -> String {
+    let cut = &body[..body.len().min(MAX_EXCERPT_BYTES)];
+    let mut text = String::from_utf8_lossy(cut).into_owned();
+    while text.len() > MAX_EXCERPT_BYTES {
+        text.pop();
+    }
+    text
+}
+
+/// `Retry-After` as a wait from `now`: delta-seconds or an HTTP-date (a date in the past
+/// means no wait).
+pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn headers(value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(RETRY_AFTER, HeaderValue::from_str(value).expect("header"));
+        h
+    }
+
+    #[test]
+    fn retry_after_reads_both_forms() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        assert_eq!(retry_after(&headers("57"), now), Some(Duration::from_secs(57)));
+        let later = httpdate::fmt_http_date(now + Duration::from_secs(30));
+        assert_eq!(retry_after(&headers(&later), now), Some(Duration::from_secs(30)));
+        let earlier = httpdate::fmt_http_date(now - Duration::from_secs(30));
+        assert_eq!(retry_after(&headers(&earlier), now), Some(Duration::ZERO));
+        assert_eq!(retry_after(&headers("soon"), now), None);
+        assert_eq!(retry_after(&HeaderMap::new(), now), None);
+    }
+
+    #[test]
+    fn excerpt_is_bounded_and_cut_on_a_character() {
+        let body = "é".repeat(10_000);
+        let e = excerpt(body.as_bytes());
+        assert!(e.len() <= MAX_EXCERPT_BYTES);
+        assert!(e.chars().all(|c| c == 'é' || c == '\u{fffd}'));
+    }
+}

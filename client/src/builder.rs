@@ -1,0 +1,206 @@
+//! Configuring a [`PartnerCenter`] client.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::Url;
+use reqwest::header::HeaderValue;
+
+use crate::client::{PartnerCenter, Shared};
+use crate::cloud::Cloud;
+use crate::error::Error;
+use crate::retry::RetryPolicy;
+use crate::token::{AccessToken, StaticToken, TokenProvider};
+
+/// The `User-Agent` every request carries.
+pub const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
+
+/// Builds a [`PartnerCenter`]; see there for an example.
+///
+/// Defaults: [`Cloud::Global`], `MS-PartnerCenter-Application: partner-center-client`,
+/// [`RetryPolicy::default`], a 10 s connect timeout. A credential is required.
+pub struct PartnerCenterBuilder {
+    cloud: Cloud,
+    base_url: Option<String>,
+    tokens: Option<Arc<dyn TokenProvider>>,
+    application: String,
+    retry: RetryPolicy,
+    connect_timeout: Duration,
+}
+
+impl Default for PartnerCenterBuilder {
+    fn default() -> Self {
+        Self {
+            cloud: Cloud::Global,
+            base_url: None,
+            tokens: None,
+            application: env!("CARGO_PKG_NAME").to_string(),
+            retry: RetryPolicy::default(),
+            connect_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+impl fmt::Debug for PartnerCenterBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PartnerCenterBuilder")
+            .field("cloud", &self.cloud)
+            .field("base_url", &self.base_url)
+            .field("tokens", &self.tokens.as_ref().map(|_| "<redacted>"))
+            .field("application", &self.application)
+            .field("retry", &self.retry)
+            .field("connect_timeout", &self.connect_timeout)
+            .finish()
+    }
+}
+
+impl PartnerCenterBuilder {
+    /// The cloud whose API to call (default [`Cloud::Global`]).
+    pub fn cloud(mut self, cloud: Cloud) -> Self {
+        self.cloud = cloud;
+        self
+    }
+
+    /// Calls this base URL instead of the cloud's, for example a local sandbox. It must be
+    /// `https://`, or `http://` on a loopback host (`127.0.0.0/8`, `::1`, `localhost`).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Authenticates every call with this fixed token.
+    pub fn bearer_token(self, token: impl Into<AccessToken>) -> Self {
+        self.token_provider(StaticToken::new(token))
+    }
+
+    /// Gets a token before every attempt from `provider`.
+    pub fn token_provider(mut self, provider: impl TokenProvider) -> Self {
+        self.tokens = Some(Arc::new(provider));
+        self
+    }
+
+    /// The `MS-PartnerCenter-Application` header: your application's name.
+    pub fn application_name(mut self, name: impl Into<String>) -> Self {
+        self.application = name.into();
+        self
+    }
+
+    /// Retry and timeout settings.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The limit on opening a connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Checks the configuration and builds the client (and its connection pool).
+    pub fn build(self) -> Result<PartnerCenter, Error> {
+        let invalid = |message: String| Error::InvalidConfig { message };
+        let tokens = self.tokens.ok_or_else(|| {
+            invalid("no credentials: call `bearer_token(...)` or `token_provider(...)`".into())
+        })?;
+        let base_url = match &self.base_url {
+            Some(url) => checked_base_url(url).map_err(invalid)?,
+            None => self.cloud.base_url().to_string(),
+        };
+        let application = HeaderValue::from_str(&self.application)
+            .ok()
+            .filter(|_| !self.application.is_empty())
+            .map(|_| self.application.clone())
+            .ok_or_else(|| {
+                invalid(format!(
+                    "application name {:?} cannot be an HTTP header value: use visible ASCII",
+                    self.application
+                ))
+            })?;
+        let http = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .connect_timeout(self.connect_timeout)
+            .redirect(redirect_policy())
+            .build()
+            .map_err(|e| invalid(format!("cannot build the HTTP client: {e}")))?;
+        Ok(PartnerCenter::from_shared(Shared {
+            base_url,
+            cloud: self.cloud,
+            http,
+            tokens,
+            application,
+            retry: self.retry,
+        }))
+    }
+}
+
+/// Follows only redirects that keep the method (307, 308), at most 5. A 301/302/303 would
+/// turn the DELETE into a GET; it is returned as an answer instead. On a redirect to another
+/// host reqwest drops `Authorization`, so the token never leaves the configured host.
+fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        if attempt.previous().len() >= 5 {
+            attempt.error("too many redirects")
+        } else if matches!(attempt.status().as_u16(), 307 | 308) {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    })
+}
+
+fn checked_base_url(raw: &str) -> Result<String, String> {
+    let url = Url::parse(raw).map_err(|e| format!("base URL `{raw}` is not a URL: {e}"))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("base URL must not carry credentials; use `bearer_token`".into());
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!("base URL `{raw}` must not have a query or fragment"));
+    }
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => return Err(format!("base URL `{raw}` has no host")),
+    };
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => {
+            return Err(format!(
+                "base URL `{raw}` uses http:// off loopback; the token would travel in clear text: use https://"
+            ));
+        }
+        other => return Err(format!("base URL scheme `{other}` is not supported: use https://")),
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::checked_base_url;
+
+    #[test]
+    fn base_urls() {
+        assert_eq!(
+            checked_base_url("http://127.0.0.1:8080/").as_deref(),
+            Ok("http://127.0.0.1:8080")
+        );
+        assert!(checked_base_url("http://127.9.9.9").is_ok());
+        assert!(checked_base_url("http://[::1]:1").is_ok());
+        assert!(checked_base_url("http://localhost:1").is_ok());
+        assert!(checked_base_url("https://example.com/base").is_ok());
+        for bad in [
+            "http://10.0.0.1",
+            "http://example.com",
+            "ftp://127.0.0.1",
+            "https://u:p@example.com",
+            "nope",
+            "https://example.com/?q=1",
+        ] {
+            assert!(checked_base_url(bad).is_err(), "{bad} accepted");
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! The client: [`PartnerCenter`] and its `customers().by_id(id).delete()` chain.
+
+use std::fmt;
+use std::sync::Arc;
+
+use uuid::Uuid;
+
+use crate::builder::PartnerCenterBuilder;
+use crate::cloud::Cloud;
+use crate::customer_id::CustomerTenantId;
+use crate::delete::DeleteCustomer;
+use crate::retry::RetryPolicy;
+use crate::token::TokenProvider;
+
+/// A Partner Center client. Cheap to clone (clones share one connection pool), `Send + Sync`.
+///
+/// ```no_run
+/// use partner_center_client::{Cloud, CustomerTenantId, PartnerCenter};
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let pc = PartnerCenter::builder()
+///     .cloud(Cloud::Global)
+///     .bearer_token(std::env::var("PARTNER_CENTER_TOKEN")?)
+///     .build()?;
+/// let id: CustomerTenantId = "3b4a9d4f-2b1e-4c67-9f0a-1a2b3c4d5e6f".parse()?;
+/// let deleted = pc.customers().by_id(id).delete().await?;
+/// println!("deleted {id}: MS-RequestId {} MS-CorrelationId {}", deleted.request_id(), deleted.correlation_id());
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct PartnerCenter {
+    shared: Arc<Shared>,
+}
+
+pub(crate) struct Shared {
+    pub base_url: String,
+    pub cloud: Cloud,
+    pub http: reqwest::Client,
+    pub tokens: Arc<dyn TokenProvider>,
+    pub application: String,
+    pub retry: RetryPolicy,
+}
+
+impl fmt::Debug for PartnerCenter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PartnerCenter")
+            .field("base_url", &self.shared.base_url)
+            .field("cloud", &self.shared.cloud)
+            .field("tokens", &"<redacted>")
+            .field("application", &self.shared.application)
+            .field("retry", &self.shared.retry)
+            .finish()
+    }
+}
+
+impl PartnerCenter {
+    /// Starts configuring a client.
+    pub fn builder() -> PartnerCenterBuilder {
+        PartnerCenterBuilder::default()
+    }
+
+    pub(crate) fn from_shared(shared: Shared) -> Self {
+        Self { shared: Arc::new(shared) }
+    }
+
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
+    /// The base URL calls go to.
+    pub fn base_url(&self) -> &str {
+        &self.shared.base_url
+    }
+
+    /// The cloud configured (also when a base URL overrides its host).
+    pub fn cloud(&self) -> Cloud {
+        self.shared.cloud
+    }
+
+    /// The signed-in partner's customers.
+    pub fn customers(&self) -> Customers<'_> {
+        Customers { pc: self }
+    }
+}
+
+/// The customers collection, as in the .NET SDK's `partnerOperations.Customers`.
+#[derive(Debug, Clone, Copy)]
+pub struct Customers<'a> {
+    pc: &'a PartnerCenter,
+}
+
+impl<'a> Customers<'a> {
+    /// One customer, as in `Customers.ById(id)`.
+    pub fn by_id(self, id: CustomerTenantId) -> Customer<'a> {
+        Customer { pc: self.pc, id }
+    }
+}
+
+/// Operations on one customer.
+#[derive(Debug, Clone, Copy)]
+pub struct Customer<'a> {
+    pc: &'a PartnerCenter,
+    id: CustomerTenantId,
+}
+
+impl<'a> Customer<'a> {
+    /// Deletes the customer from the integration sandbox (`DELETE /v1/customers/{id}`).
+    /// Await it, optionally after setting a correlation id.
+    pub fn delete(self) -> DeleteCustomer<'a> {
+        DeleteCustomer::new(self.pc, self.id)
+    }
+
+    /// The customer's tenant id.
+    pub fn id(&self) -> CustomerTenantId {
+        self.id
+    }
+}
+
+/// A successful deletion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deleted {
+    pub(crate) customer: CustomerTenantId,
+    pub(crate) request_id: Uuid,
+    pub(crate) correlation_id: Uuid,
+    pub(crate) attempts: u32,
+}
+
+impl Deleted {
+    /// The deleted customer.
+    pub fn customer(&self) -> CustomerTenantId {
+        self.customer
+    }
+
+    /// The `MS-RequestId` of the call (as echoed by the server, else as sent).
+    pub fn request_id(&self) -> Uuid {
+        self.request_id
+    }
+
+    /// The `MS-CorrelationId` of the call (as echoed by the server, else as sent).
+    pub fn correlation_id(&self) -> Uuid {
+        self.correlation_id
+    }
+
+    /// Attempts the call took (1 without retries).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+}

@@ -1,0 +1,123 @@
+//! When and how long to retry.
+
+use std::time::Duration;
+
+/// Retry and timeout settings for one call.
+///
+/// | setting | default | meaning |
+/// |---|---|---|
+/// | `max_attempts` | 4 | attempts in all, the first included (3 retries, as the .NET SDK) |
+/// | `initial_backoff` | 500 ms | first backoff; doubles each retry, with jitter |
+/// | `max_backoff` | 10 s | ceiling of one computed backoff |
+/// | `max_retry_after` | 60 s | ceiling on a server's `Retry-After` (the docs' example says 57 s) |
+/// | `attempt_timeout` | 60 s | one attempt, connect to last body byte |
+/// | `deadline` | 180 s | the whole call, waits included (the .NET SDK's 3-minute timeout) |
+///
+/// Retried: 429, 500, 502, 503, 504, connection failures and timeouts, all under the same
+/// `MS-RequestId`, which makes the retry idempotent. Never retried: any other status, and
+/// token failures. A wait that would end past the deadline is not taken; the last error is
+/// returned instead.
+///
+/// ```
+/// use std::time::Duration;
+/// use partner_center_client::RetryPolicy;
+///
+/// let policy = RetryPolicy::default().max_attempts(6).deadline(Duration::from_secs(30));
+/// assert_eq!(policy.get_max_attempts(), 6);
+/// assert_eq!(RetryPolicy::no_retries().get_max_attempts(), 1);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+    max_retry_after: Duration,
+    attempt_timeout: Duration,
+    deadline: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 4,
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(10),
+            max_retry_after: Duration::from_secs(60),
+            attempt_timeout: Duration::from_secs(60),
+            deadline: Duration::from_secs(180),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// One attempt only; timeouts as in the default.
+    pub fn no_retries() -> Self {
+        Self { max_attempts: 1, ..Self::default() }
+    }
+
+    /// Attempts in all, at least 1.
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The first computed backoff.
+    pub fn initial_backoff(mut self, delay: Duration) -> Self {
+        self.initial_backoff = delay;
+        self
+    }
+
+    /// The ceiling of a computed backoff.
+    pub fn max_backoff(mut self, delay: Duration) -> Self {
+        self.max_backoff = delay;
+        self
+    }
+
+    /// The ceiling on a server-sent `Retry-After`.
+    pub fn max_retry_after(mut self, delay: Duration) -> Self {
+        self.max_retry_after = delay;
+        self
+    }
+
+    /// The limit on one attempt.
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = timeout;
+        self
+    }
+
+    /// The limit on the whole call.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// Attempts in all.
+    pub fn get_max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// The first computed backoff.
+    pub fn get_initial_backoff(&self) -> Duration {
+        self.initial_backoff
+    }
+
+    /// The ceiling of a computed backoff.
+    pub fn get_max_backoff(&self) -> Duration {
+        self.max_backoff
+    }
+
+    /// The ceiling on a server-sent `Retry-After`.
+    pub fn get_max_retry_after(&self) -> Duration {
+        self.max_retry_after
+    }
+
+    /// The limit on one attempt.
+    pub fn get_attempt_timeout(&self) -> Duration {
+        self.attempt_timeout
+    }
+
+    /// The limit on the whole call.
+    pub fn get_deadline(&self) -> Duration {
+        self.deadline
+    }
+}

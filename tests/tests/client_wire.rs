@@ -1,0 +1,544 @@
+//! The typed client over real loopback HTTP: what it sends, how it retries, how it reports.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use partner_center_client::{
+    AccessToken, BoxError, CustomerTenantId, Error, ErrorCode, PartnerCenter, RetryPolicy,
+    TokenProvider,
+};
+use partner_center_tests::{Reply, ScriptedServer};
+use uuid::Uuid;
+
+const TOKEN: &str = "eyJ0eXAi.secret-token-value.sig";
+
+fn id() -> CustomerTenantId {
+    "3b4a9d4f-2b1e-4c67-9f0a-1a2b3c4d5e6f".parse().expect("valid id")
+}
+
+/// Fast retries so tests spend no time in backoff unless they mean to.
+fn quick() -> RetryPolicy {
+    RetryPolicy::default()
+        .initial_backoff(Duration::from_millis(5))
+        .max_backoff(Duration::from_millis(20))
+        .attempt_timeout(Duration::from_secs(10))
+        .deadline(Duration::from_secs(20))
+}
+
+fn client(server: &ScriptedServer, policy: RetryPolicy) -> PartnerCenter {
+    PartnerCenter::builder()
+        .base_url(server.url())
+        .bearer_token(TOKEN)
+        .retry_policy(policy)
+        .build()
+        .expect("client builds")
+}
+
+fn uuid_header(seen: &partner_center_tests::Seen, name: &str) -> Uuid {
+    Uuid::parse_str(seen.header(name).unwrap_or_else(|| panic!("{name} missing"))).expect("uuid")
+}
+
+#[tokio::test]
+async fn the_request_on_the_wire_matches_the_documented_example() {
+    let server = ScriptedServer::start(vec![]).await;
+    let deleted = client(&server, quick()).customers().by_id(id()).delete().await.expect("204");
+
+    let seen = server.seen();
+    assert_eq!(seen.len(), 1);
+    let req = &seen[0];
+    assert_eq!(req.method, "DELETE");
+    assert_eq!(req.path, "/v1/customers/3b4a9d4f-2b1e-4c67-9f0a-1a2b3c4d5e6f");
+
+    // Every header of the documented request is sent.
+    let example = std::fs::read(
+        xtask::workspace_root().join("openapi/examples/delete-customer.request.http"),
+    )
+    .expect("example");
+    let documented =
+        xtask::verify::message::parse(std::path::Path::new("example"), &example).expect("parses");
+    for h in &documented.headers {
+        assert!(
+            req.header(&h.name).is_some(),
+            "documented header {} not sent; sent {:?}",
+            h.name,
+            req.headers
+        );
+    }
+    assert_eq!(req.header("accept"), Some("application/json"));
+    assert_eq!(req.header("content-length"), Some("0"));
+    assert_eq!(req.header("authorization"), Some(format!("Bearer {TOKEN}").as_str()));
+    assert_eq!(req.header("ms-partnercenter-application"), Some("partner-center-client"));
+    assert_eq!(req.header("user-agent"), Some(partner_center_client::USER_AGENT));
+    assert!(partner_center_client::USER_AGENT.starts_with("partner-center-client/"));
+
+    // Nothing undocumented: progenitor's `api-version` is stripped, and every header sent is
+    // one the spec declares or a standard transport field.
+    assert_eq!(req.header("api-version"), None);
+    let allowed = [
+        "authorization",
+        "accept",
+        "content-length",
+        "ms-requestid",
+        "ms-correlationid",
+        "ms-partnercenter-application",
+        "user-agent",
+        "host",
+    ];
+    for (name, _) in &req.headers {
+        assert!(allowed.contains(&name.as_str()), "undocumented header {name} sent");
+    }
+
+    // The ids sent are the ids reported.
+    assert_eq!(deleted.request_id(), uuid_header(req, "ms-requestid"));
+    assert_eq!(deleted.correlation_id(), uuid_header(req, "ms-correlationid"));
+    assert_eq!(deleted.customer(), id());
+    assert_eq!(deleted.attempts(), 1);
+}
+
+#[tokio::test]
+async fn request_id_is_reused_on_retries_and_fresh_per_call() {
+    let server =
+        ScriptedServer::start(vec![Reply::status(503), Reply::status(500), Reply::no_content()])
+            .await;
+    let pc = client(&server, quick());
+    let first = pc.customers().by_id(id()).delete().await.expect("third attempt succeeds");
+    assert_eq!(first.attempts(), 3);
+    pc.customers().by_id(id()).delete().await.expect("second call");
+
+    let seen = server.seen();
+    assert_eq!(seen.len(), 4);
+    let rid: Vec<Uuid> = seen.iter().map(|s| uuid_header(s, "ms-requestid")).collect();
+    let cid: Vec<Uuid> = seen.iter().map(|s| uuid_header(s, "ms-correlationid")).collect();
+    assert!(rid[0] == rid[1] && rid[1] == rid[2], "retries must reuse MS-RequestId: {rid:?}");
+    assert!(cid[0] == cid[1] && cid[1] == cid[2], "retries keep the call's MS-CorrelationId");
+    assert_ne!(rid[3], rid[0], "a new call gets a fresh MS-RequestId");
+    assert_ne!(cid[3], cid[0], "a new call gets a fresh MS-CorrelationId");
+    assert_eq!(first.request_id(), rid[0]);
+}
+
+#[tokio::test]
+async fn a_caller_supplied_correlation_id_is_sent() {
+    let server = ScriptedServer::start(vec![]).await;
+    let pc = client(&server, quick());
+    let mine = Uuid::new_v4();
+    let a = pc.customers().by_id(id()).delete().correlation_id(mine).await.expect("204");
+    let b = pc.customers().by_id(id()).delete().correlation_id(mine).await.expect("204");
+    let seen = server.seen();
+    assert_eq!(uuid_header(&seen[0], "ms-correlationid"), mine);
+    assert_eq!(uuid_header(&seen[1], "ms-correlationid"), mine);
+    assert_eq!(a.correlation_id(), mine);
+    assert_ne!(a.request_id(), b.request_id());
+}
+
+fn gap(server: &ScriptedServer) -> Duration {
+    let seen = server.seen();
+    assert_eq!(seen.len(), 2, "expected one retry");
+    seen[1].at - seen[0].at
+}
+
+#[tokio::test]
+async fn retry_after_in_seconds_is_obeyed() {
+    let server = ScriptedServer::start(vec![Reply::status(429).header("Retry-After", "1")]).await;
+    client(&server, quick()).customers().by_id(id()).delete().await.expect("retried");
+    assert!(gap(&server) >= Duration::from_millis(950), "waited only {:?}", gap(&server));
+}
+
+#[tokio::test]
+async fn retry_after_as_an_http_date_is_obeyed() {
+    let at = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(2));
+    let server = ScriptedServer::start(vec![Reply::status(503).header("Retry-After", &at)]).await;
+    client(&server, quick()).customers().by_id(id()).delete().await.expect("retried");
+    // HTTP-dates have whole seconds: 2 s ahead is at least 1 s ahead.
+    assert!(gap(&server) >= Duration::from_millis(950), "waited only {:?}", gap(&server));
+}
+
+#[tokio::test]
+async fn retry_after_is_capped() {
+    let server =
+        ScriptedServer::start(vec![Reply::status(429).header("Retry-After", "3600")]).await;
+    let policy = quick().max_retry_after(Duration::from_millis(300));
+    client(&server, policy).customers().by_id(id()).delete().await.expect("retried");
+    let waited = gap(&server);
+    assert!(
+        waited >= Duration::from_millis(280) && waited < Duration::from_secs(5),
+        "waited {waited:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_wait_past_the_deadline_returns_the_throttling_error_at_once() {
+    let server = ScriptedServer::start(vec![
+        Reply::json(429, r#"{ "statusCode": 429, "message": "Rate limit is exceeded. Try again in 57 seconds." }"#)
+            .header("Retry-After", "57"),
+    ])
+    .await;
+    let started = Instant::now();
+    let err = client(&server, quick().deadline(Duration::from_secs(5)))
+        .customers()
+        .by_id(id())
+        .delete()
+        .await
+        .expect_err("throttled");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert_eq!(server.seen().len(), 1);
+    assert!(err.is_throttled());
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(57)));
+    let api = err.api().expect("api error");
+    assert_eq!(
+        api.description.as_deref(),
+        Some("Rate limit is exceeded. Try again in 57 seconds.")
+    );
+    assert_eq!(api.code, None);
+}
+
+#[tokio::test]
+async fn other_client_errors_are_never_retried() {
+    for status in [400u16, 401, 403, 404, 409] {
+        let body =
+            format!(r#"{{"code": {status}0, "description": "nope", "source": "PartnerFD"}}"#);
+        let server = ScriptedServer::start(vec![Reply::json(status, &body)]).await;
+        let err =
+            client(&server, quick()).customers().by_id(id()).delete().await.expect_err("fails");
+        assert_eq!(server.seen().len(), 1, "status {status} was retried");
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(status));
+        assert!(!err.is_retryable());
+        assert_eq!(err.is_not_found(), status == 404);
+        assert_eq!(err.is_auth(), status == 401 || status == 403);
+    }
+}
+
+#[tokio::test]
+async fn retries_stop_after_max_attempts() {
+    let server = ScriptedServer::start_with_fallback(vec![], Reply::status(502)).await;
+    let err = client(&server, quick().max_attempts(3))
+        .customers()
+        .by_id(id())
+        .delete()
+        .await
+        .expect_err("502");
+    assert_eq!(server.seen().len(), 3);
+    assert_eq!(err.api().map(|a| a.attempts), Some(3));
+    assert!(err.to_string().contains("after 3 attempts"), "{err}");
+}
+
+async fn error_for(reply: Reply) -> Error {
+    let server = ScriptedServer::start(vec![reply]).await;
+    client(&server, RetryPolicy::no_retries())
+        .customers()
+        .by_id(id())
+        .delete()
+        .await
+        .expect_err("an error")
+}
+
+#[tokio::test]
+async fn error_bodies_are_parsed() {
+    // Numeric code, as in the docs' examples.
+    let err = error_for(Reply::json(
+        404,
+        r#"{"code":60003,"description":"Tenant not found.","data":[],"source":"PartnerFD"}"#,
+    ))
+    .await;
+    let api = err.api().expect("api");
+    assert_eq!(api.code, Some(ErrorCode::Number(60003)));
+    assert_eq!(api.description.as_deref(), Some("Tenant not found."));
+    assert_eq!(api.source.as_deref(), Some("PartnerFD"));
+    let shown = err.to_string();
+    for part in [
+        "404 Not Found",
+        "code 60003",
+        "Tenant not found.",
+        &api.request_id.to_string(),
+        &api.correlation_id.to_string(),
+    ] {
+        assert!(shown.contains(part), "Display lacks {part}: {shown}");
+    }
+
+    // String code, as in the docs' schema; data kept.
+    let err = error_for(Reply::json(
+        403,
+        r#"{"code":"2032","description":"Access denied","data":["x"],"source":"PartnerFD"}"#,
+    ))
+    .await;
+    let api = err.api().expect("api");
+    assert_eq!(api.code, Some(ErrorCode::Text("2032".into())));
+    assert_eq!(api.data, vec![serde_json_value("x")]);
+
+    // A description longer than the documented 1024 characters still parses.
+    let long = "d".repeat(3000);
+    let err = error_for(Reply::json(409, &format!(r#"{{"code":1,"description":"{long}"}}"#))).await;
+    assert_eq!(err.api().and_then(|a| a.description.clone()), Some(long));
+}
+
+fn serde_json_value(s: &str) -> serde_json::Value {
+    serde_json::Value::String(s.to_string())
+}
+
+#[tokio::test]
+async fn unparsable_bodies_keep_status_and_a_bounded_excerpt() {
+    // HTML from a gateway.
+    let html = "<html><body>Bad Gateway</body></html>";
+    let err =
+        error_for(Reply::status(502).header("Content-Type", "text/html").body(html.as_bytes()))
+            .await;
+    let api = err.api().expect("api");
+    assert_eq!(api.status.as_u16(), 502);
+    assert_eq!(api.body_excerpt.as_deref(), Some(html));
+    assert!(err.to_string().contains("Bad Gateway"));
+
+    // JSON content type, HTML body.
+    let err = error_for(Reply::json(500, html)).await;
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
+    assert_eq!(err.api().and_then(|a| a.body_excerpt.as_deref()), Some(html));
+
+    // Empty body.
+    let err = error_for(Reply::status(503)).await;
+    let api = err.api().expect("api");
+    assert_eq!(api.status.as_u16(), 503);
+    assert_eq!((api.code.clone(), api.body_excerpt.clone()), (None, None));
+
+    // An undeclared status.
+    let err = error_for(Reply::status(418).body(b"teapot")).await;
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(418));
+    assert_eq!(err.api().and_then(|a| a.body_excerpt.as_deref()), Some("teapot"));
+
+    // Oversized: 8 MiB is cut at the read limit and excerpted to 4 KiB.
+    let huge = vec![b'x'; 8 << 20];
+    let err = error_for(Reply::json(500, std::str::from_utf8(&huge).expect("ascii"))).await;
+    let api = err.api().expect("api");
+    assert!(api.body_truncated);
+    let excerpt = api.body_excerpt.as_deref().expect("excerpt");
+    assert_eq!(excerpt.len(), partner_center_client::MAX_EXCERPT_BYTES);
+    assert!(err.to_string().len() < 1024, "Display stays short");
+}
+
+#[tokio::test]
+async fn a_404_after_a_possibly_applied_attempt_is_reported_as_such() {
+    let not_found = r#"{"code":60003,"description":"Tenant not found.","source":"PartnerFD"}"#;
+    let server = ScriptedServer::start(vec![Reply::status(500), Reply::json(404, not_found)]).await;
+    let err = client(&server, quick()).customers().by_id(id()).delete().await.expect_err("404");
+    assert!(err.is_not_found_after_retry(), "{err:?}");
+    assert!(!err.is_not_found(), "must not look like a plain not-found");
+    assert!(err.customer_is_gone());
+    assert!(err.to_string().contains("may already have deleted"), "{err}");
+
+    // After a 429 the first attempt did nothing, so a 404 is a plain not-found.
+    let server = ScriptedServer::start(vec![
+        Reply::status(429).header("Retry-After", "0"),
+        Reply::json(404, not_found),
+    ])
+    .await;
+    let err = client(&server, quick()).customers().by_id(id()).delete().await.expect_err("404");
+    assert!(err.is_not_found(), "{err:?}");
+}
+
+#[tokio::test]
+async fn redirects_keep_the_token_on_its_host() {
+    let other = ScriptedServer::start(vec![]).await;
+    // "localhost" vs "127.0.0.1" is a different host to the client.
+    let target = format!("http://localhost:{}/v1/customers/{}", other.port(), id());
+    let first = ScriptedServer::start(vec![Reply::status(307).header("Location", &target)]).await;
+    client(&first, quick()).customers().by_id(id()).delete().await.expect("followed 307");
+    let seen = other.seen();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].method, "DELETE");
+    assert_eq!(seen[0].header("authorization"), None, "token forwarded across hosts");
+    assert_eq!(
+        first.seen()[0].header("authorization").map(|v| v.starts_with("Bearer ")),
+        Some(true)
+    );
+
+    // A 302 would turn DELETE into GET; it is not followed.
+    let other = ScriptedServer::start(vec![]).await;
+    let first = ScriptedServer::start(vec![
+        Reply::status(302).header("Location", &format!("{}/x", other.url())),
+    ])
+    .await;
+    let err = client(&first, quick())
+        .customers()
+        .by_id(id())
+        .delete()
+        .await
+        .expect_err("302 not followed");
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(302));
+    assert!(other.seen().is_empty());
+}
+
+#[test]
+fn http_is_refused_off_loopback() {
+    for url in
+        ["http://api.partnercenter.microsoft.com", "http://10.1.2.3:8080", "http://example.com"]
+    {
+        let err =
+            PartnerCenter::builder().base_url(url).bearer_token(TOKEN).build().expect_err(url);
+        assert!(matches!(err, Error::InvalidConfig { .. }));
+        assert!(err.to_string().contains("use https://"), "{err}");
+    }
+    for url in ["http://127.0.0.1:1", "http://localhost:1", "http://[::1]:1", "https://example.com"]
+    {
+        PartnerCenter::builder().base_url(url).bearer_token(TOKEN).build().expect(url);
+    }
+    let err = PartnerCenter::builder().build().expect_err("no credentials");
+    assert!(err.to_string().contains("no credentials"), "{err}");
+}
+
+#[tokio::test]
+async fn the_token_never_shows_in_debug_display_or_logs() {
+    use std::io::Write;
+    #[derive(Clone, Default)]
+    struct Buf(Arc<std::sync::Mutex<Vec<u8>>>);
+    impl Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("lock").extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let logs = Buf::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = ScriptedServer::start(vec![
+        Reply::status(503),
+        Reply::json(
+            401,
+            r#"{"code":800001,"description":"Partner Token missing in request context."}"#,
+        ),
+    ])
+    .await;
+    let builder =
+        PartnerCenter::builder().base_url(server.url()).bearer_token(TOKEN).retry_policy(quick());
+    let mut shown = vec![format!("{builder:?}")];
+    let pc = builder.build().expect("builds");
+    shown.push(format!("{pc:?}"));
+    let err = pc.customers().by_id(id()).delete().await.expect_err("401");
+    shown.push(format!("{err:?}"));
+    shown.push(err.to_string());
+    shown.push(format!("{:?}", AccessToken::new(TOKEN)));
+    let ctx = partner_center_client::hooks::CallContext::new(AccessToken::new(TOKEN));
+    shown.push(format!("{ctx:?}"));
+
+    // A transport error (nothing listens on the port).
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let pc = PartnerCenter::builder()
+        .base_url(format!("http://127.0.0.1:{closed}"))
+        .bearer_token(TOKEN)
+        .retry_policy(quick().max_attempts(2))
+        .build()
+        .expect("builds");
+    let err = pc.customers().by_id(id()).delete().await.expect_err("refused");
+    assert!(matches!(err, Error::Transport { attempts: 2, .. }), "{err:?}");
+    shown.push(format!("{err:?}"));
+    shown.push(err.to_string());
+
+    let logs = String::from_utf8(logs.0.lock().expect("lock").clone()).expect("utf8");
+    assert!(logs.contains("retrying Partner Center call"), "retries are logged: {logs}");
+    assert!(logs.contains("request_id"), "the call span carries the request id: {logs}");
+    shown.push(logs);
+    for text in &shown {
+        assert!(!text.contains("secret-token-value"), "token leaked: {text}");
+    }
+}
+
+struct Rotating {
+    calls: AtomicU32,
+}
+
+#[async_trait::async_trait]
+impl TokenProvider for Rotating {
+    async fn token(&self) -> Result<AccessToken, BoxError> {
+        let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+        Ok(AccessToken::new(format!("token-{n}")))
+    }
+}
+
+struct Failing;
+
+#[async_trait::async_trait]
+impl TokenProvider for Failing {
+    async fn token(&self) -> Result<AccessToken, BoxError> {
+        Err("the identity endpoint said no".into())
+    }
+}
+
+#[tokio::test]
+async fn the_token_provider_is_asked_before_every_attempt() {
+    let server = ScriptedServer::start(vec![Reply::status(503)]).await;
+    let pc = PartnerCenter::builder()
+        .base_url(server.url())
+        .token_provider(Rotating { calls: AtomicU32::new(0) })
+        .retry_policy(quick())
+        .build()
+        .expect("builds");
+    pc.customers().by_id(id()).delete().await.expect("retried");
+    let auth: Vec<String> = server
+        .seen()
+        .iter()
+        .filter_map(|s| s.header("authorization").map(str::to_string))
+        .collect();
+    assert_eq!(auth, ["Bearer token-1", "Bearer token-2"]);
+}
+
+#[tokio::test]
+async fn a_failing_token_provider_is_an_auth_error_and_sends_nothing() {
+    let server = ScriptedServer::start(vec![]).await;
+    let pc = PartnerCenter::builder()
+        .base_url(server.url())
+        .token_provider(Failing)
+        .build()
+        .expect("builds");
+    let err = pc.customers().by_id(id()).delete().await.expect_err("auth");
+    assert!(matches!(err, Error::Auth { .. }));
+    assert!(err.is_auth());
+    assert!(err.to_string().contains("the identity endpoint said no"));
+    assert!(server.seen().is_empty());
+}
+
+#[tokio::test]
+async fn slow_attempts_time_out_and_are_retried() {
+    let slow = Reply::no_content().delay(Duration::from_secs(5));
+    let server = ScriptedServer::start_with_fallback(vec![], slow).await;
+    let policy = quick().attempt_timeout(Duration::from_millis(200)).max_attempts(2);
+    let err = client(&server, policy).customers().by_id(id()).delete().await.expect_err("timeout");
+    assert!(matches!(err, Error::Timeout { attempts: 2, .. }), "{err:?}");
+    assert_eq!(server.seen().len(), 2);
+    assert!(err.request_id().is_some());
+
+    // The overall deadline bounds the call however many attempts remain.
+    let policy =
+        quick().attempt_timeout(Duration::from_secs(10)).deadline(Duration::from_millis(300));
+    let started = Instant::now();
+    let err = client(&server, policy).customers().by_id(id()).delete().await.expect_err("deadline");
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+#[tokio::test]
+async fn sequential_calls_share_one_connection() {
+    let server = ScriptedServer::start(vec![]).await;
+    let pc = client(&server, quick());
+    let clone = pc.clone();
+    for i in 0..1000 {
+        let pc = if i % 2 == 0 { &pc } else { &clone };
+        pc.customers().by_id(id()).delete().await.expect("204");
+    }
+    assert_eq!(server.seen().len(), 1000);
+    assert_eq!(server.connections(), 1, "clones share one pool and reuse the connection");
+}
+
+#[test]
+fn the_client_is_send_sync_and_clone() {
+    fn check<T: Send + Sync + Clone + 'static>() {}
+    check::<PartnerCenter>();
+}
