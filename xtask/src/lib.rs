@@ -5,9 +5,12 @@
 //! * [`verify`] proves the spec agrees with the documented request/response examples in
 //!   `openapi/examples/` (`cargo xtask verify`).
 //!
-//! Both are plain library functions so the workspace tests can call them directly.
+//! * [`conformance`] runs schemathesis against the local sandbox (`cargo xtask conformance`).
+//!
+//! All are plain library functions so the workspace tests can call them directly.
 
 pub mod codegen;
+pub mod conformance;
 pub mod problem;
 pub mod spec;
 pub mod verify;

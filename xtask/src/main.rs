@@ -22,6 +22,8 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Run schemathesis (pinned, in a venv under target/) against a fresh local sandbox.
+    Conformance,
     /// Check the spec against the documented request/response examples.
     Verify {
         /// The OpenAPI spec [default: openapi/partner-center.yaml]
@@ -41,6 +43,16 @@ fn main() -> ExitCode {
             let examples = examples.unwrap_or_else(|| root.join(EXAMPLES_DIR));
             verify_or_report(&spec, &examples)
         }
+        Command::Conformance => match xtask::conformance::run(&root) {
+            Ok(report) => {
+                println!("conformance: {} generated cases, 0 failures", report.cases);
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("conformance: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Gen { check } => {
             let started = Instant::now();
             let spec_path = root.join(SPEC_PATH);

@@ -1,0 +1,237 @@
+//! An offline emulator of Partner Center's Testing-in-Production (integration sandbox)
+//! customer deletion, for testing code that deletes customers without Azure AD credentials —
+//! the way Azurite stands in for Azure Storage.
+//!
+//! It follows `openapi/partner-center.yaml` (the spec wins where they disagree):
+//!
+//! * `DELETE /v1/customers/{id}` → `204` and the customer is gone; unknown or already
+//!   deleted → `404` (code 60003); a partner that is not a TiP account → `403` (code 2032);
+//!   missing or unknown bearer token → `401` with `WWW-Authenticate`; a malformed id
+//!   (code 900118) or a malformed `MS-RequestId`/`MS-CorrelationId` → `400`.
+//! * Every answer echoes `MS-RequestId` and `MS-CorrelationId`, generating them when absent.
+//! * A repeat with the same `MS-RequestId` by the same partner gets the original outcome
+//!   (a retried delete that already succeeded answers `204` again), within a bounded window
+//!   and number of remembered ids ([`Idempotency`]).
+//! * Other methods on the path → `405` with `Allow`; unknown paths → `404`.
+//! * [`Fault`]s script the next N answers: `429` with `Retry-After`, a `5xx`, a delay, or a
+//!   dropped connection.
+//! * Every request is recorded ([`Sandbox::requests`]) with the token redacted.
+//!
+//! ```
+//! use partner_center_sandbox::Sandbox;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! let customer = uuid::Uuid::new_v4();
+//! let sandbox = Sandbox::builder().tip_partner("token").customers([customer]).start().await?;
+//! assert!(sandbox.base_url().starts_with("http://127.0.0.1:"));
+//! assert!(sandbox.has_customer(customer));
+//! # Ok(()) }
+//! ```
+
+#![warn(missing_docs)]
+
+mod fault;
+mod server;
+mod store;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use uuid::Uuid;
+
+pub use fault::{Fault, FaultKind, RetryAfter};
+pub use server::RecordedRequest;
+pub use store::Idempotency;
+
+use server::Shared;
+use store::Store;
+
+struct PartnerSeed {
+    tip: bool,
+    tokens: Vec<String>,
+    customers: Vec<Uuid>,
+}
+
+/// Configures a [`Sandbox`].
+#[derive(Default)]
+pub struct SandboxBuilder {
+    partners: Vec<PartnerSeed>,
+    idempotency: Idempotency,
+    addr: Option<SocketAddr>,
+}
+
+impl std::fmt::Debug for SandboxBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxBuilder")
+            .field("partners", &self.partners.len())
+            .field("idempotency", &self.idempotency)
+            .field("addr", &self.addr)
+            .finish()
+    }
+}
+
+impl SandboxBuilder {
+    /// Adds a Testing-in-Production partner account that authenticates with `token`.
+    pub fn tip_partner(self, token: impl Into<String>) -> Self {
+        self.partner(true, token)
+    }
+
+    /// Adds a production (non-TiP) partner account: its deletes are refused with `403`.
+    pub fn production_partner(self, token: impl Into<String>) -> Self {
+        self.partner(false, token)
+    }
+
+    fn partner(mut self, tip: bool, token: impl Into<String>) -> Self {
+        self.partners.push(PartnerSeed { tip, tokens: vec![token.into()], customers: Vec::new() });
+        self
+    }
+
+    /// Another token for the partner added last.
+    pub fn also_token(mut self, token: impl Into<String>) -> Self {
+        if let Some(p) = self.partners.last_mut() {
+            p.tokens.push(token.into());
+        }
+        self
+    }
+
+    /// Customers of the partner added last (a TiP partner with token `sandbox-token` is
+    /// added first when there is none).
+    pub fn customers(mut self, ids: impl IntoIterator<Item = Uuid>) -> Self {
+        if self.partners.is_empty() {
+            self = self.tip_partner(DEFAULT_TOKEN);
+        }
+        if let Some(p) = self.partners.last_mut() {
+            p.customers.extend(ids);
+        }
+        self
+    }
+
+    /// Bounds on remembered outcomes (default: 15 minutes, 100,000 ids).
+    pub fn idempotency(mut self, idempotency: Idempotency) -> Self {
+        self.idempotency = idempotency;
+        self
+    }
+
+    /// Listens on `addr` (default `127.0.0.1:0`, a free port).
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.addr = Some(addr);
+        self
+    }
+
+    /// Starts serving in the background. Dropping the returned [`Sandbox`] stops it.
+    pub async fn start(self) -> std::io::Result<Sandbox> {
+        let mut store = Store::new(self.idempotency);
+        for seed in &self.partners {
+            let index = store.add_partner(seed.tip, &seed.tokens);
+            for &c in &seed.customers {
+                store.add_customer(index, c);
+            }
+        }
+        let shared = Arc::new(Shared {
+            store: Mutex::new(store),
+            faults: Mutex::new(Vec::new()),
+            requests: Mutex::new(Vec::new()),
+            connections: AtomicUsize::new(0),
+            realm: Uuid::new_v4(),
+        });
+        let addr = self.addr.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+        let (addr, task) = server::start(addr, Arc::clone(&shared)).await?;
+        Ok(Sandbox { addr, shared, task })
+    }
+}
+
+/// The token of the partner [`SandboxBuilder::customers`] adds when none was configured.
+pub const DEFAULT_TOKEN: &str = "sandbox-token";
+
+/// A running sandbox. Dropping it stops the server and closes its connections.
+pub struct Sandbox {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox").field("addr", &self.addr).finish_non_exhaustive()
+    }
+}
+
+impl Sandbox {
+    /// Starts configuring a sandbox.
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder::default()
+    }
+
+    /// The base URL to give the client, `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Adds a customer to the partner that authenticates with `token`; `false` if no partner
+    /// has that token.
+    pub fn add_customer(&self, token: &str, customer: Uuid) -> bool {
+        let Ok(mut store) = self.shared.store.lock() else { return false };
+        match store.partner_index_for_token(token) {
+            Some(p) => {
+                store.add_customer(p, customer);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Whether `customer` still exists (for any partner).
+    pub fn has_customer(&self, customer: Uuid) -> bool {
+        self.shared.store.lock().is_ok_and(|s| s.has_customer(customer))
+    }
+
+    /// The customers of the partner with `token`, sorted.
+    pub fn customers(&self, token: &str) -> Vec<Uuid> {
+        let Ok(store) = self.shared.store.lock() else { return Vec::new() };
+        store.partner_index_for_token(token).map(|p| store.customers_of(p)).unwrap_or_default()
+    }
+
+    /// Scripts a fault; faults apply in the order they were added.
+    pub fn inject(&self, fault: Fault) {
+        if let Ok(mut faults) = self.shared.faults.lock() {
+            faults.push(fault);
+        }
+    }
+
+    /// Removes every pending fault.
+    pub fn clear_faults(&self) {
+        if let Ok(mut faults) = self.shared.faults.lock() {
+            faults.clear();
+        }
+    }
+
+    /// Every request received so far, oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.requests.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+
+    /// Forgets the recorded requests.
+    pub fn clear_requests(&self) {
+        if let Ok(mut r) = self.shared.requests.lock() {
+            r.clear();
+        }
+    }
+
+    /// TCP connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.shared.connections.load(Ordering::Relaxed)
+    }
+}

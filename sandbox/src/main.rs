@@ -1,0 +1,58 @@
+//! `partner-center-sandbox`: serve the sandbox until Ctrl-C.
+
+use std::io::Write;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use clap::Parser;
+use partner_center_sandbox::Sandbox;
+use uuid::Uuid;
+
+/// An offline Partner Center integration sandbox on loopback.
+#[derive(Parser)]
+#[command(version, about)]
+struct Args {
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// Address to listen on; loopback unless you mean otherwise.
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    host: IpAddr,
+    /// Customers to seed for the TiP partner.
+    #[arg(long, default_value_t = 10)]
+    customers: usize,
+    /// Also seed this customer id (repeatable).
+    #[arg(long = "customer", value_name = "UUID")]
+    extra: Vec<Uuid>,
+    /// The TiP partner's bearer token (default: a fresh random one).
+    #[arg(long)]
+    token: Option<String>,
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let args = Args::parse();
+    let token = args.token.unwrap_or_else(|| format!("sandbox-{}", Uuid::new_v4().simple()));
+    let customers: Vec<Uuid> =
+        args.extra.iter().copied().chain((0..args.customers).map(|_| Uuid::new_v4())).collect();
+    let sandbox = Sandbox::builder()
+        .tip_partner(token.clone())
+        .customers(customers.iter().copied())
+        .bind(SocketAddr::new(args.host, args.port))
+        .start()
+        .await?;
+    // The first line is the base URL, so scripts can read it. Write errors (a reader that
+    // went away) must not stop the server.
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{}", sandbox.base_url());
+    let _ = writeln!(out, "token: {token}");
+    let _ = writeln!(out, "customers:");
+    for c in &customers {
+        let _ = writeln!(out, "  {c}");
+    }
+    let _ = writeln!(out, "serving until Ctrl-C");
+    let _ = out.flush();
+    drop(out);
+    tokio::signal::ctrl_c().await?;
+    drop(sandbox);
+    Ok(())
+}
