@@ -125,8 +125,46 @@ pub fn check_pair(
     let mut problems = Vec::new();
     let request = read_message(req, &mut problems);
     let response = read_message(resp, &mut problems);
+    problems.extend(check_messages(
+        spec,
+        ops,
+        checker,
+        (req, request.as_ref()),
+        (resp, response.as_ref()),
+    ));
+    problems
+}
 
-    let op = request.as_ref().and_then(|m| match &m.start {
+/// Checks a request/response exchange that did not come from files, such as one recorded
+/// from a server under test; `request_label` and `response_label` name them in problems.
+/// This is the same check the documented examples get.
+pub fn check_exchange(
+    spec: &Spec,
+    request_label: &Path,
+    request: &Message,
+    response_label: &Path,
+    response: &Message,
+) -> Vec<Problem> {
+    let ops = operation::operations(spec);
+    let checker = SchemaChecker::new(spec);
+    check_messages(
+        spec,
+        &ops,
+        &checker,
+        (request_label, Some(request)),
+        (response_label, Some(response)),
+    )
+}
+
+fn check_messages(
+    spec: &Spec,
+    ops: &[Op],
+    checker: &SchemaChecker<'_>,
+    (req, request): (&Path, Option<&Message>),
+    (resp, response): (&Path, Option<&Message>),
+) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let op = request.and_then(|m| match &m.start {
         StartLine::Request { method, target } => {
             let host = m.header("host").map(|h| h.value.as_str());
             match operation::match_request(ops, checker, method, target, host) {
@@ -146,11 +184,11 @@ pub fn check_pair(
             None
         }
     });
-    if let (Some(op), Some(request)) = (op, &request) {
+    if let (Some(op), Some(request)) = (op, request) {
         problems.extend(check_request(spec, op, checker, req, request));
     }
 
-    if let Some(response) = &response {
+    if let Some(response) = response {
         match response.start {
             StartLine::Request { .. } => problems.push(Problem::at(
                 resp,
