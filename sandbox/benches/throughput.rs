@@ -17,8 +17,12 @@ const TOKEN: &str = "bench-token";
 
 async fn seeded() -> (Sandbox, Vec<Uuid>) {
     let ids: Vec<Uuid> = (0..REQUESTS).map(|_| Uuid::new_v4()).collect();
-    let sandbox =
-        Sandbox::builder().tip_partner(TOKEN).customers(ids.iter().copied()).start().await.expect("sandbox");
+    let sandbox = Sandbox::builder()
+        .tip_partner(TOKEN)
+        .customers(ids.iter().copied())
+        .start()
+        .await
+        .expect("sandbox");
     (sandbox, ids)
 }
 
@@ -28,7 +32,8 @@ where
     F: Fn(Uuid) -> Fut + Clone + Send + 'static,
     Fut: std::future::Future<Output = bool> + Send,
 {
-    let chunks: Vec<Vec<Uuid>> = ids.chunks(ids.len().div_ceil(CONCURRENCY)).map(<[Uuid]>::to_vec).collect();
+    let chunks: Vec<Vec<Uuid>> =
+        ids.chunks(ids.len().div_ceil(CONCURRENCY)).map(<[Uuid]>::to_vec).collect();
     let started = Instant::now();
     let mut workers = JoinSet::new();
     for chunk in chunks {
