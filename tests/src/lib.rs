@@ -19,6 +19,15 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+/// Retries with millisecond backoff, so tests spend no time waiting unless they mean to.
+pub fn quick_retries() -> partner_center_client::RetryPolicy {
+    partner_center_client::RetryPolicy::default()
+        .initial_backoff(Duration::from_millis(5))
+        .max_backoff(Duration::from_millis(20))
+        .attempt_timeout(Duration::from_secs(10))
+        .deadline(Duration::from_secs(20))
+}
+
 /// One request as the server saw it.
 #[derive(Debug, Clone)]
 pub struct Seen {

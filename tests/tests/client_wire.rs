@@ -19,11 +19,7 @@ fn id() -> CustomerTenantId {
 
 /// Fast retries so tests spend no time in backoff unless they mean to.
 fn quick() -> RetryPolicy {
-    RetryPolicy::default()
-        .initial_backoff(Duration::from_millis(5))
-        .max_backoff(Duration::from_millis(20))
-        .attempt_timeout(Duration::from_secs(10))
-        .deadline(Duration::from_secs(20))
+    partner_center_tests::quick_retries()
 }
 
 fn client(server: &ScriptedServer, policy: RetryPolicy) -> PartnerCenter {

@@ -14,11 +14,7 @@ const TIP: &str = "tip-token";
 const PROD: &str = "production-token";
 
 fn quick() -> RetryPolicy {
-    RetryPolicy::default()
-        .initial_backoff(Duration::from_millis(5))
-        .max_backoff(Duration::from_millis(20))
-        .attempt_timeout(Duration::from_secs(10))
-        .deadline(Duration::from_secs(20))
+    partner_center_tests::quick_retries()
 }
 
 fn client(sandbox: &Sandbox, token: &str, policy: RetryPolicy) -> PartnerCenter {

@@ -7,9 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use openapiv3::{
-    Header, ParameterSchemaOrContent, ReferenceOr, Response, SecurityScheme, StatusCode,
-};
+use openapiv3::{Header, ReferenceOr, Response, SecurityScheme, StatusCode};
 use serde_json::Value;
 
 use super::message::{self, Message, StartLine};
@@ -405,17 +403,7 @@ fn check_response(
 }
 
 fn header_schema(spec: &Spec, header: &ReferenceOr<Header>) -> Result<Value, String> {
-    let header = spec.resolve(header)?;
-    Ok(match &header.format {
-        ParameterSchemaOrContent::Schema(schema) => {
-            serde_json::to_value(schema).unwrap_or(Value::Null)
-        }
-        ParameterSchemaOrContent::Content(content) => content
-            .values()
-            .find_map(|m| m.schema.as_ref())
-            .and_then(|s| serde_json::to_value(s).ok())
-            .unwrap_or(Value::Null),
-    })
+    Ok(operation::schema_json(&spec.resolve(header)?.format))
 }
 
 /// Rule 5 for one message: a body only where content is declared, in a declared media type,

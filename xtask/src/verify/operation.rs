@@ -69,7 +69,12 @@ fn split(p: &Parameter) -> (&'static str, &ParameterData) {
 
 /// The JSON schema of a parameter, as JSON.
 pub fn parameter_schema(data: &ParameterData) -> Value {
-    match &data.format {
+    schema_json(&data.format)
+}
+
+/// The schema of a parameter or header (`schema`, or the first `content` entry's), as JSON.
+pub fn schema_json(format: &ParameterSchemaOrContent) -> Value {
+    match format {
         ParameterSchemaOrContent::Schema(schema) => {
             serde_json::to_value(schema).unwrap_or(Value::Null)
         }
