@@ -58,7 +58,9 @@ pub(crate) async fn map_failure(
         G::CommunicationError(source)
         | G::ResponseBodyError(source)
         | G::InvalidUpgrade(source) => {
-            if source.is_timeout() {
+            // A connect timeout is a connection failure: nothing reached the server, which
+            // matters for the 404-after-retry rule.
+            if source.is_timeout() && !source.is_connect() {
                 Error::Timeout {
                     elapsed,
                     request_id: ids.request_id,

@@ -141,7 +141,8 @@ impl PartnerCenterBuilder {
 /// host reqwest drops `Authorization`, so the token never leaves the configured host.
 fn redirect_policy() -> reqwest::redirect::Policy {
     reqwest::redirect::Policy::custom(|attempt| {
-        if attempt.previous().len() >= 5 {
+        // `previous()` holds the original URL too: 5 redirects followed means 6 entries.
+        if attempt.previous().len() > 5 {
             attempt.error("too many redirects")
         } else if matches!(attempt.status().as_u16(), 307 | 308) {
             attempt.follow()

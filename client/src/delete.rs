@@ -3,7 +3,7 @@
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use backon::{ExponentialBuilder, Retryable};
 use tracing::{Instrument, field};
@@ -69,7 +69,8 @@ impl<'a> IntoFuture for DeleteCustomer<'a> {
 async fn run(pc: &PartnerCenter, id: CustomerTenantId, ids: CallIds) -> Result<Deleted, Error> {
     let policy = &pc.shared().retry;
     let started = Instant::now();
-    let deadline = started + policy.get_deadline();
+    // `None`: a deadline too far away to represent, i.e. none.
+    let deadline = started.checked_add(policy.get_deadline());
     let attempts = AtomicU32::new(0);
     // Set once an attempt ended in a way that may have deleted the customer.
     let maybe_applied = AtomicBool::new(false);
@@ -113,11 +114,17 @@ async fn run(pc: &PartnerCenter, id: CustomerTenantId, ids: CallIds) -> Result<D
         .sleep(tokio::time::sleep)
         .when(Error::is_retryable)
         .adjust(|err, next| {
-            let computed = next?;
+            // backon adds its jitter after its own ceiling; keep the documented one.
+            let computed = next?.min(policy.get_max_backoff());
             let wait =
                 err.retry_after().map_or(computed, |asked| asked.min(policy.get_max_retry_after()));
             // A wait that ends past the deadline would only postpone the same failure.
-            (Instant::now() + wait < deadline).then_some(wait)
+            let ends_in_time = match (Instant::now().checked_add(wait), deadline) {
+                (_, None) => true,
+                (Some(end), Some(deadline)) => end < deadline,
+                (None, Some(_)) => false,
+            };
+            ends_in_time.then_some(wait)
         })
         .notify(|err, wait| {
             tracing::warn!(
@@ -197,11 +204,4 @@ async fn attempt_once(
         }
         Err(e) => Err(map_failure(e, &ctx, ids, attempt, started.elapsed()).await),
     }
-}
-
-#[allow(dead_code)]
-fn _assert_send(pc: &PartnerCenter, id: CustomerTenantId) {
-    fn is_send<T: Send>(_: T) {}
-    is_send(pc.customers().by_id(id).delete().send());
-    let _ = Duration::ZERO;
 }

@@ -46,7 +46,7 @@ pub enum Error {
         "Partner Center call timed out after {elapsed:?} (MS-RequestId {request_id}, MS-CorrelationId {correlation_id}, attempt {attempts})"
     )]
     Timeout {
-        /// Time spent on the call.
+        /// Time spent on the whole call when it gave up (not only the last attempt).
         elapsed: Duration,
         /// The call's `MS-RequestId`.
         request_id: Uuid,
@@ -120,7 +120,12 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api(e) => is_retryable_status(e.status),
-            Error::Transport { .. } | Error::Timeout { .. } => true,
+            // Redirect loops, undecodable answers and unbuildable requests fail the same way
+            // every time; connection and I/O failures may not.
+            Error::Transport { source, .. } => {
+                !(source.is_redirect() || source.is_decode() || source.is_builder())
+            }
+            Error::Timeout { .. } => true,
             _ => false,
         }
     }

@@ -8,12 +8,13 @@ use std::time::Duration;
 /// |---|---|---|
 /// | `max_attempts` | 4 | attempts in all, the first included (3 retries, as the .NET SDK) |
 /// | `initial_backoff` | 500 ms | first backoff; doubles each retry, with jitter |
-/// | `max_backoff` | 10 s | ceiling of one computed backoff |
+/// | `max_backoff` | 10 s | ceiling of one computed backoff, jitter included |
 /// | `max_retry_after` | 60 s | ceiling on a server's `Retry-After` (the docs' example says 57 s) |
 /// | `attempt_timeout` | 60 s | one attempt, connect to last body byte |
 /// | `deadline` | 180 s | the whole call, waits included (the .NET SDK's 3-minute timeout) |
 ///
-/// Retried: 429, 500, 502, 503, 504, connection failures and timeouts, all under the same
+/// Retried: 429, 500, 502, 503, 504, connection and I/O failures and timeouts (not redirect
+/// loops or undecodable answers), all under the same
 /// `MS-RequestId`, which makes the retry idempotent. Never retried: any other status, and
 /// token failures. A wait that would end past the deadline is not taken; the last error is
 /// returned instead.

@@ -8,8 +8,9 @@ use secrecy::{ExposeSecret, SecretString};
 /// A boxed error from a [`TokenProvider`].
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
-/// An Azure AD access token for Partner Center. Its `Debug` never shows the token, and the
-/// memory is zeroed when it is dropped.
+/// An Azure AD access token for Partner Center. Its `Debug` never shows the token, and its
+/// own memory is zeroed when it is dropped (the per-attempt `Authorization` header value built
+/// from it is marked sensitive but is not zeroed).
 #[derive(Clone)]
 pub struct AccessToken(SecretString);
 

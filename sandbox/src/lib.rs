@@ -11,11 +11,13 @@
 //! * Every answer echoes `MS-RequestId` and `MS-CorrelationId`, generating them when absent.
 //! * A repeat with the same `MS-RequestId` by the same partner gets the original outcome
 //!   (a retried delete that already succeeded answers `204` again), within a bounded window
-//!   and number of remembered ids ([`Idempotency`]).
+//!   and number of remembered ids ([`Idempotency`]); the same id reused for another customer
+//!   is a `409`.
 //! * Other methods on the path → `405` with `Allow`; unknown paths → `404`.
 //! * [`Fault`]s script the next N answers: `429` with `Retry-After`, a `5xx`, a delay, or a
 //!   dropped connection.
-//! * Every request is recorded ([`Sandbox::requests`]) with the token redacted.
+//! * Every request is recorded ([`Sandbox::requests`], the latest [`RECORDED_REQUESTS`]) with
+//!   the token redacted.
 //!
 //! ```
 //! use partner_center_sandbox::Sandbox;
@@ -35,6 +37,7 @@ mod fault;
 mod server;
 mod store;
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -42,7 +45,7 @@ use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 
 pub use fault::{Fault, FaultKind, RetryAfter};
-pub use server::RecordedRequest;
+pub use server::{RECORDED_REQUESTS, RecordedRequest};
 pub use store::Idempotency;
 
 use server::Shared;
@@ -132,7 +135,7 @@ impl SandboxBuilder {
         let shared = Arc::new(Shared {
             store: Mutex::new(store),
             faults: Mutex::new(Vec::new()),
-            requests: Mutex::new(Vec::new()),
+            requests: Mutex::new(VecDeque::new()),
             connections: AtomicUsize::new(0),
             realm: Uuid::new_v4(),
         });
@@ -218,9 +221,9 @@ impl Sandbox {
         }
     }
 
-    /// Every request received so far, oldest first.
+    /// The requests received so far, oldest first (the most recent [`RECORDED_REQUESTS`]).
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.shared.requests.lock().map(|r| r.clone()).unwrap_or_default()
+        self.shared.requests.lock().map(|r| r.iter().cloned().collect()).unwrap_or_default()
     }
 
     /// Forgets the recorded requests.

@@ -1,5 +1,6 @@
 //! The HTTP side: the accept loop, the router, and `DELETE /v1/customers/{id}`.
 
+use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -8,8 +9,8 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode, header};
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode, Uri, header};
 use axum::routing::delete;
 use serde_json::json;
 use tokio::net::TcpListener;
@@ -39,10 +40,14 @@ impl RecordedRequest {
     }
 }
 
+/// The most recent requests kept by the recorder; older ones are forgotten, so a long-running
+/// sandbox does not grow without bound.
+pub const RECORDED_REQUESTS: usize = 100_000;
+
 pub(crate) struct Shared {
     pub store: Mutex<Store>,
     pub faults: Mutex<Vec<Fault>>,
-    pub requests: Mutex<Vec<RecordedRequest>>,
+    pub requests: Mutex<VecDeque<RecordedRequest>>,
     pub connections: AtomicUsize,
     pub realm: Uuid,
 }
@@ -60,7 +65,9 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
         let (stream, _) = match listener.accept().await {
             Ok(accepted) => accepted,
             Err(e) => {
+                // Out of descriptors and the like: pause instead of spinning on the error.
                 tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                 continue;
             }
         };
@@ -89,11 +96,17 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
                         }
                         None => {}
                     }
+                    let (request_id, correlation_id) = echo_ids(req.headers());
                     let response: Result<Response<Body>, Infallible> = router.oneshot(req).await;
-                    Ok(match response {
+                    let mut response = match response {
                         Ok(r) => r,
                         Err(never) => match never {},
-                    })
+                    };
+                    // Answers axum makes itself (405) echo the ids like every other answer.
+                    let h = response.headers_mut();
+                    h.entry("ms-requestid").or_insert_with(|| uuid_value(request_id));
+                    h.entry("ms-correlationid").or_insert_with(|| uuid_value(correlation_id));
+                    Ok(response)
                 }
             });
             let io = hyper_util::rt::TokioIo::new(stream);
@@ -130,7 +143,10 @@ fn record(shared: &Shared, req: &Request<Body>) {
         headers,
     };
     if let Ok(mut requests) = shared.requests.lock() {
-        requests.push(recorded);
+        if requests.len() >= RECORDED_REQUESTS {
+            requests.pop_front();
+        }
+        requests.push_back(recorded);
     }
 }
 
@@ -217,9 +233,11 @@ fn bad_request(headers: &HeaderMap, code: i64, description: &str) -> Response<Bo
 
 async fn delete_customer(
     State(shared): State<Arc<Shared>>,
-    Path(raw_id): Path<String>,
+    uri: Uri,
     headers: HeaderMap,
 ) -> Response<Body> {
+    // The raw segment, not axum's `Path`, whose own rejection would be a text/plain 400.
+    let raw_id = uri.path().rsplit('/').next().unwrap_or_default().to_string();
     // Authentication first, as the service does: a bad id without a token is a 401.
     let token = headers
         .get(header::AUTHORIZATION)
@@ -272,11 +290,22 @@ async fn delete_customer(
         };
         let now = Instant::now();
         if let Some(previous) = request_id.and_then(|rid| store.recall(partner, rid, now)) {
+            if previous.customer != customer {
+                return respond(
+                    &headers,
+                    409,
+                    Some(error_body(
+                        409,
+                        "This MS-RequestId was already used for another customer; send a new one for a new call.",
+                    )),
+                );
+            }
             previous
         } else {
             let tip = store.partner(partner).is_some_and(|p| p.tip);
             let outcome = if !tip {
                 Outcome {
+                    customer,
                     status: 403,
                     body: Some(error_body(
                         2032,
@@ -284,9 +313,13 @@ async fn delete_customer(
                     )),
                 }
             } else if store.delete(partner, customer) {
-                Outcome { status: 204, body: None }
+                Outcome { customer, status: 204, body: None }
             } else {
-                Outcome { status: 404, body: Some(error_body(60003, "Tenant not found.")) }
+                Outcome {
+                    customer,
+                    status: 404,
+                    body: Some(error_body(60003, "Tenant not found.")),
+                }
             };
             if let Some(rid) = request_id {
                 store.remember(partner, rid, outcome.clone(), now);

@@ -14,6 +14,9 @@ pub(crate) struct Partner {
 /// What a request came to, kept so a repeat with the same `MS-RequestId` gets the same answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Outcome {
+    /// The customer the request was for: a reused `MS-RequestId` for another customer is not
+    /// a retry.
+    pub customer: Uuid,
     pub status: u16,
     pub body: Option<serde_json::Value>,
 }
@@ -101,16 +104,19 @@ impl Store {
         if self.idempotency.capacity == 0 {
             return;
         }
-        while self.remembered.len() >= self.idempotency.capacity {
-            match self.order.pop_front() {
-                Some((_, key)) => {
-                    self.remembered.remove(&key);
-                }
-                None => break,
+        let key = (partner, request_id);
+        // Make room only for a new key; entries in `order` whose time no longer matches the
+        // map are stale (the key was remembered again later) and free nothing.
+        while !self.remembered.contains_key(&key)
+            && self.remembered.len() >= self.idempotency.capacity
+        {
+            let Some((at, old)) = self.order.pop_front() else { break };
+            if self.remembered.get(&old).is_some_and(|(t, _)| *t == at) {
+                self.remembered.remove(&old);
             }
         }
-        self.remembered.insert((partner, request_id), (now, outcome));
-        self.order.push_back((now, (partner, request_id)));
+        self.remembered.insert(key, (now, outcome));
+        self.order.push_back((now, key));
     }
 
     fn expire(&mut self, now: Instant) {
@@ -132,7 +138,7 @@ mod tests {
     use super::*;
 
     fn outcome(status: u16) -> Outcome {
-        Outcome { status, body: None }
+        Outcome { customer: Uuid::nil(), status, body: None }
     }
 
     #[test]
@@ -152,6 +158,22 @@ mod tests {
             None,
             "forgotten after the window"
         );
+    }
+
+    #[test]
+    fn remembering_a_key_again_keeps_it_and_evicts_nothing_else() {
+        let mut store = Store::new(Idempotency { window: Duration::from_secs(10), capacity: 2 });
+        let p = store.add_partner(true, &["t".into()]);
+        let t0 = Instant::now();
+        let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+        store.remember(p, a, outcome(500), t0);
+        store.remember(p, b, outcome(404), t0);
+        store.remember(p, a, outcome(204), t0 + Duration::from_secs(5));
+        assert_eq!(store.recall(p, a, t0 + Duration::from_secs(5)), Some(outcome(204)));
+        assert_eq!(store.recall(p, b, t0 + Duration::from_secs(5)), Some(outcome(404)));
+        // The stale first entry for `a` expires without taking the fresh one with it.
+        assert_eq!(store.recall(p, a, t0 + Duration::from_secs(11)), Some(outcome(204)));
+        assert_eq!(store.recall(p, b, t0 + Duration::from_secs(11)), None);
     }
 
     #[test]

@@ -540,3 +540,26 @@ fn the_client_is_send_sync_and_clone() {
     fn check<T: Send + Sync + Clone + 'static>() {}
     check::<PartnerCenter>();
 }
+
+#[tokio::test]
+async fn a_redirect_loop_is_not_retried() {
+    // A relative Location pointing at the same URL: the server redirects to itself forever.
+    let path = format!("/v1/customers/{}", id());
+    let server =
+        ScriptedServer::start_with_fallback(vec![], Reply::status(307).header("Location", &path))
+            .await;
+    let err = client(&server, quick()).customers().by_id(id()).delete().await.expect_err("loop");
+    assert!(matches!(err, Error::Transport { attempts: 1, .. }), "{err:?}");
+    assert!(!err.is_retryable());
+    // The first request and the 5 redirects the policy follows, then it stops: no retry.
+    assert_eq!(server.seen().len(), 6);
+}
+
+#[tokio::test]
+async fn unbounded_limits_do_not_overflow() {
+    let server = ScriptedServer::start(vec![Reply::status(503).header("Retry-After", "0")]).await;
+    let policy =
+        quick().deadline(Duration::MAX).max_retry_after(Duration::MAX).max_backoff(Duration::MAX);
+    let deleted = client(&server, policy).customers().by_id(id()).delete().await.expect("retried");
+    assert_eq!(deleted.attempts(), 2);
+}

@@ -178,6 +178,19 @@ async fn a_repeated_request_id_replays_the_original_outcome() {
         404,
         "a new call sees it gone"
     );
+
+    // The same MS-RequestId for another customer is not a retry: refused, nothing deleted.
+    let other = Uuid::new_v4();
+    sandbox.add_customer(TIP, other);
+    let resp = raw()
+        .delete(url(&sandbox, &other.to_string()))
+        .header("Authorization", format!("Bearer {TIP}"))
+        .header("MS-RequestId", rid.to_string())
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(resp.status(), 409);
+    assert!(sandbox.has_customer(other));
 }
 
 #[tokio::test]
@@ -194,7 +207,19 @@ async fn undeclared_methods_and_paths() {
             Some("DELETE"),
             "{method}"
         );
+        for echoed in ["ms-requestid", "ms-correlationid"] {
+            assert!(resp.headers().contains_key(echoed), "{method} 405 lacks {echoed}");
+        }
     }
+    // A path segment that is not even valid percent-encoding is still a JSON 400.
+    let resp = raw()
+        .delete(format!("{}/v1/customers/%ZZ", sandbox.base_url()))
+        .header("Authorization", format!("Bearer {TIP}"))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(resp.status(), 400);
+    assert_eq!(resp.json::<serde_json::Value>().await.expect("json")["code"], 900118);
     let resp = raw()
         .delete(format!("{}/v1/partners/{id}", sandbox.base_url()))
         .send()
@@ -458,6 +483,14 @@ async fn every_kind_of_answer_conforms_to_the_spec() {
             &[("Authorization", tip.as_str())],
         )
         .await,
+        exchange(
+            "409 reused request id",
+            &sandbox,
+            "DELETE",
+            &ps,
+            &[("Authorization", tip.as_str()), ("MS-RequestId", rid.as_str())],
+        )
+        .await,
     ];
     sandbox.inject(Fault::throttle(RetryAfter::Seconds(57)));
     exchanges.push(
@@ -474,7 +507,7 @@ async fn every_kind_of_answer_conforms_to_the_spec() {
         );
     }
 
-    let expected = [204, 204, 404, 403, 401, 401, 400, 429, 429, 500, 502, 503, 504];
+    let expected = [204, 204, 404, 403, 401, 401, 400, 409, 429, 429, 500, 502, 503, 504];
     let got: Vec<u16> = exchanges
         .iter()
         .map(|e| match e.response.start {
