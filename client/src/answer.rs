@@ -21,6 +21,22 @@ pub(crate) struct CallIds {
     pub correlation_id: Uuid,
 }
 
+impl CallIds {
+    /// The ids as the server echoed them in `headers`, each falling back to the one sent.
+    pub(crate) fn echoed_in(self, headers: &HeaderMap) -> Self {
+        let echoed = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| Uuid::try_parse(v.trim()).ok())
+        };
+        Self {
+            request_id: echoed("ms-requestid").unwrap_or(self.request_id),
+            correlation_id: echoed("ms-correlationid").unwrap_or(self.correlation_id),
+        }
+    }
+}
+
 /// Maps a failed attempt to an [`Error`]. `attempt` numbers the attempt from 1.
 pub(crate) async fn map_failure(
     err: progenitor_client::Error<types::ErrorResponse>,
@@ -84,20 +100,15 @@ pub(crate) async fn map_failure(
 
 impl ApiError {
     fn from_headers(status: StatusCode, headers: &HeaderMap, ids: CallIds, attempt: u32) -> Self {
-        let header_uuid = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| Uuid::try_parse(v.trim()).ok())
-        };
+        let ids = ids.echoed_in(headers);
         Self {
             status,
             code: None,
             description: None,
             source: None,
             data: Vec::new(),
-            request_id: header_uuid("ms-requestid").unwrap_or(ids.request_id),
-            correlation_id: header_uuid("ms-correlationid").unwrap_or(ids.correlation_id),
+            request_id: ids.request_id,
+            correlation_id: ids.correlation_id,
             retry_after: retry_after(headers, SystemTime::now()),
             body_excerpt: None,
             body_truncated: false,

@@ -187,18 +187,11 @@ async fn attempt_once(
         .await;
     match sent {
         Ok(response) => {
-            let echoed = |name: &str, sent: Uuid| {
-                response
-                    .headers()
-                    .get(name)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| Uuid::try_parse(v.trim()).ok())
-                    .unwrap_or(sent)
-            };
+            let ids = ids.echoed_in(response.headers());
             Ok(Deleted {
                 customer: id,
-                request_id: echoed("ms-requestid", ids.request_id),
-                correlation_id: echoed("ms-correlationid", ids.correlation_id),
+                request_id: ids.request_id,
+                correlation_id: ids.correlation_id,
                 attempts: attempt,
             })
         }
