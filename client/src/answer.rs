@@ -1,65 +1,54 @@
-//! Turning what the generated client returned into this crate's [`Error`].
+//! Error mapping: turning what the generated client returned into this crate's [`Error`].
 
 use std::time::{Duration, SystemTime};
 
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use serde::Deserialize;
-use uuid::Uuid;
 
-use crate::error::{ApiError, Error, ErrorCode};
+use crate::error::{ApiError, CallInfo, Error, ErrorCode};
 use crate::generated::types;
 use crate::hooks::CallContext;
+use crate::ids::CallIds;
 
 /// At most this much of an unrecognised body is kept in an error.
 pub const MAX_EXCERPT_BYTES: usize = 4 * 1024;
 
-/// The ids a call sent.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct CallIds {
-    pub request_id: Uuid,
-    pub correlation_id: Uuid,
-}
-
-impl CallIds {
-    /// The ids as the server echoed them in `headers`, each falling back to the one sent.
-    pub(crate) fn echoed_in(self, headers: &HeaderMap) -> Self {
-        let echoed = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| Uuid::try_parse(v.trim()).ok())
-        };
-        Self {
-            request_id: echoed("ms-requestid").unwrap_or(self.request_id),
-            correlation_id: echoed("ms-correlationid").unwrap_or(self.correlation_id),
-        }
-    }
-}
-
-/// Maps a failed attempt to an [`Error`]. `attempt` numbers the attempt from 1.
+/// Maps a failed attempt to an [`Error`]. `call` describes the call up to this attempt (its
+/// ids as sent); the ids the server echoed replace them where it echoed any.
 pub(crate) async fn map_failure(
     err: progenitor_client::Error<types::ErrorResponse>,
     ctx: &CallContext,
-    ids: CallIds,
-    attempt: u32,
-    elapsed: Duration,
+    call: CallInfo,
 ) -> Error {
     use progenitor_client::Error as G;
     match err {
         G::ErrorResponse(value) => {
-            let mut api = ApiError::from_headers(value.status(), value.headers(), ids, attempt);
+            let mut api = ApiError::from_headers(value.status(), value.headers(), call);
             api.fill_from(value.into_inner());
             Error::Api(Box::new(api))
         }
-        G::InvalidResponsePayload(body, _) => {
-            // Status and headers are gone from this variant; the exec hook kept them.
-            let (status, headers, truncated) = match ctx.seen() {
-                Some(seen) => (seen.status, seen.headers, seen.truncated),
-                None => (StatusCode::INTERNAL_SERVER_ERROR, HeaderMap::new(), false),
+        G::InvalidResponsePayload(body, parse_error) => {
+            // Status and headers are not in this variant; the exec hook kept them.
+            let Some(seen) = ctx.seen() else {
+                return Error::InvalidAnswer {
+                    message: format!("the body is not what the spec declares: {parse_error}"),
+                    call,
+                };
             };
-            let mut api = ApiError::from_headers(status, &headers, ids, attempt);
-            api.fill_from_bytes(&body, truncated);
+            if seen.status.is_success() {
+                let cut = if seen.truncated { " (the body was cut at the size limit)" } else { "" };
+                return Error::InvalidAnswer {
+                    message: format!(
+                        "the {} body is not what the spec declares{cut}: {parse_error}; body: {:?}",
+                        seen.status,
+                        excerpt(&body).chars().take(200).collect::<String>(),
+                    ),
+                    call,
+                };
+            }
+            let mut api = ApiError::from_headers(seen.status, &seen.headers, call);
+            api.fill_from_bytes(&body, seen.truncated);
             Error::Api(Box::new(api))
         }
         G::UnexpectedResponse(response) => {
@@ -67,7 +56,7 @@ pub(crate) async fn map_failure(
             let headers = response.headers().clone();
             let truncated = ctx.seen().is_some_and(|s| s.truncated);
             let body = response.bytes().await.unwrap_or_default();
-            let mut api = ApiError::from_headers(status, &headers, ids, attempt);
+            let mut api = ApiError::from_headers(status, &headers, call);
             api.fill_from_bytes(&body, truncated);
             Error::Api(Box::new(api))
         }
@@ -77,42 +66,29 @@ pub(crate) async fn map_failure(
             // A connect timeout is a connection failure: nothing reached the server, which
             // matters for the 404-after-retry rule.
             if source.is_timeout() && !source.is_connect() {
-                Error::Timeout {
-                    elapsed,
-                    request_id: ids.request_id,
-                    correlation_id: ids.correlation_id,
-                    attempts: attempt,
-                }
+                Error::Timeout { call }
             } else {
-                Error::Transport {
-                    source,
-                    request_id: ids.request_id,
-                    correlation_id: ids.correlation_id,
-                    attempts: attempt,
-                }
+                Error::Transport { source, call }
             }
         }
         G::InvalidRequest(message) | G::Custom(message) => {
-            Error::InvalidConfig { message: format!("the request could not be built: {message}") }
+            Error::InvalidArgument { message: format!("the request could not be built: {message}") }
         }
     }
 }
 
 impl ApiError {
-    fn from_headers(status: StatusCode, headers: &HeaderMap, ids: CallIds, attempt: u32) -> Self {
-        let ids = ids.echoed_in(headers);
+    fn from_headers(status: StatusCode, headers: &HeaderMap, call: CallInfo) -> Self {
         Self {
             status,
             code: None,
             description: None,
-            source: None,
+            component: None,
             data: Vec::new(),
-            request_id: ids.request_id,
-            correlation_id: ids.correlation_id,
             retry_after: retry_after(headers, SystemTime::now()),
             body_excerpt: None,
             body_truncated: false,
-            attempts: attempt,
+            call: call.echoed_in(headers),
         }
     }
 
@@ -124,7 +100,7 @@ impl ApiError {
                     types::ErrorCode::String(s) => ErrorCode::Text(s),
                 });
                 self.description = Some(e.description.to_string());
-                self.source = e.source;
+                self.component = e.source;
                 self.data = e.data;
             }
             types::ErrorResponse::ThrottlingError(t) => self.description = Some(t.message),
@@ -163,13 +139,24 @@ impl ApiError {
                     other => ErrorCode::Text(text(other)),
                 });
                 self.description = Some(text(description));
-                self.source = source.map(text);
+                self.component = source.map(text);
                 self.data = data.unwrap_or_default();
             }
             Ok(Lenient::Throttling { message }) if !truncated => self.description = Some(message),
             _ if body.is_empty() => {}
             _ => self.body_excerpt = Some(excerpt(body)),
         }
+    }
+}
+
+impl CallInfo {
+    /// This call as the server echoed its ids in `headers`.
+    pub(crate) fn echoed_in(mut self, headers: &HeaderMap) -> Self {
+        let ids = CallIds { request_id: self.request_id, correlation_id: self.correlation_id }
+            .echoed_in(headers);
+        self.request_id = ids.request_id;
+        self.correlation_id = ids.correlation_id;
+        self
     }
 }
 

@@ -112,7 +112,6 @@ impl PartnerCenterBuilder {
         let application = HeaderValue::from_str(&self.application)
             .ok()
             .filter(|_| !self.application.is_empty())
-            .map(|_| self.application.clone())
             .ok_or_else(|| {
                 invalid(format!(
                     "application name {:?} cannot be an HTTP header value: use visible ASCII",

@@ -1,14 +1,16 @@
-//! The client: [`PartnerCenter`] and its `customers().by_id(id).delete()` chain.
+//! The client: [`PartnerCenter`] and its `customers()` collection: `by_id(id).delete()` and
+//! `list()`.
 
 use std::fmt;
 use std::sync::Arc;
 
-use uuid::Uuid;
+use reqwest::header::HeaderValue;
 
 use crate::builder::PartnerCenterBuilder;
 use crate::cloud::Cloud;
 use crate::customer_id::CustomerTenantId;
 use crate::delete::DeleteCustomer;
+use crate::list::ListCustomers;
 use crate::retry::RetryPolicy;
 use crate::token::TokenProvider;
 
@@ -37,7 +39,7 @@ pub(crate) struct Shared {
     pub cloud: Cloud,
     pub http: reqwest::Client,
     pub tokens: Arc<dyn TokenProvider>,
-    pub application: String,
+    pub application: HeaderValue,
     pub retry: RetryPolicy,
 }
 
@@ -91,19 +93,24 @@ pub struct Customers<'a> {
 
 impl<'a> Customers<'a> {
     /// One customer, as in `Customers.ById(id)`.
-    pub fn by_id(self, id: CustomerTenantId) -> Customer<'a> {
-        Customer { pc: self.pc, id }
+    pub fn by_id(self, id: CustomerTenantId) -> CustomerById<'a> {
+        CustomerById { pc: self.pc, id }
+    }
+
+    /// The partner's customers, page by page (`GET /v1/customers`); see [`ListCustomers`].
+    pub fn list(self) -> ListCustomers<'a> {
+        ListCustomers::new(self.pc)
     }
 }
 
 /// Operations on one customer.
 #[derive(Debug, Clone, Copy)]
-pub struct Customer<'a> {
+pub struct CustomerById<'a> {
     pc: &'a PartnerCenter,
     id: CustomerTenantId,
 }
 
-impl<'a> Customer<'a> {
+impl<'a> CustomerById<'a> {
     /// Deletes the customer from the integration sandbox (`DELETE /v1/customers/{id}`).
     /// Await it, optionally after setting a correlation id.
     pub fn delete(self) -> DeleteCustomer<'a> {
@@ -113,36 +120,5 @@ impl<'a> Customer<'a> {
     /// The customer's tenant id.
     pub fn id(&self) -> CustomerTenantId {
         self.id
-    }
-}
-
-/// A successful deletion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Deleted {
-    pub(crate) customer: CustomerTenantId,
-    pub(crate) request_id: Uuid,
-    pub(crate) correlation_id: Uuid,
-    pub(crate) attempts: u32,
-}
-
-impl Deleted {
-    /// The deleted customer.
-    pub fn customer(&self) -> CustomerTenantId {
-        self.customer
-    }
-
-    /// The `MS-RequestId` of the call (as echoed by the server, else as sent).
-    pub fn request_id(&self) -> Uuid {
-        self.request_id
-    }
-
-    /// The `MS-CorrelationId` of the call (as echoed by the server, else as sent).
-    pub fn correlation_id(&self) -> Uuid {
-        self.correlation_id
-    }
-
-    /// Attempts the call took (1 without retries).
-    pub fn attempts(&self) -> u32 {
-        self.attempts
     }
 }

@@ -1,4 +1,4 @@
-//! The one error type of the client.
+//! The one error type of the client, and the call record every network error carries.
 
 use std::fmt;
 use std::time::Duration;
@@ -6,12 +6,68 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use uuid::Uuid;
 
+use crate::classify;
 use crate::customer_id::ParseCustomerTenantIdError;
 use crate::token::BoxError;
 
+/// What a call had done when it ended: the ids a support ticket needs, how many attempts it
+/// made, how long it took, and whether an attempt may have taken effect on the server.
+///
+/// Carried once by every error that reached the network ([`Error::call`]) and by every
+/// successful answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallInfo {
+    pub(crate) request_id: Uuid,
+    pub(crate) correlation_id: Uuid,
+    pub(crate) attempts: u32,
+    pub(crate) elapsed: Duration,
+    pub(crate) may_have_applied: bool,
+}
+
+impl CallInfo {
+    /// The call's `MS-RequestId` (as echoed by the server, else as sent). The same on every
+    /// retry of the call.
+    pub fn request_id(&self) -> Uuid {
+        self.request_id
+    }
+
+    /// The call's `MS-CorrelationId` (as echoed by the server, else as sent).
+    pub fn correlation_id(&self) -> Uuid {
+        self.correlation_id
+    }
+
+    /// Attempts sent (1 without retries).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// Time spent on the whole call, waits between attempts included.
+    pub fn elapsed(&self) -> Duration {
+        self.elapsed
+    }
+
+    /// Whether an attempt ended in a way that may have changed state on the server anyway (a
+    /// 5xx, a timeout, a connection lost after sending). See [`Error::NotFoundAfterRetry`].
+    pub fn may_have_applied(&self) -> bool {
+        self.may_have_applied
+    }
+}
+
+impl fmt::Display for CallInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "MS-RequestId {}, MS-CorrelationId {}", self.request_id, self.correlation_id)?;
+        match self.attempts {
+            0 => f.write_str(", nothing sent"),
+            1 => f.write_str(", 1 attempt"),
+            n => write!(f, ", {n} attempts"),
+        }?;
+        write!(f, ", {} ms", self.elapsed.as_millis())
+    }
+}
+
 /// Everything that can go wrong in a call. Every variant that reached the network carries the
-/// call's `MS-RequestId` and `MS-CorrelationId`, which is what a support ticket needs; no
-/// variant ever shows the access token.
+/// call's [`CallInfo`] (`MS-RequestId`, `MS-CorrelationId`, attempts, elapsed), which is what
+/// a support ticket needs; no variant ever shows the access token.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -27,52 +83,63 @@ pub enum Error {
     NotFoundAfterRetry(Box<ApiError>),
 
     /// The request could not be sent or the response not read.
-    #[error(
-        "could not reach Partner Center (MS-RequestId {request_id}, MS-CorrelationId {correlation_id}, attempt {attempts}): {source}"
-    )]
+    #[error("could not reach Partner Center ({call}): {source}")]
     Transport {
         /// The underlying HTTP error.
         source: reqwest::Error,
-        /// The call's `MS-RequestId`.
-        request_id: Uuid,
-        /// The call's `MS-CorrelationId`.
-        correlation_id: Uuid,
-        /// Attempts made.
-        attempts: u32,
+        /// The call so far.
+        call: CallInfo,
     },
 
     /// An attempt or the whole call ran out of time.
-    #[error(
-        "Partner Center call timed out after {elapsed:?} (MS-RequestId {request_id}, MS-CorrelationId {correlation_id}, attempt {attempts})"
-    )]
+    #[error("Partner Center call timed out ({call})")]
     Timeout {
-        /// Time spent on the whole call when it gave up (not only the last attempt).
-        elapsed: Duration,
-        /// The call's `MS-RequestId`.
-        request_id: Uuid,
-        /// The call's `MS-CorrelationId`.
-        correlation_id: Uuid,
-        /// Attempts made.
-        attempts: u32,
+        /// The call so far; its `elapsed` is the whole call's, not only the last attempt's.
+        call: CallInfo,
     },
 
-    /// The token provider failed; nothing was sent.
-    #[error("could not get a Partner Center access token: {source}")]
+    /// Partner Center answered with a success status, but the answer cannot be used: a body
+    /// that does not match the spec, or a `next` link this client cannot follow.
+    #[error("Partner Center's answer cannot be used: {message} ({call})")]
+    InvalidAnswer {
+        /// What is wrong with it (with a bounded excerpt of the body where that helps).
+        message: String,
+        /// The call.
+        call: CallInfo,
+    },
+
+    /// The token provider failed, or gave a token that cannot be sent in a header. Never
+    /// retried. On a first attempt nothing was sent and `call` is `None`; on a retry `call`
+    /// says what the earlier attempts did, including whether one may already have applied.
+    #[error("could not get a usable Partner Center access token: {source}{}", after(.call))]
     Auth {
-        /// The provider's error.
+        /// What went wrong (never the token itself).
         source: BoxError,
+        /// The attempts sent before the token failed, if any.
+        call: Option<CallInfo>,
     },
 
-    /// The client was configured wrongly; nothing was sent.
+    /// The client was configured wrongly (builder settings); nothing was sent.
     #[error("invalid Partner Center client configuration: {message}")]
     InvalidConfig {
         /// What is wrong and how to fix it.
         message: String,
     },
 
+    /// An argument of one call is out of range (for example a page size); nothing was sent.
+    #[error("invalid argument: {message}")]
+    InvalidArgument {
+        /// What is wrong and what is allowed.
+        message: String,
+    },
+
     /// A customer tenant id did not parse.
     #[error(transparent)]
     InvalidCustomerTenantId(#[from] ParseCustomerTenantIdError),
+}
+
+fn after(call: &Option<CallInfo>) -> String {
+    call.map(|c| format!(" (after earlier attempts: {c})")).unwrap_or_default()
 }
 
 impl Error {
@@ -84,7 +151,31 @@ impl Error {
         }
     }
 
-    /// The HTTP status Partner Center answered with, if it answered.
+    /// What the call had done, for every error that got as far as the network (and for an
+    /// [`Error::Auth`] on a retry).
+    pub fn call(&self) -> Option<&CallInfo> {
+        match self {
+            Error::Api(e) | Error::NotFoundAfterRetry(e) => Some(&e.call),
+            Error::Transport { call, .. }
+            | Error::Timeout { call }
+            | Error::InvalidAnswer { call, .. } => Some(call),
+            Error::Auth { call, .. } => call.as_ref(),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn call_mut(&mut self) -> Option<&mut CallInfo> {
+        match self {
+            Error::Api(e) | Error::NotFoundAfterRetry(e) => Some(&mut e.call),
+            Error::Transport { call, .. }
+            | Error::Timeout { call }
+            | Error::InvalidAnswer { call, .. } => Some(call),
+            Error::Auth { call, .. } => call.as_mut(),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status Partner Center answered with, if it answered with an error status.
     pub fn status(&self) -> Option<StatusCode> {
         self.api().map(|e| e.status)
     }
@@ -116,58 +207,36 @@ impl Error {
             || matches!(self.status(), Some(StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN))
     }
 
-    /// Whether the client retries this error (given attempts and time left).
+    /// Whether the client retries this error (given attempts and time left); see
+    /// [`RetryPolicy`](crate::RetryPolicy).
     pub fn is_retryable(&self) -> bool {
-        match self {
-            Error::Api(e) => is_retryable_status(e.status),
-            // Redirect loops, undecodable answers and unbuildable requests fail the same way
-            // every time; connection and I/O failures may not.
-            Error::Transport { source, .. } => {
-                !(source.is_redirect() || source.is_decode() || source.is_builder())
-            }
-            Error::Timeout { .. } => true,
-            _ => false,
-        }
+        classify::is_retryable(self)
     }
 
     /// The call's `MS-RequestId`, when the call got as far as sending.
     pub fn request_id(&self) -> Option<Uuid> {
-        match self {
-            Error::Api(e) | Error::NotFoundAfterRetry(e) => Some(e.request_id),
-            Error::Transport { request_id, .. } | Error::Timeout { request_id, .. } => {
-                Some(*request_id)
-            }
-            _ => None,
-        }
+        self.call().map(CallInfo::request_id)
     }
 
     /// The call's `MS-CorrelationId`, when the call got as far as sending.
     pub fn correlation_id(&self) -> Option<Uuid> {
-        match self {
-            Error::Api(e) | Error::NotFoundAfterRetry(e) => Some(e.correlation_id),
-            Error::Transport { correlation_id, .. } | Error::Timeout { correlation_id, .. } => {
-                Some(*correlation_id)
-            }
-            _ => None,
-        }
+        self.call().map(CallInfo::correlation_id)
+    }
+
+    /// Attempts sent, when the call got as far as sending.
+    pub fn attempts(&self) -> Option<u32> {
+        self.call().map(CallInfo::attempts)
+    }
+
+    /// Whether an attempt may have taken effect despite this error (see [`CallInfo`]).
+    pub fn may_have_applied(&self) -> bool {
+        self.call().is_some_and(CallInfo::may_have_applied)
     }
 
     /// The server-requested wait, for a throttled or unavailable answer.
     pub fn retry_after(&self) -> Option<Duration> {
         self.api().and_then(|e| e.retry_after)
     }
-
-    pub(crate) fn set_attempts(&mut self, n: u32) {
-        match self {
-            Error::Api(e) | Error::NotFoundAfterRetry(e) => e.attempts = n,
-            Error::Transport { attempts, .. } | Error::Timeout { attempts, .. } => *attempts = n,
-            _ => {}
-        }
-    }
-}
-
-pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)
 }
 
 /// A Partner Center error code: a number in most answers, text in some.
@@ -190,30 +259,79 @@ impl fmt::Display for ErrorCode {
 
 /// An error status from Partner Center, with everything its body and headers said.
 #[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
 pub struct ApiError {
+    pub(crate) status: StatusCode,
+    pub(crate) code: Option<ErrorCode>,
+    pub(crate) description: Option<String>,
+    pub(crate) component: Option<String>,
+    pub(crate) data: Vec<serde_json::Value>,
+    pub(crate) retry_after: Option<Duration>,
+    pub(crate) body_excerpt: Option<String>,
+    pub(crate) body_truncated: bool,
+    pub(crate) call: CallInfo,
+}
+
+impl ApiError {
     /// The HTTP status.
-    pub status: StatusCode,
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
     /// The Partner Center error code (absent for the throttling body and unparsable bodies).
-    pub code: Option<ErrorCode>,
+    pub fn code(&self) -> Option<&ErrorCode> {
+        self.code.as_ref()
+    }
+
     /// The error's description (the throttling body's `message`).
-    pub description: Option<String>,
-    /// The component that reported it, such as `PartnerFD`.
-    pub source: Option<String>,
-    /// Extra details some errors carry.
-    pub data: Vec<serde_json::Value>,
-    /// The call's `MS-RequestId` (as echoed by the server, else as sent).
-    pub request_id: Uuid,
-    /// The call's `MS-CorrelationId` (as echoed by the server, else as sent).
-    pub correlation_id: Uuid,
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+
+    /// The component that reported it (the body's `source`), such as `PartnerFD`.
+    pub fn component(&self) -> Option<&str> {
+        self.component.as_deref()
+    }
+
+    /// Extra details some errors carry (the body's `data`).
+    pub fn data(&self) -> &[serde_json::Value] {
+        &self.data
+    }
+
     /// `Retry-After`, in either of its forms, as a wait from when the answer arrived.
-    pub retry_after: Option<Duration>,
-    /// The start of a body that was not a Partner Center error object (at most 4 KiB).
-    pub body_excerpt: Option<String>,
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+
+    /// The start of a body that was not a Partner Center error object (at most
+    /// [`MAX_EXCERPT_BYTES`](crate::MAX_EXCERPT_BYTES)).
+    pub fn body_excerpt(&self) -> Option<&str> {
+        self.body_excerpt.as_deref()
+    }
+
     /// The body was longer than the client reads and was cut.
-    pub body_truncated: bool,
+    pub fn is_body_truncated(&self) -> bool {
+        self.body_truncated
+    }
+
+    /// The call: ids as echoed by the server (else as sent), attempts, elapsed.
+    pub fn call(&self) -> &CallInfo {
+        &self.call
+    }
+
+    /// The call's `MS-RequestId`.
+    pub fn request_id(&self) -> Uuid {
+        self.call.request_id
+    }
+
+    /// The call's `MS-CorrelationId`.
+    pub fn correlation_id(&self) -> Uuid {
+        self.call.correlation_id
+    }
+
     /// Attempts made in the call.
-    pub attempts: u32,
+    pub fn attempts(&self) -> u32 {
+        self.call.attempts
+    }
 }
 
 impl fmt::Display for ApiError {
@@ -225,12 +343,16 @@ impl fmt::Display for ApiError {
         if let Some(description) = &self.description {
             write!(f, ": {description}")?;
         }
-        if let Some(source) = &self.source {
-            write!(f, " (source {source})")?;
+        if let Some(component) = &self.component {
+            write!(f, " (source {component})")?;
         }
-        write!(f, " [MS-RequestId {}, MS-CorrelationId {}", self.request_id, self.correlation_id)?;
-        if self.attempts > 1 {
-            write!(f, ", after {} attempts", self.attempts)?;
+        write!(
+            f,
+            " [MS-RequestId {}, MS-CorrelationId {}",
+            self.call.request_id, self.call.correlation_id
+        )?;
+        if self.call.attempts > 1 {
+            write!(f, ", after {} attempts", self.call.attempts)?;
         }
         if let Some(wait) = self.retry_after {
             write!(f, ", Retry-After {}s", wait.as_secs())?;

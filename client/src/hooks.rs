@@ -1,52 +1,70 @@
-//! The hooks progenitor's generated client calls around each request.
+//! The hooks progenitor's generated client calls around each request: the request-wide
+//! concerns every operation shares, in one place (as a tower layer would hold them).
 //!
-//! The generated code stays the one place that builds the request; these hooks only adjust
-//! it and bound what is read back:
-//! * `pre`: set `Authorization` (marked sensitive) and `Content-Length: 0`, drop the
-//!   `api-version` header progenitor adds from `info.version` (Partner Center does not
-//!   document it), set the attempt timeout;
-//! * `exec`: send, then read the body with a size limit and remember status and headers, so
-//!   an answer whose body is not JSON can still be reported with them.
+//! The generated code stays the one place that builds each operation's request; these hooks
+//! only add to it and bound what is read back:
+//! * `pre`: set `Authorization` (marked sensitive), the call's `MS-RequestId`,
+//!   `MS-CorrelationId` and `MS-PartnerCenter-Application`, `Content-Length: 0` on a
+//!   body-less DELETE (as documented), the attempt timeout; drop the `api-version` header
+//!   progenitor adds from `info.version` (Partner Center does not document it);
+//! * `exec`: send, then read the body with a size limit, and keep the status (and, for an
+//!   error status, the headers) for the error mapping.
 
-use std::sync::{Arc, Mutex};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use progenitor_client::{ClientHooks, OperationInfo};
-use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, HeaderMap, HeaderValue};
-use reqwest::{Request, Response, StatusCode};
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, Request, Response, StatusCode};
 
+use crate::error::Error;
 use crate::generated::Client;
+use crate::ids::{self, CallIds};
 use crate::token::AccessToken;
 
-/// Bodies longer than this are cut; error bodies are small JSON objects.
+/// Error bodies longer than this are cut; they are small JSON objects.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// What the generated client carries for one attempt: its credentials and limits.
+const APPLICATION: HeaderName = HeaderName::from_static("ms-partnercenter-application");
+
+/// What the generated client carries for one attempt: its credentials, the call's ids and
+/// its limits.
 ///
 /// To use [`crate::generated::Client`] directly:
 ///
 /// ```
 /// use partner_center_client::{AccessToken, generated, hooks::CallContext};
 ///
-/// let ctx = CallContext::new(AccessToken::new("token"));
+/// let ctx = CallContext::new(AccessToken::new("token"))?;
 /// let client = generated::Client::new_with_client(
 ///     "https://api.partnercenter.microsoft.com",
 ///     reqwest::Client::new(),
 ///     ctx,
 /// );
 /// let _request = client.delete_customer().customer_tenant_id(uuid::Uuid::new_v4());
+///
+/// // A token that cannot travel in a header is refused up front.
+/// assert!(CallContext::new(AccessToken::new("bad\ntoken")).is_err());
+/// # Ok::<(), partner_center_client::Error>(())
 /// ```
-#[derive(Clone)]
 pub struct CallContext {
     authorization: HeaderValue,
+    ids: Option<CallIds>,
+    application: Option<HeaderValue>,
     attempt_timeout: Option<Duration>,
-    max_body: usize,
-    seen: Arc<Mutex<Option<Seen>>>,
+    max_success_body: usize,
+    /// The status of the answer, and its headers when it was an error status. This is a side
+    /// channel on purpose: progenitor's `InvalidResponsePayload` (an error body that is not
+    /// the declared JSON, such as a proxy's HTML page) carries only the body, and its
+    /// `post` hook cannot hand anything to the caller. Each attempt has its own generated
+    /// client and context, and the engine reads this through `ClientInfo::inner` after the
+    /// send; no `Arc` or lock is involved.
+    seen: OnceLock<Seen>,
 }
 
-/// Status and headers of the last answer, and whether its body was cut.
-#[derive(Debug, Clone)]
+/// Status and (for an error status) headers of the answer, and whether its body was cut.
+#[derive(Debug)]
 pub(crate) struct Seen {
     pub status: StatusCode,
     pub headers: HeaderMap,
@@ -57,35 +75,66 @@ impl std::fmt::Debug for CallContext {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CallContext")
             .field("authorization", &"<redacted>")
+            .field("ids", &self.ids)
             .field("attempt_timeout", &self.attempt_timeout)
-            .field("max_body", &self.max_body)
+            .field("max_success_body", &self.max_success_body)
             .finish()
     }
 }
 
-impl CallContext {
-    /// A context that authenticates with `token`. A token that cannot be a header value
-    /// (control characters) is sent as an empty credential, which the server refuses with 401.
-    pub fn new(token: AccessToken) -> Self {
-        let mut authorization = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
-            .unwrap_or_else(|_| HeaderValue::from_static("Bearer"));
-        authorization.set_sensitive(true);
+impl Clone for CallContext {
+    /// A context with the same settings; what the original saw of an answer is not copied.
+    fn clone(&self) -> Self {
         Self {
-            authorization,
-            attempt_timeout: None,
-            max_body: MAX_BODY_BYTES,
-            seen: Arc::default(),
+            authorization: self.authorization.clone(),
+            ids: self.ids,
+            application: self.application.clone(),
+            attempt_timeout: self.attempt_timeout,
+            max_success_body: self.max_success_body,
+            seen: OnceLock::new(),
         }
     }
+}
 
-    pub(crate) fn with_limits(mut self, attempt_timeout: Duration, max_body: usize) -> Self {
+impl CallContext {
+    /// A context that authenticates with `token`. A token that cannot be an HTTP header
+    /// value (control characters, non-ASCII) is an [`Error::Auth`], never sent.
+    pub fn new(token: AccessToken) -> Result<Self, Error> {
+        let mut authorization = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+            .map_err(|_| Error::Auth {
+                source: "the access token contains characters an HTTP header cannot carry \
+                         (control characters or non-ASCII); check the token provider"
+                    .into(),
+                call: None,
+            })?;
+        authorization.set_sensitive(true);
+        Ok(Self {
+            authorization,
+            ids: None,
+            application: None,
+            attempt_timeout: None,
+            max_success_body: usize::MAX,
+            seen: OnceLock::new(),
+        })
+    }
+
+    /// The engine's settings for one attempt of a call.
+    pub(crate) fn for_attempt(
+        mut self,
+        ids: CallIds,
+        application: &HeaderValue,
+        attempt_timeout: Duration,
+        max_success_body: usize,
+    ) -> Self {
+        self.ids = Some(ids);
+        self.application = Some(application.clone());
         self.attempt_timeout = Some(attempt_timeout);
-        self.max_body = max_body;
+        self.max_success_body = max_success_body;
         self
     }
 
-    pub(crate) fn seen(&self) -> Option<Seen> {
-        self.seen.lock().ok().and_then(|s| s.clone())
+    pub(crate) fn seen(&self) -> Option<&Seen> {
+        self.seen.get()
     }
 }
 
@@ -95,13 +144,21 @@ impl ClientHooks<CallContext> for Client {
         request: &mut Request,
         _info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        let ctx = progenitor_client::ClientInfo::inner(self);
-        request.headers_mut().remove("api-version");
-        request.headers_mut().insert(AUTHORIZATION, ctx.authorization.clone());
-        if request.body().is_none() {
-            // The documented request carries `Content-Length: 0`; reqwest omits it for a
-            // body-less DELETE.
-            request.headers_mut().insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
+        let ctx = self.inner();
+        let needs_length = request.body().is_none() && request.method() == Method::DELETE;
+        let headers = request.headers_mut();
+        headers.remove("api-version");
+        headers.insert(AUTHORIZATION, ctx.authorization.clone());
+        if let Some(ids) = ctx.ids {
+            headers.insert(ids::REQUEST_ID, ids::header_value(ids.request_id));
+            headers.insert(ids::CORRELATION_ID, ids::header_value(ids.correlation_id));
+        }
+        if let Some(application) = &ctx.application {
+            headers.insert(APPLICATION, application.clone());
+        }
+        if needs_length {
+            // The documented DELETE carries `Content-Length: 0`; reqwest omits it.
+            headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
         }
         if let Some(timeout) = ctx.attempt_timeout {
             *request.timeout_mut() = Some(timeout);
@@ -110,18 +167,18 @@ impl ClientHooks<CallContext> for Client {
     }
 
     async fn exec(&self, request: Request, _info: &OperationInfo) -> reqwest::Result<Response> {
-        let ctx = progenitor_client::ClientInfo::inner(self);
-        let mut response = progenitor_client::ClientInfo::client(self).execute(request).await?;
+        let ctx = self.inner();
+        let mut response = self.client().execute(request).await?;
         let status = response.status();
-        let version = response.version();
-        let headers = response.headers().clone();
-        let (body, truncated) = read_bounded(&mut response, ctx.max_body).await?;
-        if let Ok(mut seen) = ctx.seen.lock() {
-            *seen = Some(Seen { status, headers: headers.clone(), truncated });
-        }
+        let limit = if status.is_success() { ctx.max_success_body } else { MAX_BODY_BYTES };
+        let (body, truncated) = read_bounded(&mut response, limit).await?;
+        let headers = std::mem::take(response.headers_mut());
+        // Error answers keep their headers for the error mapping (ids, Retry-After).
+        let kept = if status.is_success() { HeaderMap::new() } else { headers.clone() };
+        let _ = ctx.seen.set(Seen { status, headers: kept, truncated });
         let mut rebuilt = http::Response::new(body);
         *rebuilt.status_mut() = status;
-        *rebuilt.version_mut() = version;
+        *rebuilt.version_mut() = response.version();
         *rebuilt.headers_mut() = headers;
         Ok(Response::from(rebuilt))
     }

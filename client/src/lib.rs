@@ -30,11 +30,15 @@
 
 mod answer;
 mod builder;
+mod classify;
 mod client;
 mod cloud;
 mod customer_id;
 mod delete;
+mod engine;
 mod error;
+mod ids;
+mod list;
 mod retry;
 mod token;
 
@@ -45,10 +49,11 @@ pub mod hooks;
 
 pub use answer::MAX_EXCERPT_BYTES;
 pub use builder::{PartnerCenterBuilder, USER_AGENT};
-pub use client::{Customer, Customers, Deleted, PartnerCenter};
+pub use client::{CustomerById, Customers, PartnerCenter};
 pub use cloud::{Cloud, UnknownCloud};
 pub use customer_id::{CustomerTenantId, ParseCustomerTenantIdError};
-pub use delete::DeleteCustomer;
-pub use error::{ApiError, Error, ErrorCode};
+pub use delete::{DeleteCustomer, Deleted};
+pub use error::{ApiError, CallInfo, Error, ErrorCode};
+pub use list::{Continuation, Customer, CustomerPage, ListCustomers, MAX_PAGE_SIZE};
 pub use retry::RetryPolicy;
 pub use token::{AccessToken, BoxError, StaticToken, TokenProvider};

@@ -14,18 +14,19 @@ use std::time::Duration;
 /// | `deadline` | 180 s | the whole call, waits included (the .NET SDK's 3-minute timeout) |
 ///
 /// Retried: 429, 500, 502, 503, 504, connection and I/O failures and timeouts (not redirect
-/// loops or undecodable answers), all under the same
-/// `MS-RequestId`, which makes the retry idempotent. Never retried: any other status, and
-/// token failures. A wait that would end past the deadline is not taken; the last error is
+/// loops or undecodable answers), all under the same `MS-RequestId`, which makes the retry
+/// idempotent. Never retried: any other status, token failures, answers that cannot be used.
+/// Each attempt is limited to `attempt_timeout` or what is left of `deadline`, whichever is
+/// less. A wait that would end past the deadline is not taken; the last error is
 /// returned instead.
 ///
 /// ```
 /// use std::time::Duration;
 /// use partner_center_client::RetryPolicy;
 ///
-/// let policy = RetryPolicy::default().max_attempts(6).deadline(Duration::from_secs(30));
-/// assert_eq!(policy.get_max_attempts(), 6);
-/// assert_eq!(RetryPolicy::no_retries().get_max_attempts(), 1);
+/// let policy = RetryPolicy::default().with_max_attempts(6).with_deadline(Duration::from_secs(30));
+/// assert_eq!(policy.max_attempts(), 6);
+/// assert_eq!(RetryPolicy::no_retries().max_attempts(), 1);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -57,68 +58,68 @@ impl RetryPolicy {
     }
 
     /// Attempts in all, at least 1.
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
+    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts.max(1);
         self
     }
 
     /// The first computed backoff.
-    pub fn initial_backoff(mut self, delay: Duration) -> Self {
+    pub fn with_initial_backoff(mut self, delay: Duration) -> Self {
         self.initial_backoff = delay;
         self
     }
 
     /// The ceiling of a computed backoff.
-    pub fn max_backoff(mut self, delay: Duration) -> Self {
+    pub fn with_max_backoff(mut self, delay: Duration) -> Self {
         self.max_backoff = delay;
         self
     }
 
     /// The ceiling on a server-sent `Retry-After`.
-    pub fn max_retry_after(mut self, delay: Duration) -> Self {
+    pub fn with_max_retry_after(mut self, delay: Duration) -> Self {
         self.max_retry_after = delay;
         self
     }
 
     /// The limit on one attempt.
-    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+    pub fn with_attempt_timeout(mut self, timeout: Duration) -> Self {
         self.attempt_timeout = timeout;
         self
     }
 
     /// The limit on the whole call.
-    pub fn deadline(mut self, deadline: Duration) -> Self {
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
         self.deadline = deadline;
         self
     }
 
     /// Attempts in all.
-    pub fn get_max_attempts(&self) -> u32 {
+    pub fn max_attempts(&self) -> u32 {
         self.max_attempts
     }
 
     /// The first computed backoff.
-    pub fn get_initial_backoff(&self) -> Duration {
+    pub fn initial_backoff(&self) -> Duration {
         self.initial_backoff
     }
 
     /// The ceiling of a computed backoff.
-    pub fn get_max_backoff(&self) -> Duration {
+    pub fn max_backoff(&self) -> Duration {
         self.max_backoff
     }
 
     /// The ceiling on a server-sent `Retry-After`.
-    pub fn get_max_retry_after(&self) -> Duration {
+    pub fn max_retry_after(&self) -> Duration {
         self.max_retry_after
     }
 
     /// The limit on one attempt.
-    pub fn get_attempt_timeout(&self) -> Duration {
+    pub fn attempt_timeout(&self) -> Duration {
         self.attempt_timeout
     }
 
     /// The limit on the whole call.
-    pub fn get_deadline(&self) -> Duration {
+    pub fn deadline(&self) -> Duration {
         self.deadline
     }
 }

@@ -4,6 +4,8 @@ use std::time::{Duration, SystemTime};
 
 use uuid::Uuid;
 
+use crate::app::{Operation, Target};
+
 /// How a `429` says when to come back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RetryAfter {
@@ -42,21 +44,24 @@ pub enum FaultKind {
     Drop,
 }
 
-/// A fault for the next `times` requests (optionally only those for one customer).
+/// A fault for the next `times` requests (optionally only those of one operation, or for one
+/// customer).
 ///
 /// ```
 /// use std::time::Duration;
-/// use partner_center_sandbox::{Fault, RetryAfter};
+/// use partner_center_sandbox::{Fault, Operation, RetryAfter};
 ///
 /// let f = Fault::throttle(RetryAfter::Seconds(1)).times(2);
 /// let g = Fault::delay(Duration::from_millis(50)).for_customer(uuid::Uuid::new_v4());
-/// # let _ = (f, g);
+/// let h = Fault::server_error(503).for_operation(Operation::ListCustomers);
+/// # let _ = (f, g, h);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fault {
     pub(crate) kind: FaultKind,
     pub(crate) remaining: u32,
     pub(crate) customer: Option<Uuid>,
+    pub(crate) operation: Option<Operation>,
 }
 
 impl Fault {
@@ -81,7 +86,7 @@ impl Fault {
     }
 
     fn new(kind: FaultKind) -> Self {
-        Self { kind, remaining: 1, customer: None }
+        Self { kind, remaining: 1, customer: None, operation: None }
     }
 
     /// Applies to the next `n` matching requests (default 1).
@@ -90,17 +95,31 @@ impl Fault {
         self
     }
 
-    /// Applies only to requests for this customer.
+    /// Applies only to requests for this customer (whose path names it).
     pub fn for_customer(mut self, customer: Uuid) -> Self {
         self.customer = Some(customer);
         self
     }
+
+    /// Applies only to requests of this operation.
+    pub fn for_operation(mut self, operation: Operation) -> Self {
+        self.operation = Some(operation);
+        self
+    }
+
+    fn matches(&self, target: Option<Target>) -> bool {
+        let customer_ok =
+            self.customer.is_none() || self.customer == target.and_then(|t| t.customer);
+        let operation_ok =
+            self.operation.is_none() || self.operation == target.map(|t| t.operation);
+        customer_ok && operation_ok
+    }
 }
 
-/// Takes one use of the first fault that matches `customer`, if any.
-pub(crate) fn take(faults: &mut Vec<Fault>, customer: Option<Uuid>) -> Option<FaultKind> {
+/// Takes one use of the first fault that matches a request for `target`, if any.
+pub(crate) fn take(faults: &mut Vec<Fault>, target: Option<Target>) -> Option<FaultKind> {
     faults.retain(|f| f.remaining > 0);
-    let i = faults.iter().position(|f| f.customer.is_none() || f.customer == customer)?;
+    let i = faults.iter().position(|f| f.matches(target))?;
     let kind = faults[i].kind;
     faults[i].remaining = faults[i].remaining.saturating_sub(1);
     if faults[i].remaining == 0 {

@@ -1,21 +1,28 @@
 //! An offline emulator of Partner Center's Testing-in-Production (integration sandbox)
-//! customer deletion, for testing code that deletes customers without Azure AD credentials —
-//! the way Azurite stands in for Azure Storage.
+//! customers, for testing code that lists and deletes customers without Azure AD credentials
+//! — the way Azurite stands in for Azure Storage.
 //!
-//! It follows `openapi/partner-center.yaml` (the spec wins where they disagree):
+//! It follows `openapi/partner-center.yaml` (the spec wins where they disagree); error codes
+//! are named in [`codes`]:
 //!
+//! * `GET /v1/customers?size=N` → `200` with a page of the partner's customers in the order
+//!   they were added (`Contoso Test 0042`, `contosotest0042.onmicrosoft.com` unless named),
+//!   and a `links.next` with an `MS-ContinuationToken` while more remain; the next page is
+//!   `seekOperation=Next` with that header. A stale, forged or another partner's token, or a
+//!   size outside 1–500, → `400` (code 800002).
 //! * `DELETE /v1/customers/{id}` → `204` and the customer is gone; unknown or already
 //!   deleted → `404` (code 60003); a partner that is not a TiP account → `403` (code 2032);
-//!   missing or unknown bearer token → `401` with `WWW-Authenticate`; a malformed id
-//!   (code 900118) or a malformed `MS-RequestId`/`MS-CorrelationId` → `400`.
+//!   a malformed id → `400` (code 900118).
+//! * Missing or unknown bearer token → `401` with `WWW-Authenticate`; a malformed
+//!   `MS-RequestId`/`MS-CorrelationId` → `400`.
 //! * Every answer echoes `MS-RequestId` and `MS-CorrelationId`, generating them when absent.
-//! * A repeat with the same `MS-RequestId` by the same partner gets the original outcome
-//!   (a retried delete that already succeeded answers `204` again), within a bounded window
-//!   and number of remembered ids ([`Idempotency`]); the same id reused for another customer
-//!   is a `409`.
-//! * Other methods on the path → `405` with `Allow`; unknown paths → `404`.
-//! * [`Fault`]s script the next N answers: `429` with `Retry-After`, a `5xx`, a delay, or a
-//!   dropped connection.
+//! * A repeated delete with the same `MS-RequestId` by the same partner gets the original
+//!   outcome (a retried delete that already succeeded answers `204` again), within a bounded
+//!   window and number of remembered ids ([`Idempotency`]); the same id reused for another
+//!   request is a `409`.
+//! * Other methods on the paths → `405` with `Allow`; unknown paths → `404`.
+//! * [`Fault`]s script the next N answers (of one [`Operation`], or for one customer): `429`
+//!   with `Retry-After`, a `5xx`, a delay, or a dropped connection.
 //! * Every request is recorded ([`Sandbox::requests`], the latest [`RECORDED_REQUESTS`]) with
 //!   the token redacted.
 //!
@@ -33,7 +40,13 @@
 
 #![warn(missing_docs)]
 
+mod answer;
+mod app;
+pub mod codes;
+mod continuation;
 mod fault;
+mod layers;
+mod ops;
 mod server;
 mod store;
 
@@ -44,17 +57,20 @@ use std::sync::{Arc, Mutex};
 
 use uuid::Uuid;
 
+pub use app::Operation;
+pub use continuation::CONTINUATION_LIFETIME;
 pub use fault::{Fault, FaultKind, RetryAfter};
-pub use server::{RECORDED_REQUESTS, RecordedRequest};
+pub use layers::record::{RECORDED_REQUESTS, RecordedRequest};
+pub use ops::list::MAX_PAGE_SIZE;
 pub use store::Idempotency;
 
-use server::Shared;
+use app::Shared;
 use store::Store;
 
 struct PartnerSeed {
     tip: bool,
     tokens: Vec<String>,
-    customers: Vec<Uuid>,
+    customers: Vec<(Uuid, Option<(String, String)>)>,
 }
 
 /// Configures a [`Sandbox`].
@@ -106,7 +122,24 @@ impl SandboxBuilder {
             self = self.tip_partner(DEFAULT_TOKEN);
         }
         if let Some(p) = self.partners.last_mut() {
-            p.customers.extend(ids);
+            p.customers.extend(ids.into_iter().map(|id| (id, None)));
+        }
+        self
+    }
+
+    /// A customer of the partner added last, with its company name and domain (a TiP partner
+    /// with token `sandbox-token` is added first when there is none).
+    pub fn named_customer(
+        mut self,
+        id: Uuid,
+        company_name: impl Into<String>,
+        domain: impl Into<String>,
+    ) -> Self {
+        if self.partners.is_empty() {
+            self = self.tip_partner(DEFAULT_TOKEN);
+        }
+        if let Some(p) = self.partners.last_mut() {
+            p.customers.push((id, Some((company_name.into(), domain.into()))));
         }
         self
     }
@@ -128,8 +161,8 @@ impl SandboxBuilder {
         let mut store = Store::new(self.idempotency);
         for seed in &self.partners {
             let index = store.add_partner(seed.tip, &seed.tokens);
-            for &c in &seed.customers {
-                store.add_customer(index, c);
+            for (c, names) in &seed.customers {
+                store.add_customer(index, *c, names.clone());
             }
         }
         let shared = Arc::new(Shared {
@@ -138,6 +171,7 @@ impl SandboxBuilder {
             requests: Mutex::new(VecDeque::new()),
             connections: AtomicUsize::new(0),
             realm: Uuid::new_v4(),
+            secret: Uuid::new_v4().as_u128(),
         });
         let addr = self.addr.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
         let (addr, task) = server::start(addr, Arc::clone(&shared)).await?;
@@ -189,7 +223,7 @@ impl Sandbox {
         let Ok(mut store) = self.shared.store.lock() else { return false };
         match store.partner_index_for_token(token) {
             Some(p) => {
-                store.add_customer(p, customer);
+                store.add_customer(p, customer, None);
                 true
             }
             None => false,

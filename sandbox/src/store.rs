@@ -1,9 +1,13 @@
 //! The sandbox's state: partners, their customers, and remembered outcomes for idempotency.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
+use axum::http::StatusCode;
+use bytes::Bytes;
 use uuid::Uuid;
+
+use crate::app::Target;
 
 /// One partner account.
 #[derive(Debug, Clone)]
@@ -14,11 +18,20 @@ pub(crate) struct Partner {
 /// What a request came to, kept so a repeat with the same `MS-RequestId` gets the same answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Outcome {
-    /// The customer the request was for: a reused `MS-RequestId` for another customer is not
-    /// a retry.
-    pub customer: Uuid,
-    pub status: u16,
-    pub body: Option<serde_json::Value>,
+    /// What the request was for: a reused `MS-RequestId` for another request is not a retry.
+    pub target: Target,
+    pub status: StatusCode,
+    pub body: Bytes,
+}
+
+/// A customer as the sandbox keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CustomerRecord {
+    pub id: Uuid,
+    /// Position in the partner's listing; increases with each customer added.
+    pub seq: u64,
+    pub company_name: String,
+    pub domain: String,
 }
 
 /// Bounds on the idempotency memory.
@@ -40,8 +53,11 @@ impl Default for Idempotency {
 pub(crate) struct Store {
     partners: Vec<Partner>,
     tokens: HashMap<String, usize>,
-    /// customer → owning partner index.
-    customers: HashMap<Uuid, usize>,
+    /// customer → (owning partner index, position in its listing).
+    customers: HashMap<Uuid, (usize, u64)>,
+    /// Each partner's customers in listing order.
+    listings: Vec<BTreeMap<u64, CustomerRecord>>,
+    next_seq: u64,
     remembered: HashMap<(usize, Uuid), (Instant, Outcome)>,
     order: VecDeque<(Instant, (usize, Uuid))>,
     pub idempotency: Idempotency,
@@ -55,6 +71,7 @@ impl Store {
     pub fn add_partner(&mut self, tip: bool, tokens: &[String]) -> usize {
         let index = self.partners.len();
         self.partners.push(Partner { tip });
+        self.listings.push(BTreeMap::new());
         for token in tokens {
             self.tokens.insert(token.clone(), index);
         }
@@ -69,8 +86,26 @@ impl Store {
         self.tokens.get(token).copied()
     }
 
-    pub fn add_customer(&mut self, partner: usize, customer: Uuid) {
-        self.customers.insert(customer, partner);
+    /// Adds (or moves) `customer` to `partner`, named `Contoso Test NNNN` after its position
+    /// unless a name and domain are given.
+    pub fn add_customer(
+        &mut self,
+        partner: usize,
+        customer: Uuid,
+        names: Option<(String, String)>,
+    ) {
+        if partner >= self.listings.len() {
+            return;
+        }
+        self.remove(customer);
+        self.next_seq += 1;
+        let seq = self.next_seq;
+        let (company_name, domain) = names.unwrap_or_else(|| {
+            (format!("Contoso Test {seq:04}"), format!("contosotest{seq:04}.onmicrosoft.com"))
+        });
+        self.customers.insert(customer, (partner, seq));
+        self.listings[partner]
+            .insert(seq, CustomerRecord { id: customer, seq, company_name, domain });
     }
 
     pub fn has_customer(&self, customer: Uuid) -> bool {
@@ -78,19 +113,45 @@ impl Store {
     }
 
     pub fn customers_of(&self, partner: usize) -> Vec<Uuid> {
-        let mut ids: Vec<Uuid> =
-            self.customers.iter().filter(|&(_, &p)| p == partner).map(|(&c, _)| c).collect();
+        let mut ids: Vec<Uuid> = self
+            .listings
+            .get(partner)
+            .map(|l| l.values().map(|c| c.id).collect())
+            .unwrap_or_default();
         ids.sort();
         ids
     }
 
+    /// Up to `size` customers of `partner` after position `after` (from the start when
+    /// `None`), and whether more follow.
+    pub fn page(
+        &self,
+        partner: usize,
+        after: Option<u64>,
+        size: usize,
+    ) -> (Vec<CustomerRecord>, bool) {
+        let Some(listing) = self.listings.get(partner) else { return (Vec::new(), false) };
+        let start = after.map_or(0, |a| a.saturating_add(1));
+        let mut rest = listing.range(start..).map(|(_, c)| c);
+        let page: Vec<CustomerRecord> = rest.by_ref().take(size).cloned().collect();
+        (page, rest.next().is_some())
+    }
+
     /// Removes `customer` if `partner` owns it.
     pub fn delete(&mut self, partner: usize, customer: Uuid) -> bool {
-        if self.customers.get(&customer) == Some(&partner) {
-            self.customers.remove(&customer);
+        if self.customers.get(&customer).is_some_and(|&(p, _)| p == partner) {
+            self.remove(customer);
             true
         } else {
             false
+        }
+    }
+
+    fn remove(&mut self, customer: Uuid) {
+        if let Some((p, seq)) = self.customers.remove(&customer)
+            && let Some(listing) = self.listings.get_mut(p)
+        {
+            listing.remove(&seq);
         }
     }
 
@@ -137,8 +198,33 @@ impl Store {
 mod tests {
     use super::*;
 
+    #[test]
+    fn pages_continue_after_a_position_whatever_is_deleted_between() {
+        let mut store = Store::default();
+        let p = store.add_partner(true, &["t".into()]);
+        let ids: Vec<Uuid> = (0..5).map(|_| Uuid::new_v4()).collect();
+        for &id in &ids {
+            store.add_customer(p, id, None);
+        }
+        let (first, more) = store.page(p, None, 2);
+        assert!(more);
+        assert_eq!(first.iter().map(|c| c.id).collect::<Vec<_>>(), ids[..2]);
+        assert_eq!(first[0].company_name, "Contoso Test 0001");
+        assert_eq!(first[1].domain, "contosotest0002.onmicrosoft.com");
+        // One already listed and one not yet listed are deleted before the next page.
+        assert!(store.delete(p, ids[1]));
+        assert!(store.delete(p, ids[3]));
+        let (second, more) = store.page(p, Some(first[1].seq), 2);
+        assert_eq!(second.iter().map(|c| c.id).collect::<Vec<_>>(), [ids[2], ids[4]]);
+        assert!(!more);
+    }
+
     fn outcome(status: u16) -> Outcome {
-        Outcome { customer: Uuid::nil(), status, body: None }
+        Outcome {
+            target: Target { operation: crate::Operation::DeleteCustomer, customer: None },
+            status: StatusCode::from_u16(status).expect("status"),
+            body: Bytes::new(),
+        }
     }
 
     #[test]

@@ -22,10 +22,10 @@ use tokio::task::JoinHandle;
 /// Retries with millisecond backoff, so tests spend no time waiting unless they mean to.
 pub fn quick_retries() -> partner_center_client::RetryPolicy {
     partner_center_client::RetryPolicy::default()
-        .initial_backoff(Duration::from_millis(5))
-        .max_backoff(Duration::from_millis(20))
-        .attempt_timeout(Duration::from_secs(10))
-        .deadline(Duration::from_secs(20))
+        .with_initial_backoff(Duration::from_millis(5))
+        .with_max_backoff(Duration::from_millis(20))
+        .with_attempt_timeout(Duration::from_secs(10))
+        .with_deadline(Duration::from_secs(20))
 }
 
 /// One request as the server saw it.

@@ -168,7 +168,7 @@ async fn retry_after_as_an_http_date_is_obeyed() {
 async fn retry_after_is_capped() {
     let server =
         ScriptedServer::start(vec![Reply::status(429).header("Retry-After", "3600")]).await;
-    let policy = quick().max_retry_after(Duration::from_millis(300));
+    let policy = quick().with_max_retry_after(Duration::from_millis(300));
     client(&server, policy).customers().by_id(id()).delete().await.expect("retried");
     let waited = gap(&server);
     assert!(
@@ -185,7 +185,7 @@ async fn a_wait_past_the_deadline_returns_the_throttling_error_at_once() {
     ])
     .await;
     let started = Instant::now();
-    let err = client(&server, quick().deadline(Duration::from_secs(5)))
+    let err = client(&server, quick().with_deadline(Duration::from_secs(5)))
         .customers()
         .by_id(id())
         .delete()
@@ -196,11 +196,8 @@ async fn a_wait_past_the_deadline_returns_the_throttling_error_at_once() {
     assert!(err.is_throttled());
     assert_eq!(err.retry_after(), Some(Duration::from_secs(57)));
     let api = err.api().expect("api error");
-    assert_eq!(
-        api.description.as_deref(),
-        Some("Rate limit is exceeded. Try again in 57 seconds.")
-    );
-    assert_eq!(api.code, None);
+    assert_eq!(api.description(), Some("Rate limit is exceeded. Try again in 57 seconds."));
+    assert_eq!(api.code().cloned(), None);
 }
 
 #[tokio::test]
@@ -222,14 +219,14 @@ async fn other_client_errors_are_never_retried() {
 #[tokio::test]
 async fn retries_stop_after_max_attempts() {
     let server = ScriptedServer::start_with_fallback(vec![], Reply::status(502)).await;
-    let err = client(&server, quick().max_attempts(3))
+    let err = client(&server, quick().with_max_attempts(3))
         .customers()
         .by_id(id())
         .delete()
         .await
         .expect_err("502");
     assert_eq!(server.seen().len(), 3);
-    assert_eq!(err.api().map(|a| a.attempts), Some(3));
+    assert_eq!(err.api().map(|a| a.attempts()), Some(3));
     assert!(err.to_string().contains("after 3 attempts"), "{err}");
 }
 
@@ -252,16 +249,16 @@ async fn error_bodies_are_parsed() {
     ))
     .await;
     let api = err.api().expect("api");
-    assert_eq!(api.code, Some(ErrorCode::Number(60003)));
-    assert_eq!(api.description.as_deref(), Some("Tenant not found."));
-    assert_eq!(api.source.as_deref(), Some("PartnerFD"));
+    assert_eq!(api.code().cloned(), Some(ErrorCode::Number(60003)));
+    assert_eq!(api.description(), Some("Tenant not found."));
+    assert_eq!(api.component(), Some("PartnerFD"));
     let shown = err.to_string();
     for part in [
         "404 Not Found",
         "code 60003",
         "Tenant not found.",
-        &api.request_id.to_string(),
-        &api.correlation_id.to_string(),
+        &api.request_id().to_string(),
+        &api.correlation_id().to_string(),
     ] {
         assert!(shown.contains(part), "Display lacks {part}: {shown}");
     }
@@ -273,13 +270,13 @@ async fn error_bodies_are_parsed() {
     ))
     .await;
     let api = err.api().expect("api");
-    assert_eq!(api.code, Some(ErrorCode::Text("2032".into())));
-    assert_eq!(api.data, vec![serde_json_value("x")]);
+    assert_eq!(api.code().cloned(), Some(ErrorCode::Text("2032".into())));
+    assert_eq!(api.data().to_vec(), vec![serde_json_value("x")]);
 
     // A description longer than the documented 1024 characters still parses.
     let long = "d".repeat(3000);
     let err = error_for(Reply::json(409, &format!(r#"{{"code":1,"description":"{long}"}}"#))).await;
-    assert_eq!(err.api().and_then(|a| a.description.clone()), Some(long));
+    assert_eq!(err.api().and_then(|a| a.description().map(str::to_string)), Some(long));
 }
 
 fn serde_json_value(s: &str) -> serde_json::Value {
@@ -294,32 +291,32 @@ async fn unparsable_bodies_keep_status_and_a_bounded_excerpt() {
         error_for(Reply::status(502).header("Content-Type", "text/html").body(html.as_bytes()))
             .await;
     let api = err.api().expect("api");
-    assert_eq!(api.status.as_u16(), 502);
-    assert_eq!(api.body_excerpt.as_deref(), Some(html));
+    assert_eq!(api.status().as_u16(), 502);
+    assert_eq!(api.body_excerpt(), Some(html));
     assert!(err.to_string().contains("Bad Gateway"));
 
     // JSON content type, HTML body.
     let err = error_for(Reply::json(500, html)).await;
     assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
-    assert_eq!(err.api().and_then(|a| a.body_excerpt.as_deref()), Some(html));
+    assert_eq!(err.api().and_then(|a| a.body_excerpt()), Some(html));
 
     // Empty body.
     let err = error_for(Reply::status(503)).await;
     let api = err.api().expect("api");
-    assert_eq!(api.status.as_u16(), 503);
-    assert_eq!((api.code.clone(), api.body_excerpt.clone()), (None, None));
+    assert_eq!(api.status().as_u16(), 503);
+    assert_eq!((api.code().cloned(), api.body_excerpt().map(str::to_string)), (None, None));
 
     // An undeclared status.
     let err = error_for(Reply::status(418).body(b"teapot")).await;
     assert_eq!(err.status().map(|s| s.as_u16()), Some(418));
-    assert_eq!(err.api().and_then(|a| a.body_excerpt.as_deref()), Some("teapot"));
+    assert_eq!(err.api().and_then(|a| a.body_excerpt()), Some("teapot"));
 
     // Oversized: 8 MiB is cut at the read limit and excerpted to 4 KiB.
     let huge = vec![b'x'; 8 << 20];
     let err = error_for(Reply::json(500, std::str::from_utf8(&huge).expect("ascii"))).await;
     let api = err.api().expect("api");
-    assert!(api.body_truncated);
-    let excerpt = api.body_excerpt.as_deref().expect("excerpt");
+    assert!(api.is_body_truncated());
+    let excerpt = api.body_excerpt().expect("excerpt");
     assert_eq!(excerpt.len(), partner_center_client::MAX_EXCERPT_BYTES);
     assert!(err.to_string().len() < 1024, "Display stays short");
 }
@@ -445,11 +442,11 @@ async fn the_token_never_shows_in_debug_display_or_logs() {
     let pc = PartnerCenter::builder()
         .base_url(format!("http://127.0.0.1:{closed}"))
         .bearer_token(TOKEN)
-        .retry_policy(quick().max_attempts(2))
+        .retry_policy(quick().with_max_attempts(2))
         .build()
         .expect("builds");
     let err = pc.customers().by_id(id()).delete().await.expect_err("refused");
-    assert!(matches!(err, Error::Transport { attempts: 2, .. }), "{err:?}");
+    assert!(matches!(err, Error::Transport { .. }) && err.attempts() == Some(2), "{err:?}");
     shown.push(format!("{err:?}"));
     shown.push(err.to_string());
 
@@ -520,15 +517,16 @@ async fn a_failing_token_provider_is_an_auth_error_and_sends_nothing() {
 async fn slow_attempts_time_out_and_are_retried() {
     let slow = Reply::no_content().delay(Duration::from_secs(5));
     let server = ScriptedServer::start_with_fallback(vec![], slow).await;
-    let policy = quick().attempt_timeout(Duration::from_millis(200)).max_attempts(2);
+    let policy = quick().with_attempt_timeout(Duration::from_millis(200)).with_max_attempts(2);
     let err = client(&server, policy).customers().by_id(id()).delete().await.expect_err("timeout");
-    assert!(matches!(err, Error::Timeout { attempts: 2, .. }), "{err:?}");
+    assert!(matches!(err, Error::Timeout { .. }) && err.attempts() == Some(2), "{err:?}");
     assert_eq!(server.seen().len(), 2);
     assert!(err.request_id().is_some());
 
     // The overall deadline bounds the call however many attempts remain.
-    let policy =
-        quick().attempt_timeout(Duration::from_secs(10)).deadline(Duration::from_millis(300));
+    let policy = quick()
+        .with_attempt_timeout(Duration::from_secs(10))
+        .with_deadline(Duration::from_millis(300));
     let started = Instant::now();
     let err = client(&server, policy).customers().by_id(id()).delete().await.expect_err("deadline");
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
@@ -549,7 +547,7 @@ async fn a_redirect_loop_is_not_retried() {
         ScriptedServer::start_with_fallback(vec![], Reply::status(307).header("Location", &path))
             .await;
     let err = client(&server, quick()).customers().by_id(id()).delete().await.expect_err("loop");
-    assert!(matches!(err, Error::Transport { attempts: 1, .. }), "{err:?}");
+    assert!(matches!(err, Error::Transport { .. }) && err.attempts() == Some(1), "{err:?}");
     assert!(!err.is_retryable());
     // The first request and the 5 redirects the policy follows, then it stops: no retry.
     assert_eq!(server.seen().len(), 6);
@@ -558,8 +556,10 @@ async fn a_redirect_loop_is_not_retried() {
 #[tokio::test]
 async fn unbounded_limits_do_not_overflow() {
     let server = ScriptedServer::start(vec![Reply::status(503).header("Retry-After", "0")]).await;
-    let policy =
-        quick().deadline(Duration::MAX).max_retry_after(Duration::MAX).max_backoff(Duration::MAX);
+    let policy = quick()
+        .with_deadline(Duration::MAX)
+        .with_max_retry_after(Duration::MAX)
+        .with_max_backoff(Duration::MAX);
     let deleted = client(&server, policy).customers().by_id(id()).delete().await.expect("retried");
     assert_eq!(deleted.attempts(), 2);
 }

@@ -52,7 +52,7 @@ async fn a_customer_is_deleted_once_then_not_found() {
 
     let err = pc.customers().by_id(cid(c)).delete().await.expect_err("404");
     assert!(err.is_not_found(), "{err:?}");
-    assert_eq!(err.api().and_then(|a| a.code.clone()), Some(ErrorCode::Number(60003)));
+    assert_eq!(err.api().and_then(|a| a.code().cloned()), Some(ErrorCode::Number(60003)));
 }
 
 #[tokio::test]
@@ -201,7 +201,7 @@ async fn undeclared_methods_and_paths() {
         [reqwest::Method::GET, reqwest::Method::POST, reqwest::Method::PATCH, reqwest::Method::PUT]
     {
         let resp = raw().request(method.clone(), url(&sandbox, &id)).send().await.expect("answer");
-        assert_eq!(resp.status(), 405, "{method}");
+        assert_eq!(resp.status(), 405, "{method} {:?}", resp.headers());
         assert_eq!(
             resp.headers().get("allow").and_then(|v| v.to_str().ok()),
             Some("DELETE"),
@@ -339,7 +339,7 @@ async fn a_slow_answer_times_out_and_is_retried() {
     let c = Uuid::new_v4();
     let sandbox = sandbox_with(&[c], &[]).await;
     sandbox.inject(Fault::delay(Duration::from_secs(3)));
-    let policy = quick().attempt_timeout(Duration::from_millis(300));
+    let policy = quick().with_attempt_timeout(Duration::from_millis(300));
     let deleted =
         client(&sandbox, TIP, policy).customers().by_id(cid(c)).delete().await.expect("retried");
     assert_eq!(deleted.attempts(), 2);
@@ -377,7 +377,7 @@ async fn faults_can_target_one_customer() {
     let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
     let sandbox = sandbox_with(&[a, b], &[]).await;
     sandbox.inject(Fault::server_error(503).times(5).for_customer(a));
-    let pc = client(&sandbox, TIP, quick().max_attempts(2));
+    let pc = client(&sandbox, TIP, quick().with_max_attempts(2));
     assert_eq!(pc.customers().by_id(cid(b)).delete().await.expect("b unaffected").attempts(), 1);
     let err = pc.customers().by_id(cid(a)).delete().await.expect_err("a keeps failing");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));

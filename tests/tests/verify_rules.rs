@@ -55,7 +55,7 @@ fn documented_examples_match_the_spec() {
         panic!("{}", ps.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
     });
     // delete-customer (the documented pair), customer-not-found, throttled, missing-token.
-    assert_eq!(summary.pairs, 4);
+    assert_eq!(summary.pairs, 7);
 }
 
 #[test]
@@ -152,7 +152,13 @@ fn broken_examples_are_reported_with_file_and_line() {
             "r3-undeclared-method",
             "case.request.http",
             Some(1),
-            "no operation in the spec uses method GET",
+            "no operation in the spec uses method PATCH",
+        ),
+        (
+            "r3-undeclared-query-parameter",
+            "case.request.http",
+            Some(1),
+            "query parameter `filter` is not declared",
         ),
         (
             "r3-undeclared-path",
@@ -186,7 +192,37 @@ fn broken_examples_are_reported_with_file_and_line() {
             Some(2),
             "Authorization must be `Bearer <credentials>`",
         ),
+        (
+            "r4-query-value-invalid",
+            "case.request.http",
+            Some(1),
+            "query parameter `size` value `0` is invalid: 0 is less than the minimum of 1",
+        ),
+        (
+            "r4-query-value-not-an-enum",
+            "case.request.http",
+            Some(1),
+            "query parameter `seekOperation` value `Previous` is invalid",
+        ),
+        (
+            "r4-empty-continuation-token",
+            "case.request.http",
+            Some(3),
+            "MS-ContinuationToken `` is invalid",
+        ),
         // Rule 5: bodies only where declared, valid against their schema.
+        (
+            "r5-list-body-off-schema",
+            "case.response.http",
+            Some(4),
+            "at `/items/0`: \"id\" is a required property",
+        ),
+        (
+            "r5-list-next-link-without-uri",
+            "case.response.http",
+            Some(4),
+            "at `/links/next`: \"uri\" is a required property",
+        ),
         (
             "r5-body-on-204",
             "case.response.http",
@@ -238,6 +274,20 @@ fn broken_examples_are_reported_with_file_and_line() {
         let ps = problems(&real_spec(), &fixtures().join("examples").join(dir));
         assert_reported(&ps, file, *line, needle);
     }
+}
+
+/// Rule 4: a required query parameter must be present (the real spec has none, so this
+/// fixture brings its own spec).
+#[test]
+fn a_missing_required_query_parameter_is_reported() {
+    let dir = fixtures().join("required-query");
+    let ps = problems(&dir.join("spec.yaml"), &dir.join("examples"));
+    assert_reported(
+        &ps,
+        "case.request.http",
+        Some(1),
+        "required query parameter `size` is missing",
+    );
 }
 
 #[test]

@@ -232,7 +232,7 @@ fn check_request(
     file: &Path,
     msg: &Message,
 ) -> Vec<Problem> {
-    let mut problems = Vec::new();
+    let mut problems = check_query(op, checker, file, msg);
     let bearer_like = security_header_schemes(spec, op);
     for h in &msg.headers {
         let lower = h.name.to_ascii_lowercase();
@@ -298,6 +298,38 @@ fn check_request(
             Ok(body) => problems.extend(check_body(checker, file, msg, &body.content)),
             Err(e) => problems.push(Problem::in_file(file, e)),
         },
+    }
+    problems
+}
+
+/// Rule 4 for the query string: each value satisfies its parameter's schema (placeholders
+/// such as `<size>` stand for any value), and required query parameters are present.
+/// Undeclared names were already refused when the request was matched to its operation.
+fn check_query(op: &Op, checker: &SchemaChecker<'_>, file: &Path, msg: &Message) -> Vec<Problem> {
+    let StartLine::Request { target, .. } = &msg.start else { return Vec::new() };
+    let pairs = operation::query_pairs(target);
+    let mut problems = Vec::new();
+    for (name, value) in &pairs {
+        let Some(data) = op.parameter("query", name) else { continue };
+        if value.starts_with('<') && value.ends_with('>') {
+            continue;
+        }
+        if let Err(e) = checker.check_text(&operation::parameter_schema(data), value) {
+            problems.push(Problem::at(
+                file,
+                1,
+                format!("query parameter `{name}` value `{value}` is invalid: {}", e.join("; ")),
+            ));
+        }
+    }
+    for data in op.parameters_in("query") {
+        if data.required && !pairs.iter().any(|(name, _)| *name == data.name) {
+            problems.push(Problem::at(
+                file,
+                1,
+                format!("required query parameter `{}` is missing", data.name),
+            ));
+        }
     }
     problems
 }

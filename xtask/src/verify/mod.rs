@@ -6,7 +6,8 @@
 //!    `$ref` resolves, operationIds are unique ([`spec_rules`]);
 //! 2. each example parses as an HTTP/1.1 message ([`message`]);
 //! 3. a request matches exactly one operation, on a declared server ([`operation`]);
-//! 4. every header is declared or standard, and declared values satisfy their schemas;
+//! 4. every header and query parameter is declared (or a standard header), declared values
+//!    satisfy their schemas, and required ones are present;
 //! 5. bodies appear only where declared and validate against their schemas;
 //! 6. a response's status is declared for its request's operation ([`examples`]).
 

@@ -86,6 +86,15 @@ pub fn schema_json(format: &ParameterSchemaOrContent) -> Value {
     }
 }
 
+/// The decoded `name=value` pairs of a request target's query string, in order.
+pub fn query_pairs(target: &str) -> Vec<(String, String)> {
+    let Some((_, rest)) = target.split_once('?') else { return Vec::new() };
+    let query = rest.split('#').next().unwrap_or_default();
+    url::form_urlencoded::parse(query.as_bytes())
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
+        .collect()
+}
+
 /// Every operation in the spec. Unresolvable parameters are left out here; rule 1 reports them.
 pub fn operations(spec: &Spec) -> Vec<Op> {
     let mut ops = Vec::new();

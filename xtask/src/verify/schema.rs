@@ -56,9 +56,20 @@ impl<'a> SchemaChecker<'a> {
                 .and_then(|f| serde_json::Number::from_f64(f).map(Value::Number)),
             text.parse::<bool>().ok().map(Value::Bool),
         ];
-        if others.into_iter().flatten().any(|v| self.check(schema, &v).is_ok()) {
-            return Ok(());
+        // Report the reading closest to what the text is: a number that breaks a bound says
+        // so, rather than "not of type integer".
+        let mut closest = None;
+        for value in others.into_iter().flatten() {
+            match self.check(schema, &value) {
+                Ok(()) => return Ok(()),
+                Err(errors) => {
+                    closest.get_or_insert(errors);
+                }
+            }
         }
-        first
+        match closest {
+            Some(errors) if !errors.iter().all(|e| e.contains("is not of type")) => Err(errors),
+            _ => first,
+        }
     }
 }

@@ -1,0 +1,248 @@
+//! The call engine: what every Partner Center call shares, written once.
+//!
+//! An operation ([`Operation`]) says only how to send one attempt with the generated client
+//! and how to read a successful answer (and, if it must, how to reinterpret an error, as
+//! delete does for a 404 after a possibly applied attempt). The engine does the rest: the
+//! call's ids (a fresh `MS-RequestId` kept on every retry, the correlation id), the tracing
+//! span, a token per attempt, the time budget (attempt timeout and deadline), backoff with
+//! `Retry-After`, retry classification ([`crate::classify`]), body bounds and error mapping
+//! ([`crate::answer`]).
+
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use backon::{ExponentialBuilder, Retryable};
+use progenitor_client::{ClientInfo, ResponseValue};
+use tracing::Instrument;
+use uuid::Uuid;
+
+use crate::answer::map_failure;
+use crate::classify;
+use crate::client::{PartnerCenter, Shared};
+use crate::error::{CallInfo, Error};
+use crate::generated::{self, types};
+use crate::hooks::CallContext;
+use crate::ids::CallIds;
+
+/// What the generated client's `send()` returns.
+pub(crate) type Sent<T> = Result<ResponseValue<T>, progenitor_client::Error<types::ErrorResponse>>;
+
+/// One Partner Center operation, as the engine drives it.
+pub(crate) trait Operation: Sync {
+    /// The body type of the success answer in the generated client (`()` for none).
+    type Body: Send;
+    /// What the caller gets.
+    type Output;
+    /// The most a success body may take; error bodies are bounded by
+    /// [`MAX_BODY_BYTES`](crate::hooks::MAX_BODY_BYTES).
+    const MAX_SUCCESS_BODY: usize;
+
+    /// The call's span, made with [`call_span!`] so every call has the same fields.
+    fn span(&self, ids: CallIds) -> tracing::Span;
+
+    /// Sends one attempt. The engine's hooks add credentials, ids and limits.
+    fn send_attempt<'c>(
+        &'c self,
+        client: &'c generated::Client,
+    ) -> impl Future<Output = Sent<Self::Body>> + Send + 'c;
+
+    /// Reads a successful answer.
+    fn read(
+        &self,
+        answer: ResponseValue<Self::Body>,
+        call: CallInfo,
+    ) -> Result<Self::Output, Error>;
+
+    /// Gives an attempt's error another meaning where the operation needs one. `err.call()`
+    /// says whether an earlier attempt may have applied.
+    fn reinterpret(&self, err: Error) -> Error {
+        err
+    }
+}
+
+/// The span of one call: `name` must be a string literal (tracing names are static), then the
+/// call's ids, then the operation's own fields. `attempt`, `status` and `elapsed_ms` are
+/// filled in by the engine.
+macro_rules! call_span {
+    ($name:literal, $ids:expr $(, $($fields:tt)*)?) => {
+        tracing::info_span!(
+            $name,
+            request_id = %$ids.request_id,
+            correlation_id = %$ids.correlation_id,
+            attempt = tracing::field::Empty,
+            status = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty,
+            $($($fields)*)?
+        )
+    };
+}
+pub(crate) use call_span;
+
+/// Runs `op` as one call: a fresh `MS-RequestId`, `correlation_id` or a fresh one.
+pub(crate) async fn call<O: Operation>(
+    pc: &PartnerCenter,
+    op: &O,
+    correlation_id: Option<Uuid>,
+) -> Result<O::Output, Error> {
+    let ids = CallIds::fresh(correlation_id);
+    let span = op.span(ids);
+    run(pc.shared(), op, ids).instrument(span).await
+}
+
+async fn run<O: Operation>(shared: &Shared, op: &O, ids: CallIds) -> Result<O::Output, Error> {
+    let policy = &shared.retry;
+    let budget = Budget::start(policy.attempt_timeout(), policy.deadline());
+    let attempts = AtomicU32::new(0);
+    // Set once an attempt ended in a way that may have changed state on the server.
+    let maybe_applied = AtomicBool::new(false);
+    let call_so_far = |attempts: u32| CallInfo {
+        request_id: ids.request_id,
+        correlation_id: ids.correlation_id,
+        attempts,
+        elapsed: budget.elapsed(),
+        may_have_applied: maybe_applied.load(Ordering::Relaxed),
+    };
+
+    let attempt = || async {
+        let n = attempts.fetch_add(1, Ordering::Relaxed) + 1;
+        let span = tracing::Span::current();
+        span.record("attempt", n);
+        let result = attempt_once(shared, op, &budget, call_so_far(n)).await;
+        match result {
+            Ok((status, output)) => {
+                span.record("status", status);
+                Ok(output)
+            }
+            Err(err) => {
+                if let Some(status) = err.status() {
+                    span.record("status", status.as_u16());
+                }
+                let err = op.reinterpret(err);
+                if classify::may_have_applied(&err) {
+                    maybe_applied.store(true, Ordering::Relaxed);
+                }
+                Err(err)
+            }
+        }
+    };
+
+    let backoff = ExponentialBuilder::default()
+        .with_min_delay(policy.initial_backoff())
+        .with_max_delay(policy.max_backoff())
+        .with_max_times(policy.max_attempts().saturating_sub(1) as usize)
+        .with_jitter();
+    let outcome = attempt
+        .retry(backoff)
+        .sleep(tokio::time::sleep)
+        .when(classify::is_retryable)
+        .adjust(|err, next| {
+            // backon adds its jitter after its own ceiling; keep the documented one.
+            let computed = next?.min(policy.max_backoff());
+            let wait =
+                err.retry_after().map_or(computed, |asked| asked.min(policy.max_retry_after()));
+            // A wait that ends past the deadline would only postpone the same failure.
+            budget.allows_wait(wait).then_some(wait)
+        })
+        .notify(|err, wait| {
+            tracing::warn!(
+                attempt = attempts.load(Ordering::Relaxed),
+                wait_ms = wait.as_millis() as u64,
+                error = %err,
+                "retrying Partner Center call"
+            );
+        })
+        .await;
+
+    tracing::Span::current().record("elapsed_ms", budget.elapsed().as_millis() as u64);
+    outcome.map_err(|mut err| {
+        let applied = maybe_applied.load(Ordering::Relaxed);
+        if let Some(call) = err.call_mut() {
+            // Ids stay as echoed and attempts as counted when the error was made; the time and
+            // the "may have applied" verdict are the whole call's.
+            call.elapsed = budget.elapsed();
+            call.may_have_applied = applied;
+        }
+        err
+    })
+}
+
+/// One attempt: a token, a generated client carrying this attempt's context, the send, and
+/// the answer read or mapped. Returns the success status with the output.
+async fn attempt_once<O: Operation>(
+    shared: &Shared,
+    op: &O,
+    budget: &Budget,
+    call: CallInfo,
+) -> Result<(u16, O::Output), Error> {
+    let Some(limit) = budget.attempt_limit() else {
+        return Err(Error::Timeout { call });
+    };
+    // Attempts sent before this one, for an error that stops the call before it sends.
+    let before = (call.attempts > 1).then_some(CallInfo { attempts: call.attempts - 1, ..call });
+    let token = match tokio::time::timeout(limit, shared.tokens.token()).await {
+        Ok(Ok(token)) => token,
+        Ok(Err(source)) => return Err(Error::Auth { source, call: before }),
+        Err(_) => return Err(Error::Timeout { call }),
+    };
+    let ctx = CallContext::new(token)
+        .map_err(|e| match e {
+            Error::Auth { source, .. } => Error::Auth { source, call: before },
+            other => other,
+        })?
+        .for_attempt(
+            CallIds { request_id: call.request_id, correlation_id: call.correlation_id },
+            &shared.application,
+            limit,
+            O::MAX_SUCCESS_BODY,
+        );
+    // A generated client per attempt carries that attempt's token; it shares the pool.
+    let client = generated::Client::new_with_client(&shared.base_url, shared.http.clone(), ctx);
+    match op.send_attempt(&client).await {
+        Ok(answer) => {
+            let status = answer.status().as_u16();
+            let call = CallInfo { elapsed: budget.elapsed(), ..call.echoed_in(answer.headers()) };
+            op.read(answer, call).map(|output| (status, output))
+        }
+        Err(err) => Err(map_failure(err, client.inner(), call).await),
+    }
+}
+
+/// The call's time budget, in one place: each attempt gets the attempt timeout or what is left
+/// of the deadline, whichever is less, and a wait is taken only if it ends before the deadline.
+struct Budget {
+    started: Instant,
+    attempt_timeout: Duration,
+    /// `None`: a deadline too far away to represent, i.e. none.
+    deadline: Option<Instant>,
+}
+
+impl Budget {
+    fn start(attempt_timeout: Duration, deadline: Duration) -> Self {
+        let started = Instant::now();
+        Self { started, attempt_timeout, deadline: started.checked_add(deadline) }
+    }
+
+    fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// The time the next attempt may take; `None` when the deadline has passed.
+    fn attempt_limit(&self) -> Option<Duration> {
+        match self.deadline {
+            None => Some(self.attempt_timeout),
+            Some(deadline) => {
+                let left = deadline.checked_duration_since(Instant::now())?;
+                (!left.is_zero()).then(|| left.min(self.attempt_timeout))
+            }
+        }
+    }
+
+    fn allows_wait(&self, wait: Duration) -> bool {
+        match (Instant::now().checked_add(wait), self.deadline) {
+            (_, None) => true,
+            (Some(end), Some(deadline)) => end < deadline,
+            (None, Some(_)) => false,
+        }
+    }
+}

@@ -1,0 +1,366 @@
+//! `GET /v1/customers`: the signed-in partner's customers, one page per call, as pages or as a
+//! stream of customers.
+
+use std::future::Future;
+use std::num::NonZeroU32;
+
+use futures_util::{Stream, TryStreamExt, stream};
+use progenitor_client::ResponseValue;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::client::PartnerCenter;
+use crate::customer_id::CustomerTenantId;
+use crate::engine::{self, Operation, Sent, call_span};
+use crate::error::{CallInfo, Error};
+use crate::generated::{self, types};
+use crate::ids::CallIds;
+
+/// The largest page Partner Center serves (and the page size used when none is set).
+pub const MAX_PAGE_SIZE: u32 = 500;
+
+/// A pending listing of the partner's customers; see [`ListCustomers::stream`] and
+/// [`ListCustomers::pages`].
+///
+/// ```no_run
+/// use futures_util::TryStreamExt;
+/// use partner_center_client::PartnerCenter;
+///
+/// # async fn run(pc: PartnerCenter) -> Result<(), partner_center_client::Error> {
+/// let mut customers = pc.customers().list().page_size(100).stream();
+/// while let Some(customer) = customers.try_next().await? {
+///     println!("{} {:?}", customer.id(), customer.company_name());
+/// }
+/// # Ok(()) }
+/// ```
+#[must_use = "nothing is sent until a page is asked for"]
+#[derive(Debug, Clone)]
+pub struct ListCustomers<'a> {
+    pc: &'a PartnerCenter,
+    page_size: u32,
+    correlation_id: Option<Uuid>,
+}
+
+impl<'a> ListCustomers<'a> {
+    pub(crate) fn new(pc: &'a PartnerCenter) -> Self {
+        Self { pc, page_size: MAX_PAGE_SIZE, correlation_id: None }
+    }
+
+    /// Customers per page, 1 to [`MAX_PAGE_SIZE`] (default [`MAX_PAGE_SIZE`]); another value
+    /// makes the first request fail with [`Error::InvalidArgument`], before anything is sent.
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.page_size = size;
+        self
+    }
+
+    /// Sends this `MS-CorrelationId` with every page request. Without it, [`Self::pages`] and
+    /// [`Self::stream`] use one fresh correlation id for all the pages of the listing (each
+    /// page request still has its own `MS-RequestId`).
+    pub fn correlation_id(mut self, id: Uuid) -> Self {
+        self.correlation_id = Some(id);
+        self
+    }
+
+    /// The first page (one call).
+    pub async fn first_page(&self) -> Result<CustomerPage, Error> {
+        let size = NonZeroU32::new(self.page_size)
+            .filter(|n| n.get() <= MAX_PAGE_SIZE)
+            .ok_or_else(|| Error::InvalidArgument {
+                message: format!(
+                    "page size {} is out of range: Partner Center serves 1 to {MAX_PAGE_SIZE} customers a page",
+                    self.page_size
+                ),
+            })?;
+        let request = PageRequest { size: Some(size), continuation: None };
+        engine::call(self.pc, &request, self.correlation_id).await
+    }
+
+    /// The page after the one `continuation` came from (one call), for a caller that stored
+    /// the continuation and resumes later. The page size is the one the continuation carries.
+    pub async fn page_after(&self, continuation: &Continuation) -> Result<CustomerPage, Error> {
+        let request = PageRequest {
+            size: continuation.page_size.and_then(NonZeroU32::new),
+            continuation: Some(continuation),
+        };
+        engine::call(self.pc, &request, self.correlation_id).await
+    }
+
+    /// Every page, in order, following each page's `next` link; each page is its own call.
+    /// The stream ends after the last page, or after the first error.
+    pub fn pages(self) -> impl Stream<Item = Result<CustomerPage, Error>> + Send + 'a {
+        let list =
+            Self { correlation_id: Some(self.correlation_id.unwrap_or_else(Uuid::new_v4)), ..self };
+        stream::try_unfold(Some(Position::First), move |position| {
+            let list = list.clone();
+            async move {
+                let (page, previous) = match position {
+                    None => return Ok(None),
+                    Some(Position::First) => (list.first_page().await?, None),
+                    Some(Position::After(c)) => (list.page_after(&c).await?, Some(c)),
+                };
+                let next = match (page.continuation(), previous) {
+                    (Some(next), Some(previous)) if next.token == previous.token => {
+                        // A server that hands back the same token would page forever.
+                        return Err(Error::InvalidAnswer {
+                            message:
+                                "the next link repeats the continuation token of the page before it"
+                                    .into(),
+                            call: page.call,
+                        });
+                    }
+                    (Some(next), _) => Some(Position::After(next.clone())),
+                    (None, _) => None,
+                };
+                Ok(Some((page, next)))
+            }
+        })
+    }
+
+    /// Every customer, page after page (see [`Self::pages`]).
+    pub fn stream(self) -> impl Stream<Item = Result<Customer, Error>> + Send + 'a {
+        self.pages().map_ok(|page| stream::iter(page.customers.into_iter().map(Ok))).try_flatten()
+    }
+}
+
+enum Position {
+    First,
+    After(Continuation),
+}
+
+/// One page request: the first (with a size) or a following one (as its `next` link says).
+struct PageRequest<'c> {
+    size: Option<NonZeroU32>,
+    continuation: Option<&'c Continuation>,
+}
+
+impl Operation for PageRequest<'_> {
+    type Body = types::CustomerCollection;
+    type Output = CustomerPage;
+    /// A page of 500 customers is about 250 KiB of JSON.
+    const MAX_SUCCESS_BODY: usize = 16 * 1024 * 1024;
+
+    fn span(&self, ids: CallIds) -> tracing::Span {
+        call_span!(
+            "partner_center.list_customers",
+            ids,
+            page_size = self.size.map(NonZeroU32::get),
+            continued = self.continuation.is_some()
+        )
+    }
+
+    fn send_attempt<'s>(
+        &'s self,
+        client: &'s generated::Client,
+    ) -> impl Future<Output = Sent<types::CustomerCollection>> + Send + 's {
+        let mut request = client.list_customers();
+        if let Some(size) = self.size {
+            request = request.size(size);
+        }
+        if let Some(continuation) = self.continuation {
+            request = request
+                .seek_operation(types::ListCustomersSeekOperation::Next)
+                .ms_continuation_token(continuation.token.as_str());
+        }
+        request.send()
+    }
+
+    fn read(
+        &self,
+        answer: ResponseValue<types::CustomerCollection>,
+        call: CallInfo,
+    ) -> Result<CustomerPage, Error> {
+        let body = answer.into_inner();
+        let continuation = match body.links.and_then(|l| l.next) {
+            Some(link) => Some(
+                Continuation::from_link(&link)
+                    .map_err(|message| Error::InvalidAnswer { message, call })?,
+            ),
+            None => None,
+        };
+        Ok(CustomerPage {
+            customers: body.items.into_iter().map(Customer::from).collect(),
+            total_count: body.total_count.and_then(|n| u32::try_from(n).ok()),
+            continuation,
+            call,
+        })
+    }
+}
+
+/// One page of customers.
+#[derive(Debug, Clone)]
+pub struct CustomerPage {
+    customers: Vec<Customer>,
+    total_count: Option<u32>,
+    continuation: Option<Continuation>,
+    call: CallInfo,
+}
+
+impl CustomerPage {
+    /// The customers on this page, in Partner Center's order.
+    pub fn customers(&self) -> &[Customer] {
+        &self.customers
+    }
+
+    /// The customers on this page, owned.
+    pub fn into_customers(self) -> Vec<Customer> {
+        self.customers
+    }
+
+    /// The page's `totalCount` (Partner Center counts the customers on this page).
+    pub fn total_count(&self) -> Option<u32> {
+        self.total_count
+    }
+
+    /// How to get the next page; `None` on the last page. Keep it (it serializes with serde)
+    /// to resume with [`ListCustomers::page_after`].
+    pub fn continuation(&self) -> Option<&Continuation> {
+        self.continuation.as_ref()
+    }
+
+    /// The call that fetched this page.
+    pub fn call(&self) -> &CallInfo {
+        &self.call
+    }
+}
+
+/// Where a listing goes on: the `MS-ContinuationToken` and page size of a page's `next` link.
+///
+/// ```
+/// use partner_center_client::Continuation;
+///
+/// let c = Continuation::new("AQAAAA==").with_page_size(40);
+/// let stored = serde_json::to_string(&c).unwrap();
+/// assert_eq!(serde_json::from_str::<Continuation>(&stored).unwrap(), c);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Continuation {
+    token: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    page_size: Option<u32>,
+}
+
+impl Continuation {
+    /// A continuation from a stored `MS-ContinuationToken`.
+    pub fn new(token: impl Into<String>) -> Self {
+        Self { token: token.into(), page_size: None }
+    }
+
+    /// The page size to ask for with it.
+    pub fn with_page_size(mut self, size: u32) -> Self {
+        self.page_size = Some(size);
+        self
+    }
+
+    /// The opaque `MS-ContinuationToken`.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// The page size the `next` link asked for, if it named one.
+    pub fn page_size(&self) -> Option<u32> {
+        self.page_size
+    }
+
+    /// Reads a `next` link: a GET of the customers collection (its uri with or without the
+    /// `/v1` prefix, as the docs show both) with `seekOperation=Next`, an optional `size`, and
+    /// the `MS-ContinuationToken` header. Anything else is refused rather than dropped.
+    fn from_link(link: &types::Link) -> Result<Self, String> {
+        let uri = &link.uri;
+        if let Some(method) = link.method.as_deref().filter(|m| !m.eq_ignore_ascii_case("GET")) {
+            return Err(format!("the next link `{uri}` asks for method {method}, not GET"));
+        }
+        let (path, query) = uri.split_once('?').unwrap_or((uri, ""));
+        let path = path.trim_start_matches('/');
+        if path.strip_prefix("v1/").unwrap_or(path) != "customers" {
+            return Err(format!("the next link `{uri}` is not the customers collection"));
+        }
+        let mut page_size = None;
+        let mut seek_next = false;
+        for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+            match &*name {
+                "size" => match value.parse::<u32>() {
+                    Ok(n) if n > 0 => page_size = Some(n),
+                    _ => {
+                        return Err(format!("the next link `{uri}` has an invalid size `{value}`"));
+                    }
+                },
+                "seekOperation" if value.eq_ignore_ascii_case("next") => seek_next = true,
+                other => {
+                    return Err(format!(
+                        "the next link `{uri}` asks for query parameter `{other}={value}`, which this client cannot send"
+                    ));
+                }
+            }
+        }
+        if !seek_next {
+            return Err(format!("the next link `{uri}` has no `seekOperation=Next`"));
+        }
+        let mut token = None;
+        for header in &link.headers {
+            if header.key.eq_ignore_ascii_case("MS-ContinuationToken") {
+                token = Some(header.value.clone());
+            } else {
+                return Err(format!(
+                    "the next link `{uri}` asks for header `{}`, which this client cannot send",
+                    header.key
+                ));
+            }
+        }
+        match token {
+            Some(token)
+                if !token.is_empty() && reqwest::header::HeaderValue::from_str(&token).is_ok() =>
+            {
+                Ok(Self { token, page_size })
+            }
+            Some(_) => Err(format!(
+                "the next link `{uri}` has an empty or unsendable MS-ContinuationToken"
+            )),
+            None => Err(format!("the next link `{uri}` has no MS-ContinuationToken header")),
+        }
+    }
+}
+
+/// A customer of the partner, as listed. Fields Partner Center adds that this type does not
+/// name are ignored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Customer {
+    id: CustomerTenantId,
+    company_name: Option<String>,
+    domain: Option<String>,
+    relationship_to_partner: Option<String>,
+}
+
+impl Customer {
+    /// The customer's tenant id (the id to delete it by).
+    pub fn id(&self) -> CustomerTenantId {
+        self.id
+    }
+
+    /// The company name (`companyProfile.companyName`).
+    pub fn company_name(&self) -> Option<&str> {
+        self.company_name.as_deref()
+    }
+
+    /// The default domain (`companyProfile.domain`), such as `contoso.onmicrosoft.com`.
+    pub fn domain(&self) -> Option<&str> {
+        self.domain.as_deref()
+    }
+
+    /// The licensing relationship: `reseller`, `advisor`, `none`, ...
+    pub fn relationship_to_partner(&self) -> Option<&str> {
+        self.relationship_to_partner.as_deref()
+    }
+}
+
+impl From<types::Customer> for Customer {
+    fn from(c: types::Customer) -> Self {
+        let profile = c.company_profile.unwrap_or_default();
+        Self {
+            id: CustomerTenantId::from_uuid(c.id),
+            company_name: profile.company_name,
+            domain: profile.domain,
+            relationship_to_partner: c.relationship_to_partner,
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! Partner Center error codes the sandbox answers with, named once (from Partner Center's
+//! "REST error codes" page and the operation pages; see `openapi/SOURCES.md`). Tests match on
+//! these names instead of repeating numbers.
+
+/// 404: the path names no resource.
+pub const NOT_FOUND: i64 = 1000;
+/// 403: access denied; here, a delete by a partner that is not a TiP (integration sandbox)
+/// account.
+pub const ACCESS_DENIED: i64 = 2032;
+/// 404: no such customer (tenant) for this partner.
+pub const TENANT_NOT_FOUND: i64 = 60003;
+/// 401: no usable partner token.
+pub const PARTNER_TOKEN_MISSING: i64 = 800001;
+/// 400: invalid request input; here, a malformed `MS-RequestId`/`MS-CorrelationId`, a page
+/// size out of range, or a stale, forged or misplaced continuation token.
+pub const INVALID_REQUEST_INPUT: i64 = 800002;
+/// 409: the `MS-RequestId` was already used for another request (sandbox-specific wording;
+/// Partner Center documents 409 for conflicts without a specific code).
+pub const REQUEST_ID_REUSED: i64 = 409;
+/// 400: the customer tenant id is not a GUID.
+pub const INVALID_CUSTOMER_ID: i64 = 900118;

@@ -1,0 +1,5 @@
+//! One small handler per operation; what they share runs before them as middleware
+//! ([`crate::layers`]).
+
+pub(crate) mod delete;
+pub(crate) mod list;
