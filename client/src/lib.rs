@@ -54,6 +54,8 @@ pub use cloud::{Cloud, UnknownCloud};
 pub use customer_id::{CustomerTenantId, ParseCustomerTenantIdError};
 pub use delete::{DeleteCustomer, Deleted};
 pub use error::{ApiError, CallInfo, Error, ErrorCode};
-pub use list::{Continuation, Customer, CustomerPage, ListCustomers, MAX_PAGE_SIZE};
+pub use list::{
+    Continuation, Customer, CustomerPage, CustomerStream, ListCustomers, MAX_PAGE_SIZE, PageStream,
+};
 pub use retry::RetryPolicy;
 pub use token::{AccessToken, BoxError, StaticToken, TokenProvider};

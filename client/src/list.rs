@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::num::NonZeroU32;
+use std::pin::Pin;
 
 use futures_util::{Stream, TryStreamExt, stream};
 use progenitor_client::ResponseValue;
@@ -87,10 +88,10 @@ impl<'a> ListCustomers<'a> {
 
     /// Every page, in order, following each page's `next` link; each page is its own call.
     /// The stream ends after the last page, or after the first error.
-    pub fn pages(self) -> impl Stream<Item = Result<CustomerPage, Error>> + Send + 'a {
+    pub fn pages(self) -> PageStream<'a> {
         let list =
             Self { correlation_id: Some(self.correlation_id.unwrap_or_else(Uuid::new_v4)), ..self };
-        stream::try_unfold(Some(Position::First), move |position| {
+        Box::pin(stream::try_unfold(Some(Position::First), move |position| {
             let list = list.clone();
             async move {
                 let (page, previous) = match position {
@@ -113,7 +114,7 @@ impl<'a> ListCustomers<'a> {
                 };
                 Ok(Some((page, next)))
             }
-        })
+        }))
     }
 
     /// Every customer, page after page (see [`Self::pages`]).
@@ -121,6 +122,12 @@ impl<'a> ListCustomers<'a> {
         self.pages().map_ok(|page| stream::iter(page.customers.into_iter().map(Ok))).try_flatten()
     }
 }
+
+/// The pages of a listing ([`ListCustomers::pages`]); `Unpin`, so `try_next()` works on it.
+pub type PageStream<'a> = Pin<Box<dyn Stream<Item = Result<CustomerPage, Error>> + Send + 'a>>;
+
+/// The customers of a listing ([`ListCustomers::stream`]); `Unpin`, so `try_next()` works on it.
+pub type CustomerStream<'a> = Pin<Box<dyn Stream<Item = Result<Customer, Error>> + Send + 'a>>;
 
 enum Position {
     First,

@@ -1,7 +1,8 @@
-//! Test support: a scripted HTTP/1.1 server on 127.0.0.1 that records what it receives.
+//! Test support shared by every test file: the sandbox and client set-ups the tests share,
+//! and a scripted HTTP/1.1 server on 127.0.0.1 that records what it receives.
 //!
-//! The wire tests use it for answers the local sandbox cannot give (HTML bodies, oversized
-//! bodies, redirects, exact status sequences).
+//! The wire tests use the scripted server for answers the local sandbox cannot give (HTML
+//! bodies, oversized bodies, redirects, exact status sequences).
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -18,6 +19,41 @@ use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
+
+/// The token of the TiP partner in [`sandbox_with`].
+pub const TIP: &str = "tip-token";
+/// The token of the production (non-TiP) partner in [`sandbox_with`].
+pub const PROD: &str = "production-token";
+
+/// A sandbox with a TiP partner owning `customers` and a production partner owning
+/// `prod_customers`.
+pub async fn sandbox_with(
+    customers: &[uuid::Uuid],
+    prod_customers: &[uuid::Uuid],
+) -> partner_center_sandbox::Sandbox {
+    partner_center_sandbox::Sandbox::builder()
+        .tip_partner(TIP)
+        .customers(customers.iter().copied())
+        .production_partner(PROD)
+        .customers(prod_customers.iter().copied())
+        .start()
+        .await
+        .expect("sandbox starts")
+}
+
+/// A client for `base_url` with `token` and `policy`.
+pub fn client_for(
+    base_url: &str,
+    token: &str,
+    policy: partner_center_client::RetryPolicy,
+) -> partner_center_client::PartnerCenter {
+    partner_center_client::PartnerCenter::builder()
+        .base_url(base_url)
+        .bearer_token(token)
+        .retry_policy(policy)
+        .build()
+        .expect("client builds")
+}
 
 /// Retries with millisecond backoff, so tests spend no time waiting unless they mean to.
 pub fn quick_retries() -> partner_center_client::RetryPolicy {

@@ -96,22 +96,28 @@ pub fn run(root: &Path) -> Result<Report, String> {
     let customer = uuid::Uuid::new_v4().to_string();
     let (_sandbox, url) = start_sandbox(root, &token, &customer)?;
 
+    // A continuation token is valid only if the server issued it, which a schema cannot say:
+    // every run sends one the sandbox issued, so schema-valid list requests are accepted.
+    let continuation = continuation_token(&url, &token)?;
+    let parameters =
+        format!("[parameters]\n\"header.MS-ContinuationToken\" = \"{continuation}\"\n");
+    let generated = root.join("target/conformance/generated-ids.toml");
     let pinned = root.join("target/conformance/pinned-customer.toml");
-    std::fs::write(
-        &pinned,
-        format!("[parameters]\n\"path.customer-tenant-id\" = \"{customer}\"\n"),
-    )
-    .map_err(|e| format!("{}: {e}", pinned.display()))?;
+    for (path, text) in [
+        (&generated, parameters.clone()),
+        (&pinned, format!("{parameters}\"path.customer-tenant-id\" = \"{customer}\"\n")),
+    ] {
+        std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
 
     let spec = root.join(crate::SPEC_PATH);
     let mut cases = 0;
-    for (label, config) in [("generated ids", None), ("seeded customer", Some(&pinned))] {
+    for (label, config) in [("generated ids", &generated), ("seeded customer", &pinned)] {
         println!("conformance: schemathesis {SCHEMATHESIS_VERSION}, {label}, against {url}");
         let mut cmd = Command::new(&st);
-        if let Some(config) = config {
-            cmd.arg("--config-file").arg(config);
-        }
-        cmd.arg("run")
+        cmd.arg("--config-file")
+            .arg(config)
+            .arg("run")
             .arg(&spec)
             .args(["--url", &url, "--checks", "all", "--seed", SEED, "--workers", "1"])
             .args(["-H", &format!("Authorization: Bearer {token}")])
@@ -130,6 +136,29 @@ pub fn run(root: &Path) -> Result<Report, String> {
         })?;
     }
     Ok(Report { cases })
+}
+
+/// Asks the sandbox at `base_url` for a first page of one customer and returns the
+/// `MS-ContinuationToken` of its next link (plain HTTP/1.1 over loopback; xtask has no client).
+fn continuation_token(base_url: &str, token: &str) -> Result<String, String> {
+    use std::io::{Read, Write};
+    let addr = base_url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr)
+        .map_err(|e| format!("connecting to the sandbox at {addr}: {e}"))?;
+    write!(
+        stream,
+        "GET /v1/customers?size=1 HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    )
+    .map_err(|e| format!("asking the sandbox for a page: {e}"))?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).map_err(|e| format!("reading the sandbox's page: {e}"))?;
+    let body = answer.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or_default();
+    let page: serde_json::Value = serde_json::from_str(body)
+        .map_err(|e| format!("the sandbox's first page is not JSON ({e}): {answer:.300}"))?;
+    page["links"]["next"]["headers"][0]["value"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| format!("the sandbox's first page has no continuation token: {body:.300}"))
 }
 
 /// The `N generated` count from schemathesis's summary.

@@ -35,7 +35,8 @@ pub(crate) async fn handler(
         .get("ms-continuationtoken")
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     let after = match (query.seek_next, token) {
-        (false, None) => None,
+        // Without seekOperation=Next a token is not asked to be used: the first page.
+        (false, _) => None,
         (true, Some(token)) => match continuation::decode(&token, partner.index, shared.secret) {
             Ok(position) => Some(position),
             Err(why) => {
@@ -48,9 +49,6 @@ pub(crate) async fn handler(
             return bad_request(
                 "seekOperation=Next needs the MS-ContinuationToken header of the previous page.",
             );
-        }
-        (false, Some(_)) => {
-            return bad_request("MS-ContinuationToken is sent only with seekOperation=Next.");
         }
     };
 

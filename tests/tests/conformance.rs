@@ -1,0 +1,233 @@
+//! Every kind of answer the sandbox gives, for every operation, validated against the spec by
+//! the code that validates the documented examples (`xtask::verify::examples::check_exchange`).
+//! The cases are one table; adding an operation adds rows.
+
+use std::path::Path;
+use std::time::Duration;
+
+use partner_center_sandbox::{Fault, Operation, RetryAfter, Sandbox};
+use partner_center_tests::{PROD, TIP, sandbox_with};
+use uuid::Uuid;
+use xtask::verify::message::{Header, Message, StartLine};
+
+/// One request to send, with an optional fault scripted first, and the status it must get.
+struct Case {
+    label: &'static str,
+    method: &'static str,
+    target: String,
+    headers: Vec<(&'static str, String)>,
+    fault: Option<Fault>,
+    expect: u16,
+}
+
+fn case(label: &'static str, method: &'static str, target: String, expect: u16) -> Case {
+    Case { label, method, target, headers: Vec::new(), fault: None, expect }
+}
+
+impl Case {
+    fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    fn fault(mut self, fault: Fault) -> Self {
+        self.fault = Some(fault);
+        self
+    }
+}
+
+fn header(name: &str, value: &str) -> Header {
+    Header { name: name.into(), value: value.into(), line: 0 }
+}
+
+/// Sends `case` to the sandbox and returns the exchange as messages, the request shown as
+/// sent to the declared server (the sandbox stands in for it).
+async fn exchange(sandbox: &Sandbox, case: &Case) -> (Message, Message) {
+    if let Some(fault) = &case.fault {
+        sandbox.inject(fault.clone());
+    }
+    let mut req = reqwest::Client::new().request(
+        case.method.parse().expect("method"),
+        format!("{}{}", sandbox.base_url(), case.target),
+    );
+    for (n, v) in &case.headers {
+        req = req.header(*n, v);
+    }
+    let resp = req.send().await.expect("answer");
+    let status = resp.status().as_u16();
+    let resp_headers = resp
+        .headers()
+        .iter()
+        .map(|(n, v)| header(n.as_str(), v.to_str().unwrap_or_default()))
+        .collect();
+    let body = resp.bytes().await.expect("body").to_vec();
+    let mut req_headers = vec![header("Host", "api.partnercenter.microsoft.com")];
+    req_headers.extend(case.headers.iter().map(|(n, v)| header(n, v)));
+    let request = Message {
+        start: StartLine::Request { method: case.method.into(), target: case.target.clone() },
+        headers: req_headers,
+        body: vec![],
+        body_line: 0,
+    };
+    let response = Message {
+        start: StartLine::Response { status },
+        headers: resp_headers,
+        body,
+        body_line: 0,
+    };
+    (request, response)
+}
+
+fn status_of(m: &Message) -> u16 {
+    match m.start {
+        StartLine::Response { status } => status,
+        StartLine::Request { .. } => 0,
+    }
+}
+
+#[tokio::test]
+async fn every_kind_of_answer_of_every_operation_conforms_to_the_spec() {
+    let root = xtask::workspace_root();
+    let spec = xtask::spec::Spec::load(&root.join(xtask::SPEC_PATH)).expect("spec");
+    let (c, p) = (Uuid::new_v4(), Uuid::new_v4());
+    let sandbox = sandbox_with(&[c, Uuid::new_v4(), Uuid::new_v4()], &[p]).await;
+    let tip = format!("Bearer {TIP}");
+    let prod = format!("Bearer {PROD}");
+    let rid = Uuid::new_v4().to_string();
+    let customer = |id: &Uuid| format!("/v1/customers/{id}");
+    let list = |query: &str| format!("/v1/customers{query}");
+
+    // A real continuation token, from a first page of one.
+    let first: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/v1/customers?size=1", sandbox.base_url()))
+        .header("Authorization", &tip)
+        .send()
+        .await
+        .expect("page")
+        .json()
+        .await
+        .expect("json");
+    let token = first["links"]["next"]["headers"][0]["value"].as_str().expect("token").to_string();
+
+    let throttle = |op| Fault::throttle(RetryAfter::Seconds(57)).for_operation(op);
+    let throttle_date =
+        |op| Fault::throttle(RetryAfter::HttpDateIn(Duration::from_secs(30))).for_operation(op);
+    let mut cases = vec![
+        // list_customers
+        case("list 200 first page", "GET", list("?size=2"), 200)
+            .header("Authorization", &tip)
+            .header("Accept", "application/json")
+            .header("MS-RequestId", Uuid::new_v4().to_string()),
+        case("list 200 default size", "GET", list(""), 200).header("Authorization", &tip),
+        case("list 200 next page", "GET", list("?size=1&seekOperation=Next"), 200)
+            .header("Authorization", &tip)
+            .header("MS-ContinuationToken", &token),
+        case("list 200 production partner", "GET", list("?size=40"), 200)
+            .header("Authorization", &prod),
+        case("list 400 size", "GET", list("?size=<size>"), 400).header("Authorization", &tip),
+        case("list 400 forged token", "GET", list("?size=1&seekOperation=Next"), 400)
+            .header("Authorization", &tip)
+            .header("MS-ContinuationToken", "forged"),
+        case("list 400 other partner's token", "GET", list("?seekOperation=Next"), 400)
+            .header("Authorization", &prod)
+            .header("MS-ContinuationToken", &token),
+        case("list 401", "GET", list("?size=1"), 401),
+        case("list 429 seconds", "GET", list("?size=1"), 429)
+            .header("Authorization", &tip)
+            .fault(throttle(Operation::ListCustomers)),
+        case("list 429 date", "GET", list("?size=1"), 429)
+            .header("Authorization", &tip)
+            .fault(throttle_date(Operation::ListCustomers)),
+        // delete_customer
+        case("delete 204", "DELETE", customer(&c), 204)
+            .header("Authorization", &tip)
+            .header("Accept", "application/json")
+            .header("MS-RequestId", &rid),
+        case("delete 204 replayed", "DELETE", customer(&c), 204)
+            .header("Authorization", &tip)
+            .header("Accept", "application/json")
+            .header("MS-RequestId", &rid),
+        case("delete 404", "DELETE", customer(&c), 404).header("Authorization", &tip),
+        case("delete 403", "DELETE", customer(&p), 403).header("Authorization", &prod),
+        case("delete 401 missing", "DELETE", customer(&c), 401),
+        case("delete 401 unknown", "DELETE", customer(&c), 401)
+            .header("Authorization", "Bearer nope"),
+        case("delete 400 id", "DELETE", "/v1/customers/<customer-tenant-id>".into(), 400)
+            .header("Authorization", &tip),
+        case("delete 409 reused request id", "DELETE", customer(&p), 409)
+            .header("Authorization", &tip)
+            .header("MS-RequestId", &rid),
+        case("delete 429 seconds", "DELETE", customer(&c), 429)
+            .header("Authorization", &tip)
+            .fault(throttle(Operation::DeleteCustomer)),
+        case("delete 429 date", "DELETE", customer(&c), 429)
+            .header("Authorization", &tip)
+            .fault(throttle_date(Operation::DeleteCustomer)),
+    ];
+    for status in [500, 502, 503, 504] {
+        for (op, method, target) in [
+            (Operation::ListCustomers, "GET", list("?size=1")),
+            (Operation::DeleteCustomer, "DELETE", customer(&c)),
+        ] {
+            cases.push(
+                case("5xx", method, target, status)
+                    .header("Authorization", &tip)
+                    .fault(Fault::server_error(status).for_operation(op)),
+            );
+        }
+    }
+
+    let mut exchanges = Vec::new();
+    for case in &cases {
+        let (request, response) = exchange(&sandbox, case).await;
+        assert_eq!(status_of(&response), case.expect, "{}", case.label);
+        let problems = xtask::verify::examples::check_exchange(
+            &spec,
+            Path::new(&format!("{} request", case.label)),
+            &request,
+            Path::new(&format!("{} response", case.label)),
+            &response,
+        );
+        assert!(
+            problems.is_empty(),
+            "{}: {:?}",
+            case.label,
+            problems.iter().map(ToString::to_string).collect::<Vec<_>>()
+        );
+        exchanges.push((request, response));
+    }
+
+    // The validator is live: an answer off the spec is caught, for each operation.
+    for (i, what) in [(0, "GET /v1/customers"), (10, "DELETE /v1/customers/{customer-tenant-id}")] {
+        let (request, mut response) = exchanges[i].clone();
+        response.start = StartLine::Response { status: 418 };
+        let problems = xtask::verify::examples::check_exchange(
+            &spec,
+            Path::new("req"),
+            &request,
+            Path::new("resp"),
+            &response,
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.message.contains(&format!("status 418 is not declared for {what}"))),
+            "{problems:?}"
+        );
+    }
+    // And a list body off its schema is caught.
+    let (request, mut response) = exchanges[0].clone();
+    response.body = br#"{"items":[{"companyProfile":{}}]}"#.to_vec();
+    response.headers.retain(|h| !h.name.eq_ignore_ascii_case("content-length"));
+    let problems = xtask::verify::examples::check_exchange(
+        &spec,
+        Path::new("req"),
+        &request,
+        Path::new("resp"),
+        &response,
+    );
+    assert!(
+        problems.iter().any(|p| p.message.contains("\"id\" is a required property")),
+        "{problems:?}"
+    );
+}
