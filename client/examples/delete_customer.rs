@@ -1,13 +1,15 @@
-//! Delete a customer from a Partner Center integration (TiP) sandbox.
+//! Find and delete a customer in a Partner Center integration (TiP) sandbox.
 //!
-//! With no arguments it starts the local sandbox in-process, deletes one of its seeded
-//! customers, prints the request and the answer, then shows what deleting it again reports:
+//! With no arguments it starts the local sandbox in-process, lists its customers (all pages),
+//! deletes the first one, prints the request and the answer, then shows what deleting it again
+//! reports:
 //!
 //! ```sh
 //! cargo run --example delete_customer
 //! ```
 //!
-//! Against the real service, with a token for the cloud's Partner Center resource:
+//! Against the real service, with a token for the cloud's Partner Center resource (without
+//! `--customer` it only lists):
 //!
 //! ```sh
 //! PARTNER_CENTER_TOKEN=eyJ... cargo run --example delete_customer -- \
@@ -17,6 +19,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use futures_util::TryStreamExt;
 use partner_center_client::{Cloud, CustomerTenantId, Error, PartnerCenter};
 use partner_center_sandbox::Sandbox;
 
@@ -24,10 +27,11 @@ use partner_center_sandbox::Sandbox;
 #[derive(Parser)]
 struct Args {
     /// Call the real Partner Center in this cloud (global, china, us-government, germany);
-    /// needs PARTNER_CENTER_TOKEN and --customer. Without it, a local sandbox is used.
+    /// needs PARTNER_CENTER_TOKEN. Without it, a local sandbox is used.
     #[arg(long)]
     cloud: Option<Cloud>,
-    /// The customer tenant id to delete.
+    /// The customer tenant id to delete (default: with the sandbox, the first one listed;
+    /// with --cloud, none: only list).
     #[arg(long)]
     customer: Option<CustomerTenantId>,
     /// Log the client's tracing spans and retries to stderr.
@@ -70,10 +74,11 @@ async fn against_partner_center(
             cloud.authority()
         ),
     })?;
-    let customer = customer.ok_or_else(|| Error::InvalidConfig {
-        message: "--customer <GUID> is required with --cloud".into(),
-    })?;
     let pc = PartnerCenter::builder().cloud(cloud).bearer_token(token).build()?;
+    let Some(customer) = customer else {
+        print_customers(&pc).await?;
+        return Ok(());
+    };
     println!("DELETE {}/v1/customers/{customer}", pc.base_url());
     let deleted = pc.customers().by_id(customer).delete().await?;
     println!(
@@ -100,16 +105,16 @@ async fn against_local_sandbox(customer: Option<CustomerTenantId>) -> Result<(),
         "local sandbox at {} (no credentials needed; pass --cloud for the real service)",
         sandbox.base_url()
     );
-    println!(
-        "seeded customers: {}",
-        seeded.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
-    );
 
     let pc = PartnerCenter::builder()
         .base_url(sandbox.base_url())
         .bearer_token(SANDBOX_TOKEN)
         .build()?;
-    let target = customer.unwrap_or_else(|| seeded[0].into());
+    let listed = print_customers(&pc).await?;
+    let Some(target) = customer.or(listed.first().copied()) else {
+        println!("nothing to delete");
+        return Ok(());
+    };
 
     let deleted = pc.customers().by_id(target).delete().await?;
     println!("\n--- request ---");
@@ -136,4 +141,22 @@ async fn against_local_sandbox(customer: Option<CustomerTenantId>) -> Result<(),
         other => println!("deleting it again: unexpected {other:?}"),
     }
     Ok(())
+}
+
+/// Lists every customer (all pages) and prints one line each; returns their ids.
+async fn print_customers(pc: &PartnerCenter) -> Result<Vec<CustomerTenantId>, Error> {
+    println!("GET {}/v1/customers (all pages)", pc.base_url());
+    let mut ids = Vec::new();
+    let mut customers = pc.customers().list().stream();
+    while let Some(c) = customers.try_next().await? {
+        println!(
+            "  {}  {:<20}  {}",
+            c.id(),
+            c.company_name().unwrap_or("-"),
+            c.domain().unwrap_or("-")
+        );
+        ids.push(c.id());
+    }
+    println!("{} customer(s)", ids.len());
+    Ok(ids)
 }

@@ -1,0 +1,88 @@
+//! The access token never shows in `Debug`, `Display` or the client's logs.
+//!
+//! Alone in its own test binary: it installs a tracing subscriber for its thread, and
+//! tracing caches per-callsite interest process-wide, so a test running in parallel that hits
+//! the same callsites first without a subscriber could hide log lines from it.
+
+use std::sync::Arc;
+
+use partner_center_client::{AccessToken, CustomerTenantId, Error, PartnerCenter};
+use partner_center_tests::{Reply, ScriptedServer};
+
+const TOKEN: &str = "eyJ0eXAi.secret-token-value.sig";
+
+fn id() -> CustomerTenantId {
+    "3b4a9d4f-2b1e-4c67-9f0a-1a2b3c4d5e6f".parse().expect("valid id")
+}
+
+fn quick() -> partner_center_client::RetryPolicy {
+    partner_center_tests::quick_retries()
+}
+
+#[tokio::test]
+async fn the_token_never_shows_in_debug_display_or_logs() {
+    use std::io::Write;
+    #[derive(Clone, Default)]
+    struct Buf(Arc<std::sync::Mutex<Vec<u8>>>);
+    impl Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("lock").extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let logs = Buf::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = ScriptedServer::start(vec![
+        Reply::status(503),
+        Reply::json(
+            401,
+            r#"{"code":800001,"description":"Partner Token missing in request context."}"#,
+        ),
+    ])
+    .await;
+    let builder =
+        PartnerCenter::builder().base_url(server.url()).bearer_token(TOKEN).retry_policy(quick());
+    let mut shown = vec![format!("{builder:?}")];
+    let pc = builder.build().expect("builds");
+    shown.push(format!("{pc:?}"));
+    let err = pc.customers().by_id(id()).delete().await.expect_err("401");
+    shown.push(format!("{err:?}"));
+    shown.push(err.to_string());
+    shown.push(format!("{:?}", AccessToken::new(TOKEN)));
+    let ctx = partner_center_client::hooks::CallContext::new(AccessToken::new(TOKEN)).expect("valid");
+    shown.push(format!("{ctx:?}"));
+
+    // A transport error (nothing listens on the port).
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let pc = PartnerCenter::builder()
+        .base_url(format!("http://127.0.0.1:{closed}"))
+        .bearer_token(TOKEN)
+        .retry_policy(quick().with_max_attempts(2))
+        .build()
+        .expect("builds");
+    let err = pc.customers().by_id(id()).delete().await.expect_err("refused");
+    assert!(matches!(err, Error::Transport { .. }) && err.attempts() == Some(2), "{err:?}");
+    shown.push(format!("{err:?}"));
+    shown.push(err.to_string());
+
+    let logs = String::from_utf8(logs.0.lock().expect("lock").clone()).expect("utf8");
+    assert!(logs.contains("retrying Partner Center call"), "retries are logged: {logs}");
+    assert!(logs.contains("request_id"), "the call span carries the request id: {logs}");
+    shown.push(logs);
+    for text in &shown {
+        assert!(!text.contains("secret-token-value"), "token leaked: {text}");
+    }
+}
