@@ -390,7 +390,6 @@ fn http_is_refused_off_loopback() {
     assert!(err.to_string().contains("no credentials"), "{err}");
 }
 
-
 struct Rotating {
     calls: AtomicU32,
 }

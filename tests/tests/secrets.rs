@@ -58,7 +58,8 @@ async fn the_token_never_shows_in_debug_display_or_logs() {
     shown.push(format!("{err:?}"));
     shown.push(err.to_string());
     shown.push(format!("{:?}", AccessToken::new(TOKEN)));
-    let ctx = partner_center_client::hooks::CallContext::new(AccessToken::new(TOKEN)).expect("valid");
+    let ctx =
+        partner_center_client::hooks::CallContext::new(AccessToken::new(TOKEN)).expect("valid");
     shown.push(format!("{ctx:?}"));
 
     // A transport error (nothing listens on the port).
