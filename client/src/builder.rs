@@ -11,6 +11,7 @@ use reqwest::header::HeaderValue;
 use crate::client::{PartnerCenter, Shared};
 use crate::cloud::Cloud;
 use crate::error::Error;
+use crate::pacer::Pacer;
 use crate::retry::RetryPolicy;
 use crate::token::{AccessToken, StaticToken, TokenProvider};
 
@@ -28,6 +29,7 @@ pub struct PartnerCenterBuilder {
     application: String,
     retry: RetryPolicy,
     connect_timeout: Duration,
+    pacer: Option<Arc<dyn Pacer>>,
 }
 
 impl Default for PartnerCenterBuilder {
@@ -39,6 +41,7 @@ impl Default for PartnerCenterBuilder {
             application: env!("CARGO_PKG_NAME").to_string(),
             retry: RetryPolicy::default(),
             connect_timeout: Duration::from_secs(10),
+            pacer: None,
         }
     }
 }
@@ -52,6 +55,7 @@ impl fmt::Debug for PartnerCenterBuilder {
             .field("application", &self.application)
             .field("retry", &self.retry)
             .field("connect_timeout", &self.connect_timeout)
+            .field("pacer", &self.pacer.as_ref().map(|_| "<pacer>"))
             .finish()
     }
 }
@@ -93,6 +97,13 @@ impl PartnerCenterBuilder {
         self
     }
 
+    /// Waits on `pacer` before every attempt and tells it about every throttled answer (see
+    /// [`Pacer`]); shared by every clone of the client. Default: none.
+    pub fn pacer(mut self, pacer: impl Pacer) -> Self {
+        self.pacer = Some(Arc::new(pacer));
+        self
+    }
+
     /// The limit on opening a connection (default 10 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
@@ -131,6 +142,7 @@ impl PartnerCenterBuilder {
             tokens,
             application,
             retry: self.retry,
+            pacer: self.pacer,
         }))
     }
 }

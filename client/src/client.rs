@@ -11,6 +11,7 @@ use crate::cloud::Cloud;
 use crate::customer_id::CustomerTenantId;
 use crate::delete::DeleteCustomer;
 use crate::list::ListCustomers;
+use crate::pacer::Pacer;
 use crate::retry::RetryPolicy;
 use crate::token::TokenProvider;
 
@@ -41,6 +42,7 @@ pub(crate) struct Shared {
     pub tokens: Arc<dyn TokenProvider>,
     pub application: HeaderValue,
     pub retry: RetryPolicy,
+    pub pacer: Option<Arc<dyn Pacer>>,
 }
 
 impl fmt::Debug for PartnerCenter {
@@ -51,6 +53,7 @@ impl fmt::Debug for PartnerCenter {
             .field("tokens", &"<redacted>")
             .field("application", &self.shared.application)
             .field("retry", &self.shared.retry)
+            .field("pacer", &self.shared.pacer.as_ref().map(|_| "<pacer>"))
             .finish()
     }
 }

@@ -4,9 +4,9 @@
 //! and how to read a successful answer (and, if it must, how to reinterpret an error, as
 //! delete does for a 404 after a possibly applied attempt). The engine does the rest: the
 //! call's ids (a fresh `MS-RequestId` kept on every retry, the correlation id), the tracing
-//! span, a token per attempt, the time budget (attempt timeout and deadline), backoff with
-//! `Retry-After`, retry classification ([`crate::classify`]), body bounds and error mapping
-//! ([`crate::answer`]).
+//! span, the pacer (if any), a token per attempt, the time budget (attempt timeout and
+//! deadline), backoff with `Retry-After`, retry classification ([`crate::classify`]), body
+//! bounds and error mapping ([`crate::answer`]).
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -118,6 +118,11 @@ async fn run<O: Operation>(shared: &Shared, op: &O, ids: CallIds) -> Result<O::O
                 if let Some(status) = err.status() {
                     span.record("status", status.as_u16());
                 }
+                if let (Some(pacer), true, Some(wait)) =
+                    (&shared.pacer, err.is_throttled(), err.retry_after())
+                {
+                    pacer.throttled(wait.min(policy.max_retry_after()));
+                }
                 let err = op.reinterpret(err);
                 if classify::may_have_applied(&err) {
                     maybe_applied.store(true, Ordering::Relaxed);
@@ -175,6 +180,9 @@ async fn attempt_once<O: Operation>(
     budget: &Budget,
     call: CallInfo,
 ) -> Result<(u16, O::Output), Error> {
+    if let Some(pacer) = &shared.pacer {
+        pacer.ready().await;
+    }
     let Some(limit) = budget.attempt_limit() else {
         return Err(Error::Timeout { call });
     };

@@ -39,6 +39,7 @@ mod engine;
 mod error;
 mod ids;
 mod list;
+mod pacer;
 mod retry;
 mod token;
 
@@ -57,5 +58,6 @@ pub use error::{ApiError, CallInfo, Error, ErrorCode};
 pub use list::{
     Continuation, Customer, CustomerPage, CustomerStream, ListCustomers, MAX_PAGE_SIZE, PageStream,
 };
+pub use pacer::Pacer;
 pub use retry::RetryPolicy;
 pub use token::{AccessToken, BoxError, StaticToken, TokenProvider};

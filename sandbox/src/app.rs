@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::fault::Fault;
 use crate::layers::record::RecordedRequest;
-use crate::layers::{auth, faults, idempotency, ids, record};
+use crate::layers::{auth, faults, idempotency, ids, rate_limit, record};
 use crate::ops;
 use crate::store::Store;
 use crate::{answer, codes};
@@ -27,6 +27,10 @@ pub(crate) struct Shared {
     pub realm: Uuid,
     /// Signs continuation tokens, so a forged one is recognised.
     pub secret: u128,
+    /// Requests a minute each partner may make, if limited.
+    pub rate_limit: Option<crate::layers::rate_limit::Limiter>,
+    /// `429` answers sent.
+    pub throttled: AtomicUsize,
 }
 
 /// The operations the sandbox serves, for faults that target one of them.
@@ -69,7 +73,8 @@ pub(crate) fn target(method: &Method, path: &str) -> Option<Target> {
 }
 
 /// The routes, each a small handler, under the shared middleware. Layers run outermost first:
-/// record → echo ids → faults → authenticate → validate ids → replay → handler. The last three
+/// record → echo ids → faults → authenticate → rate limit → validate ids → replay → handler.
+/// The last four
 /// apply only to requests for an operation ([`target`]); anything else goes on to the router's
 /// own `405` (with `Allow`) or `404`.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -79,6 +84,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .fallback(not_found_path)
         .layer(from_fn_with_state(Arc::clone(&shared), idempotency::layer))
         .layer(from_fn(ids::validate))
+        .layer(from_fn_with_state(Arc::clone(&shared), rate_limit::layer))
         .layer(from_fn_with_state(Arc::clone(&shared), auth::layer))
         .layer(from_fn_with_state(Arc::clone(&shared), faults::layer))
         .layer(from_fn(ids::echo))

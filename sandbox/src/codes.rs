@@ -7,6 +7,14 @@ pub const NOT_FOUND: i64 = 1000;
 /// 403: access denied; here, a delete by a partner that is not a TiP (integration sandbox)
 /// account.
 pub const ACCESS_DENIED: i64 = 2032;
+/// 403: the customer is another partner's ("partner id {0} has no commerce relationship with
+/// the customer id {1}").
+pub const NO_RELATIONSHIP: i64 = 20002;
+/// 409: active Azure reservations or software orders must be cancelled before the customer
+/// can be deleted. Partner Center documents no code for it (users report the description
+/// "Customer relationship cannot be removed due to active Azure reserved instances"); the
+/// sandbox answers with the status as its code.
+pub const ACTIVE_PURCHASES: i64 = 409;
 /// 404: no such customer (tenant) for this partner.
 pub const TENANT_NOT_FOUND: i64 = 60003;
 /// 401: no usable partner token.

@@ -52,6 +52,7 @@ mod store;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -71,6 +72,7 @@ struct PartnerSeed {
     tip: bool,
     tokens: Vec<String>,
     customers: Vec<(Uuid, Option<(String, String)>)>,
+    with_active_purchases: Vec<Uuid>,
 }
 
 /// Configures a [`Sandbox`].
@@ -79,6 +81,7 @@ pub struct SandboxBuilder {
     partners: Vec<PartnerSeed>,
     idempotency: Idempotency,
     addr: Option<SocketAddr>,
+    rate_limit: Option<(NonZeroU32, NonZeroU32)>,
 }
 
 impl std::fmt::Debug for SandboxBuilder {
@@ -87,6 +90,7 @@ impl std::fmt::Debug for SandboxBuilder {
             .field("partners", &self.partners.len())
             .field("idempotency", &self.idempotency)
             .field("addr", &self.addr)
+            .field("rate_limit", &self.rate_limit)
             .finish()
     }
 }
@@ -103,7 +107,12 @@ impl SandboxBuilder {
     }
 
     fn partner(mut self, tip: bool, token: impl Into<String>) -> Self {
-        self.partners.push(PartnerSeed { tip, tokens: vec![token.into()], customers: Vec::new() });
+        self.partners.push(PartnerSeed {
+            tip,
+            tokens: vec![token.into()],
+            customers: Vec::new(),
+            with_active_purchases: Vec::new(),
+        });
         self
     }
 
@@ -144,6 +153,27 @@ impl SandboxBuilder {
         self
     }
 
+    /// A customer of the partner added last (as [`Self::customers`]) that has active Azure
+    /// reservations or software orders: deleting it is refused with `409` and the description
+    /// Partner Center gives ("Customer relationship cannot be removed due to active Azure
+    /// reserved instances. Please cancel the following orders…").
+    pub fn customer_with_active_purchases(mut self, id: Uuid) -> Self {
+        self = self.customers([id]);
+        if let Some(p) = self.partners.last_mut() {
+            p.with_active_purchases.push(id);
+        }
+        self
+    }
+
+    /// Throttles each partner above `per_minute` requests a minute (with bursts of up to
+    /// `burst`), answering `429` with `Retry-After` and the throttling body, as Partner Center
+    /// does above its documented limit (500 a minute on the customer resource). Default: no
+    /// limit.
+    pub fn rate_limit(mut self, per_minute: NonZeroU32, burst: NonZeroU32) -> Self {
+        self.rate_limit = Some((per_minute, burst));
+        self
+    }
+
     /// Bounds on remembered outcomes (default: 15 minutes, 100,000 ids).
     pub fn idempotency(mut self, idempotency: Idempotency) -> Self {
         self.idempotency = idempotency;
@@ -164,6 +194,9 @@ impl SandboxBuilder {
             for (c, names) in &seed.customers {
                 store.add_customer(index, *c, names.clone());
             }
+            for &c in &seed.with_active_purchases {
+                store.block_with_active_purchases(c);
+            }
         }
         let shared = Arc::new(Shared {
             store: Mutex::new(store),
@@ -172,6 +205,10 @@ impl SandboxBuilder {
             connections: AtomicUsize::new(0),
             realm: Uuid::new_v4(),
             secret: Uuid::new_v4().as_u128(),
+            rate_limit: self
+                .rate_limit
+                .map(|(per_minute, burst)| layers::rate_limit::limiter(per_minute, burst)),
+            throttled: AtomicUsize::new(0),
         });
         let addr = self.addr.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
         let (addr, task) = server::start(addr, Arc::clone(&shared)).await?;
@@ -265,6 +302,11 @@ impl Sandbox {
         if let Ok(mut r) = self.shared.requests.lock() {
             r.clear();
         }
+    }
+
+    /// `429` answers sent so far (by the rate limit or by throttle faults).
+    pub fn throttled(&self) -> usize {
+        self.shared.throttled.load(Ordering::Relaxed)
     }
 
     /// TCP connections accepted so far.

@@ -1,6 +1,6 @@
 //! The sandbox's state: partners, their customers, and remembered outcomes for idempotency.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
@@ -22,6 +22,17 @@ pub(crate) struct Outcome {
     pub target: Target,
     pub status: StatusCode,
     pub body: Bytes,
+}
+
+/// What a delete came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Deletion {
+    Deleted,
+    NotFound,
+    /// The customer exists, but another partner's.
+    OtherPartner,
+    /// Active Azure reservations or software orders must be cancelled first.
+    ActivePurchases,
 }
 
 /// A customer as the sandbox keeps it.
@@ -58,6 +69,7 @@ pub(crate) struct Store {
     /// Each partner's customers in listing order.
     listings: Vec<BTreeMap<u64, CustomerRecord>>,
     next_seq: u64,
+    with_active_purchases: HashSet<Uuid>,
     remembered: HashMap<(usize, Uuid), (Instant, Outcome)>,
     order: VecDeque<(Instant, (usize, Uuid))>,
     pub idempotency: Idempotency,
@@ -137,14 +149,23 @@ impl Store {
         (page, rest.next().is_some())
     }
 
-    /// Removes `customer` if `partner` owns it.
-    pub fn delete(&mut self, partner: usize, customer: Uuid) -> bool {
-        if self.customers.get(&customer).is_some_and(|&(p, _)| p == partner) {
-            self.remove(customer);
-            true
-        } else {
-            false
+    /// Removes `customer` if `partner` owns it and nothing blocks it.
+    pub fn delete(&mut self, partner: usize, customer: Uuid) -> Deletion {
+        match self.customers.get(&customer) {
+            None => Deletion::NotFound,
+            Some(&(owner, _)) if owner != partner => Deletion::OtherPartner,
+            Some(_) if self.with_active_purchases.contains(&customer) => Deletion::ActivePurchases,
+            Some(_) => {
+                self.remove(customer);
+                Deletion::Deleted
+            }
         }
+    }
+
+    /// Marks `customer` as having active Azure reservations or software orders, which Partner
+    /// Center requires to be cancelled before the customer can be deleted.
+    pub fn block_with_active_purchases(&mut self, customer: Uuid) {
+        self.with_active_purchases.insert(customer);
     }
 
     fn remove(&mut self, customer: Uuid) {
@@ -212,8 +233,8 @@ mod tests {
         assert_eq!(first[0].company_name, "Contoso Test 0001");
         assert_eq!(first[1].domain, "contosotest0002.onmicrosoft.com");
         // One already listed and one not yet listed are deleted before the next page.
-        assert!(store.delete(p, ids[1]));
-        assert!(store.delete(p, ids[3]));
+        assert_eq!(store.delete(p, ids[1]), Deletion::Deleted);
+        assert_eq!(store.delete(p, ids[3]), Deletion::Deleted);
         let (second, more) = store.page(p, Some(first[1].seq), 2);
         assert_eq!(second.iter().map(|c| c.id).collect::<Vec<_>>(), [ids[2], ids[4]]);
         assert!(!more);

@@ -36,13 +36,16 @@ pub(crate) async fn layer(
             tokio::time::sleep(d).await;
             next.run(req).await
         }
-        Some(FaultKind::Throttle(retry_after)) => throttled(retry_after),
+        Some(FaultKind::Throttle(retry_after)) => {
+            shared.throttled.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            throttled(retry_after)
+        }
         Some(FaultKind::ServerError(status)) => server_error(status),
         None => next.run(req).await,
     }
 }
 
-fn throttled(retry_after: RetryAfter) -> Response<Body> {
+pub(crate) fn throttled(retry_after: RetryAfter) -> Response<Body> {
     let message =
         format!("Rate limit is exceeded. Try again in {} seconds.", retry_after.seconds());
     let mut r = answer::json(

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::app::Shared;
 use crate::layers::auth::Partner;
+use crate::store::Deletion;
 use crate::{answer, codes};
 
 pub(crate) async fn handler(
@@ -33,10 +34,34 @@ pub(crate) async fn handler(
             "Access denied: customers can be deleted only from an integration sandbox (Testing in Production) account.",
         );
     }
-    let deleted = shared.store.lock().is_ok_and(|mut s| s.delete(partner.index, customer));
-    if deleted {
-        answer::no_content()
-    } else {
-        answer::error(StatusCode::NOT_FOUND, codes::TENANT_NOT_FOUND, "Tenant not found.")
+    let outcome = match shared.store.lock() {
+        Ok(mut store) => store.delete(partner.index, customer),
+        Err(_) => {
+            return answer::error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                500,
+                "sandbox state is poisoned",
+            );
+        }
+    };
+    match outcome {
+        Deletion::Deleted => answer::no_content(),
+        Deletion::NotFound => {
+            answer::error(StatusCode::NOT_FOUND, codes::TENANT_NOT_FOUND, "Tenant not found.")
+        }
+        Deletion::OtherPartner => answer::error(
+            StatusCode::FORBIDDEN,
+            codes::NO_RELATIONSHIP,
+            &format!(
+                "partner id {} has no commerce relationship with the customer id {customer}",
+                partner.index
+            ),
+        ),
+        Deletion::ActivePurchases => answer::error(
+            StatusCode::CONFLICT,
+            codes::ACTIVE_PURCHASES,
+            "Customer relationship cannot be removed due to active Azure reserved instances. \
+             Please cancel the following orders: sandbox-order-0001.",
+        ),
     }
 }

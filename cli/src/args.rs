@@ -1,0 +1,160 @@
+//! The command line, with clap's derive API.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use partner_center_client::Cloud;
+
+/// List and clean up the customers of a Partner Center Testing-in-Production (integration)
+/// sandbox.
+///
+/// Credentials come from PARTNER_CENTER_TOKEN (or the variable --token-env names): an Azure AD
+/// access token for the cloud's Partner Center resource. Try everything offline with
+/// --sandbox, which starts an embedded local sandbox seeded with test customers.
+#[derive(Debug, Parser)]
+#[command(name = "partner-center", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub target: Target,
+    /// Show the client's tracing output (each call's span, retries) on stderr.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where calls go and how they are paced.
+#[derive(Debug, Args)]
+pub struct Target {
+    /// The Partner Center cloud: global, china, us-government (usgov), germany.
+    #[arg(long, global = true, value_parser = parse_cloud, default_value = "global", conflicts_with_all = ["base_url", "sandbox"])]
+    pub cloud: Cloud,
+    /// Call this base URL instead of the cloud's (https://, or http:// on loopback).
+    #[arg(long, global = true, value_name = "URL", conflicts_with = "sandbox")]
+    pub base_url: Option<String>,
+    /// The environment variable holding the access token.
+    #[arg(
+        long,
+        global = true,
+        value_name = "VAR",
+        default_value = "PARTNER_CENTER_TOKEN",
+        conflicts_with = "sandbox"
+    )]
+    pub token_env: String,
+    /// Run against an embedded local sandbox (no credentials), seeded with --seed customers
+    /// plus any ids given.
+    #[arg(long, global = true)]
+    pub sandbox: bool,
+    /// Customers the embedded sandbox starts with (with --sandbox).
+    #[arg(long, global = true, value_name = "N", default_value_t = 25, requires = "sandbox")]
+    pub seed: usize,
+    /// Requests a minute for the whole run, lists included (0: no pacing). Partner Center
+    /// documents 500 a minute per partner on the customer resource.
+    #[arg(long, global = true, value_name = "N/min", default_value = "480/min", value_parser = parse_rate)]
+    pub rate: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Customers of the signed-in partner.
+    #[command(subcommand)]
+    Customers(Customers),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Customers {
+    /// List every customer (all pages).
+    List(ListArgs),
+    /// Delete customers from the integration sandbox.
+    Delete(DeleteArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only customers whose company name or domain starts with TEXT (case-insensitive).
+    #[arg(long, value_name = "TEXT")]
+    pub prefix: Option<String>,
+    /// table: aligned columns; json: one JSON object per line; ids: one tenant id per line.
+    #[arg(long, value_enum, default_value_t = ListOutput::Table)]
+    pub output: ListOutput,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListOutput {
+    Table,
+    Json,
+    Ids,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["ids", "from_file", "all", "prefix"])))]
+pub struct DeleteArgs {
+    /// Customer tenant ids (GUIDs) to delete.
+    #[arg(value_name = "ID")]
+    pub ids: Vec<String>,
+    /// Read ids from FILE, one per line (blank lines and `#` comments allowed); `-` reads
+    /// standard input.
+    #[arg(long, value_name = "FILE")]
+    pub from_file: Option<PathBuf>,
+    /// Delete every customer of the partner (found with list).
+    #[arg(long)]
+    pub all: bool,
+    /// Delete the customers whose company name or domain starts with TEXT (found with list).
+    #[arg(long, value_name = "TEXT")]
+    pub prefix: Option<String>,
+    /// Do not ask for confirmation.
+    #[arg(long, short)]
+    pub yes: bool,
+    /// Show what would be deleted; send no DELETE.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Deletes in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+    /// text: progress and log lines on stderr; json: also one JSON object per customer on
+    /// stdout, for audit logs.
+    #[arg(long, value_enum, default_value_t = DeleteOutput::Text)]
+    pub output: DeleteOutput,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DeleteOutput {
+    Text,
+    Json,
+}
+
+fn parse_cloud(text: &str) -> Result<Cloud, String> {
+    let name = if text.eq_ignore_ascii_case("usgov") { "us-government" } else { text };
+    name.parse::<Cloud>().map_err(|e| e.to_string())
+}
+
+/// `480/min`, `480` (a minute), or `0` (off).
+fn parse_rate(text: &str) -> Result<u32, String> {
+    let number = text.strip_suffix("/min").unwrap_or(text).trim();
+    number.parse::<u32>().map_err(|_| {
+        format!(
+            "`{text}` is not a rate: write requests a minute, such as 480/min (0 turns pacing off)"
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_and_clouds_parse() {
+        assert_eq!(parse_rate("480/min"), Ok(480));
+        assert_eq!(parse_rate("0"), Ok(0));
+        assert!(parse_rate("fast").is_err());
+        assert!(parse_rate("10/s").is_err());
+        assert_eq!(parse_cloud("usgov"), Ok(Cloud::UsGovernment));
+        assert!(parse_cloud("mars").is_err());
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,34 @@
+//! What to do about a refusal the user can fix, in one line.
+
+use partner_center_client::{Cloud, Error, ErrorCode};
+
+/// A one-line explanation of what to do, for refusals the user can act on.
+pub fn for_error(err: &Error, cloud: Cloud) -> Option<String> {
+    let api = err.api()?;
+    let code = match api.code() {
+        Some(ErrorCode::Number(n)) => Some(*n),
+        Some(ErrorCode::Text(t)) => t.parse().ok(),
+        None => None,
+    };
+    let description = api.description().unwrap_or_default().to_ascii_lowercase();
+    let hint = match (api.status().as_u16(), code) {
+        _ if description.contains("reserv") || description.contains("order") => {
+            "cancel the customer's active Azure reservations and software orders in Partner Center \
+             (the customer's Orders page), then delete it again"
+                .to_string()
+        }
+        (403, Some(2032)) => "this partner account is not a Testing in Production (integration \
+             sandbox) account: Partner Center deletes customers only from one; use the TiP account's credentials"
+            .to_string(),
+        (403, Some(20002)) => "this customer belongs to another partner: check the id, or sign in as \
+             the partner that owns it"
+            .to_string(),
+        (401, _) => format!(
+            "the access token was refused: get a fresh one for {} (authority {})",
+            cloud.token_scope(),
+            cloud.authority()
+        ),
+        _ => return None,
+    };
+    Some(hint)
+}

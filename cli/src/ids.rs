@@ -1,0 +1,89 @@
+//! Customer ids from the command line or a file, all validated before anything is sent.
+
+use std::io::BufRead;
+use std::path::Path;
+
+use partner_center_client::CustomerTenantId;
+
+/// Every bad id, each with where it came from; nothing is sent when there is one.
+#[derive(Debug, Default)]
+pub struct BadIds(pub Vec<String>);
+
+/// The ids given as arguments, in order, without repeats.
+pub fn from_args(args: &[String]) -> Result<Vec<CustomerTenantId>, BadIds> {
+    collect(args.iter().enumerate().map(|(i, a)| (format!("argument {}", i + 1), a.as_str())))
+}
+
+/// The ids in `path` (`-`: standard input), one per line; blank lines and `#` comments
+/// (whole-line or after an id) are skipped.
+pub fn from_file(path: &Path) -> Result<Vec<CustomerTenantId>, BadIds> {
+    let name = path.display().to_string();
+    let lines: Vec<String> = if name == "-" {
+        read_lines(std::io::stdin().lock(), "standard input")?
+    } else {
+        let file = std::fs::File::open(path)
+            .map_err(|e| BadIds(vec![format!("{name}: cannot read: {e}")]))?;
+        read_lines(std::io::BufReader::new(file), &name)?
+    };
+    let shown = if name == "-" { "standard input".to_string() } else { name };
+    collect(lines.iter().enumerate().filter_map(|(i, line)| {
+        let text = line.split('#').next().unwrap_or_default().trim();
+        (!text.is_empty()).then(|| (format!("{shown}:{}", i + 1), text))
+    }))
+}
+
+fn read_lines(reader: impl BufRead, name: &str) -> Result<Vec<String>, BadIds> {
+    let mut lines = Vec::new();
+    for (i, line) in reader.split(b'\n').enumerate() {
+        let bytes = line.map_err(|e| BadIds(vec![format!("{name}: cannot read: {e}")]))?;
+        match String::from_utf8(bytes) {
+            Ok(text) => lines.push(text),
+            Err(_) => return Err(BadIds(vec![format!("{name}:{}: not UTF-8 text", i + 1)])),
+        }
+    }
+    Ok(lines)
+}
+
+fn collect<'a>(
+    items: impl Iterator<Item = (String, &'a str)>,
+) -> Result<Vec<CustomerTenantId>, BadIds> {
+    let mut ids = Vec::new();
+    let mut bad = BadIds::default();
+    for (place, text) in items {
+        match text.trim().parse::<CustomerTenantId>() {
+            Ok(id) if !ids.contains(&id) => ids.push(id),
+            Ok(_) => {}
+            Err(e) => bad.0.push(format!("{place}: {e}")),
+        }
+    }
+    if bad.0.is_empty() { Ok(ids) } else { Err(bad) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_allow_blank_lines_and_comments_and_name_bad_lines() {
+        let dir = std::env::temp_dir().join(format!("pc-ids-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let file = dir.join("ids.txt");
+        let id = "3b4a9d4f-2b1e-4c67-9f0a-1a2b3c4d5e6f";
+        std::fs::write(&file, format!("# test customers\n\n{id}  # the first\r\n{id}\nnope\n"))
+            .expect("write");
+        let err = from_file(&file).expect_err("a bad line");
+        assert_eq!(err.0.len(), 1);
+        assert!(err.0[0].contains("ids.txt:5: invalid customer tenant id `nope`"), "{:?}", err.0);
+        std::fs::write(&file, format!("# test customers\n\n{id}  # the first\r\n{id}\n"))
+            .expect("write");
+        assert_eq!(from_file(&file).expect("valid").len(), 1, "repeats are dropped");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn arguments_are_named_by_position() {
+        let err = from_args(&["3b4a9d4f-2b1e-4c67-9f0a-1a2b3c4d5e6f".into(), "x".into()])
+            .expect_err("bad");
+        assert!(err.0[0].starts_with("argument 2: invalid customer tenant id `x`"), "{:?}", err.0);
+    }
+}

@@ -1,0 +1,63 @@
+//! `partner-center`: list and clean up the customers of a Partner Center Testing-in-Production
+//! (integration) sandbox. See the README's "Cleaning a TiP sandbox".
+
+mod args;
+mod delete;
+mod exit;
+mod hints;
+mod ids;
+mod list;
+mod pace;
+mod target;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command, Customers, DeleteArgs};
+use crate::exit::Failure;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if cli.verbose {
+        tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_max_level(tracing::Level::INFO)
+            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+            .init();
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return Failure::Config(format!("cannot start the async runtime: {e}")).report(),
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => failure.report(),
+    }
+}
+
+async fn run(cli: Cli) -> Result<u8, Failure> {
+    match &cli.command {
+        Command::Customers(Customers::List(args)) => {
+            let conn = target::connect(&cli.target, &[]).await?;
+            list::run(&conn.pc, args).await?;
+            Ok(exit::OK)
+        }
+        Command::Customers(Customers::Delete(args)) => {
+            // Every id is checked before anything is sent (or a sandbox started).
+            let (given, from_stdin) = given_ids(args).map_err(|bad| Failure::Usage(bad.0))?;
+            let conn = target::connect(&cli.target, &given).await?;
+            let targets = delete::candidates(&conn, args, given).await?;
+            delete::run(&conn, args, targets, from_stdin).await
+        }
+    }
+}
+
+fn given_ids(
+    args: &DeleteArgs,
+) -> Result<(Vec<partner_center_client::CustomerTenantId>, bool), ids::BadIds> {
+    match &args.from_file {
+        Some(path) => Ok((ids::from_file(path)?, path.as_os_str() == "-")),
+        None => Ok((ids::from_args(&args.ids)?, false)),
+    }
+}
