@@ -54,6 +54,7 @@ impl Operation for DeleteCustomer<'_> {
     type Body = ();
     type Output = Deleted;
     const MAX_SUCCESS_BODY: usize = crate::hooks::MAX_BODY_BYTES;
+    const CHANGES_STATE: bool = true;
 
     fn span(&self, ids: CallIds) -> tracing::Span {
         call_span!("partner_center.delete_customer", ids, customer_id = %self.id)

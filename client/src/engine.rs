@@ -37,6 +37,9 @@ pub(crate) trait Operation: Sync {
     /// The most a success body may take; error bodies are bounded by
     /// [`MAX_BODY_BYTES`](crate::hooks::MAX_BODY_BYTES).
     const MAX_SUCCESS_BODY: usize;
+    /// Whether the operation changes state on the server (a delete) or only reads (a list):
+    /// only then can a failed attempt "may have applied".
+    const CHANGES_STATE: bool;
 
     /// The call's span, made with [`call_span!`] so every call has the same fields.
     fn span(&self, ids: CallIds) -> tracing::Span;
@@ -108,7 +111,7 @@ async fn run<O: Operation>(shared: &Shared, op: &O, ids: CallIds) -> Result<O::O
         let n = attempts.fetch_add(1, Ordering::Relaxed) + 1;
         let span = tracing::Span::current();
         span.record("attempt", n);
-        let result = attempt_once(shared, op, &budget, call_so_far(n)).await;
+        let Attempt { result, sent } = attempt_once(shared, op, &budget, call_so_far(n)).await;
         match result {
             Ok((status, output)) => {
                 span.record("status", status);
@@ -124,7 +127,8 @@ async fn run<O: Operation>(shared: &Shared, op: &O, ids: CallIds) -> Result<O::O
                     pacer.throttled(wait.min(policy.max_retry_after()));
                 }
                 let err = op.reinterpret(err);
-                if classify::may_have_applied(&err) {
+                // Only a sent request can have changed anything, and only if it could.
+                if sent && O::CHANGES_STATE && classify::may_have_applied(&err) {
                     maybe_applied.store(true, Ordering::Relaxed);
                 }
                 Err(err)
@@ -172,48 +176,66 @@ async fn run<O: Operation>(shared: &Shared, op: &O, ids: CallIds) -> Result<O::O
     })
 }
 
-/// One attempt: a token, a generated client carrying this attempt's context, the send, and
-/// the answer read or mapped. Returns the success status with the output.
+/// What one attempt came to, and whether anything was sent.
+struct Attempt<T> {
+    result: Result<(u16, T), Error>,
+    sent: bool,
+}
+
+/// One attempt: the pacer, a token, a generated client carrying this attempt's context, the
+/// send, and the answer read or mapped. The token and the send share one time limit: the
+/// attempt timeout, or what is left of the deadline.
 async fn attempt_once<O: Operation>(
     shared: &Shared,
     op: &O,
     budget: &Budget,
     call: CallInfo,
-) -> Result<(u16, O::Output), Error> {
+) -> Attempt<O::Output> {
+    // What the call had sent before this attempt, for an error that stops it before sending.
+    let before = CallInfo { attempts: call.attempts - 1, elapsed: budget.elapsed(), ..call };
+    let unsent = |error| Attempt { result: Err(error), sent: false };
     if let Some(pacer) = &shared.pacer {
         pacer.ready().await;
     }
     let Some(limit) = budget.attempt_limit() else {
-        return Err(Error::Timeout { call });
+        return unsent(Error::Timeout { call: before });
     };
-    // Attempts sent before this one, for an error that stops the call before it sends.
-    let before = (call.attempts > 1).then_some(CallInfo { attempts: call.attempts - 1, ..call });
+    let attempt_end = Instant::now().checked_add(limit);
     let token = match tokio::time::timeout(limit, shared.tokens.token()).await {
         Ok(Ok(token)) => token,
-        Ok(Err(source)) => return Err(Error::Auth { source, call: before }),
-        Err(_) => return Err(Error::Timeout { call }),
+        Ok(Err(source)) => {
+            return unsent(Error::Auth { source, call: (before.attempts > 0).then_some(before) });
+        }
+        Err(_) => {
+            let source = format!("the token provider did not answer within {limit:?}").into();
+            return unsent(Error::Auth { source, call: (before.attempts > 0).then_some(before) });
+        }
     };
-    let ctx = CallContext::new(token)
-        .map_err(|e| match e {
-            Error::Auth { source, .. } => Error::Auth { source, call: before },
-            other => other,
-        })?
-        .for_attempt(
-            CallIds { request_id: call.request_id, correlation_id: call.correlation_id },
-            &shared.application,
-            limit,
-            O::MAX_SUCCESS_BODY,
-        );
+    let ctx = match CallContext::new(token) {
+        Ok(ctx) => ctx,
+        Err(Error::Auth { source, .. }) => {
+            return unsent(Error::Auth { source, call: (before.attempts > 0).then_some(before) });
+        }
+        Err(other) => return unsent(other),
+    };
+    // What the token took comes out of the same limit.
+    let left = attempt_end.map_or(limit, |end| end.saturating_duration_since(Instant::now()));
+    if left.is_zero() {
+        return unsent(Error::Timeout { call: before });
+    }
+    let ids = CallIds { request_id: call.request_id, correlation_id: call.correlation_id };
+    let ctx = ctx.for_attempt(ids, &shared.application, left, O::MAX_SUCCESS_BODY);
     // A generated client per attempt carries that attempt's token; it shares the pool.
     let client = generated::Client::new_with_client(&shared.base_url, shared.http.clone(), ctx);
-    match op.send_attempt(&client).await {
+    let result = match op.send_attempt(&client).await {
         Ok(answer) => {
             let status = answer.status().as_u16();
             let call = CallInfo { elapsed: budget.elapsed(), ..call.echoed_in(answer.headers()) };
             op.read(answer, call).map(|output| (status, output))
         }
         Err(err) => Err(map_failure(err, client.inner(), call).await),
-    }
+    };
+    Attempt { result, sent: true }
 }
 
 /// The call's time budget, in one place: each attempt gets the attempt timeout or what is left

@@ -1,6 +1,6 @@
-//! A typed client for Microsoft Partner Center's **delete a customer account from the
-//! integration (Testing in Production) sandbox** operation,
-//! `DELETE {baseURL}/v1/customers/{customer-tenant-id}` → `204 No Content`.
+//! A typed client for Microsoft Partner Center's customers of an integration (Testing in
+//! Production) sandbox: **list** them, `GET {baseURL}/v1/customers?size={size}` page by page,
+//! and **delete** one, `DELETE {baseURL}/v1/customers/{customer-tenant-id}` → `204 No Content`.
 //!
 //! ```no_run
 //! use partner_center_client::{Cloud, CustomerTenantId, PartnerCenter};

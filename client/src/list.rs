@@ -1,6 +1,7 @@
 //! `GET /v1/customers`: the signed-in partner's customers, one page per call, as pages or as a
 //! stream of customers.
 
+use std::collections::HashSet;
 use std::future::Future;
 use std::num::NonZeroU32;
 use std::pin::Pin;
@@ -64,25 +65,19 @@ impl<'a> ListCustomers<'a> {
 
     /// The first page (one call).
     pub async fn first_page(&self) -> Result<CustomerPage, Error> {
-        let size = NonZeroU32::new(self.page_size)
-            .filter(|n| n.get() <= MAX_PAGE_SIZE)
-            .ok_or_else(|| Error::InvalidArgument {
-                message: format!(
-                    "page size {} is out of range: Partner Center serves 1 to {MAX_PAGE_SIZE} customers a page",
-                    self.page_size
-                ),
-            })?;
-        let request = PageRequest { size: Some(size), continuation: None };
+        let request =
+            PageRequest { size: Some(checked_page_size(self.page_size)?), continuation: None };
         engine::call(self.pc, &request, self.correlation_id).await
     }
 
     /// The page after the one `continuation` came from (one call), for a caller that stored
     /// the continuation and resumes later. The page size is the one the continuation carries.
     pub async fn page_after(&self, continuation: &Continuation) -> Result<CustomerPage, Error> {
-        let request = PageRequest {
-            size: continuation.page_size.and_then(NonZeroU32::new),
-            continuation: Some(continuation),
+        let size = match continuation.page_size {
+            None => None,
+            Some(n) => Some(checked_page_size(n)?),
         };
+        let request = PageRequest { size, continuation: Some(continuation) };
         engine::call(self.pc, &request, self.correlation_id).await
     }
 
@@ -91,35 +86,40 @@ impl<'a> ListCustomers<'a> {
     pub fn pages(self) -> PageStream<'a> {
         let list =
             Self { correlation_id: Some(self.correlation_id.unwrap_or_else(Uuid::new_v4)), ..self };
-        Box::pin(stream::try_unfold(Some(Position::First), move |position| {
+        let start = (Some(Position::First), HashSet::new());
+        Box::pin(stream::try_unfold(start, move |(position, mut seen)| {
             let list = list.clone();
             async move {
-                let (page, previous) = match position {
+                let page = match position {
                     None => return Ok(None),
-                    Some(Position::First) => (list.first_page().await?, None),
-                    Some(Position::After(c)) => (list.page_after(&c).await?, Some(c)),
+                    Some(Position::First) => list.first_page().await?,
+                    Some(Position::After(c)) => list.page_after(&c).await?,
                 };
-                let next = match (page.continuation(), previous) {
-                    (Some(next), Some(previous)) if next.token == previous.token => {
-                        // A server that hands back the same token would page forever.
+                let next = match page.continuation() {
+                    // A server that hands back a token it gave before would page forever.
+                    Some(next) if !seen.insert(next.token.clone()) => {
                         return Err(Error::InvalidAnswer {
                             message:
-                                "the next link repeats the continuation token of the page before it"
+                                "the next link repeats a continuation token of an earlier page"
                                     .into(),
                             call: page.call,
                         });
                     }
-                    (Some(next), _) => Some(Position::After(next.clone())),
-                    (None, _) => None,
+                    Some(next) => Some(Position::After(next.clone())),
+                    None => None,
                 };
-                Ok(Some((page, next)))
+                Ok(Some((page, (next, seen))))
             }
         }))
     }
 
     /// Every customer, page after page (see [`Self::pages`]).
-    pub fn stream(self) -> impl Stream<Item = Result<Customer, Error>> + Send + 'a {
-        self.pages().map_ok(|page| stream::iter(page.customers.into_iter().map(Ok))).try_flatten()
+    pub fn stream(self) -> CustomerStream<'a> {
+        Box::pin(
+            self.pages()
+                .map_ok(|page| stream::iter(page.customers.into_iter().map(Ok)))
+                .try_flatten(),
+        )
     }
 }
 
@@ -128,6 +128,14 @@ pub type PageStream<'a> = Pin<Box<dyn Stream<Item = Result<CustomerPage, Error>>
 
 /// The customers of a listing ([`ListCustomers::stream`]); `Unpin`, so `try_next()` works on it.
 pub type CustomerStream<'a> = Pin<Box<dyn Stream<Item = Result<Customer, Error>> + Send + 'a>>;
+
+fn checked_page_size(size: u32) -> Result<NonZeroU32, Error> {
+    NonZeroU32::new(size).filter(|n| n.get() <= MAX_PAGE_SIZE).ok_or_else(|| Error::InvalidArgument {
+        message: format!(
+            "page size {size} is out of range: Partner Center serves 1 to {MAX_PAGE_SIZE} customers a page"
+        ),
+    })
+}
 
 enum Position {
     First,
@@ -145,6 +153,7 @@ impl Operation for PageRequest<'_> {
     type Output = CustomerPage;
     /// A page of 500 customers is about 250 KiB of JSON.
     const MAX_SUCCESS_BODY: usize = 16 * 1024 * 1024;
+    const CHANGES_STATE: bool = false;
 
     fn span(&self, ids: CallIds) -> tracing::Span {
         call_span!(
@@ -286,7 +295,7 @@ impl Continuation {
         for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
             match &*name {
                 "size" => match value.parse::<u32>() {
-                    Ok(n) if n > 0 => page_size = Some(n),
+                    Ok(n) if (1..=MAX_PAGE_SIZE).contains(&n) => page_size = Some(n),
                     _ => {
                         return Err(format!("the next link `{uri}` has an invalid size `{value}`"));
                     }

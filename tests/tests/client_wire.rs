@@ -503,6 +503,56 @@ async fn a_token_that_cannot_be_a_header_is_an_auth_error_not_an_empty_credentia
     assert!(server.seen().is_empty(), "nothing sent");
 }
 
+struct Slow;
+
+#[async_trait::async_trait]
+impl TokenProvider for Slow {
+    async fn token(&self) -> Result<AccessToken, BoxError> {
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        Ok(AccessToken::new("late"))
+    }
+}
+
+#[tokio::test]
+async fn a_token_provider_slower_than_the_attempt_timeout_is_an_auth_error_and_sends_nothing() {
+    let server = ScriptedServer::start(vec![]).await;
+    let pc = PartnerCenter::builder()
+        .base_url(server.url())
+        .token_provider(Slow)
+        .retry_policy(quick().with_attempt_timeout(Duration::from_millis(200)))
+        .build()
+        .expect("builds");
+    let started = Instant::now();
+    let err = pc.customers().by_id(id()).delete().await.expect_err("auth");
+    assert!(started.elapsed() < Duration::from_secs(2), "one attempt's limit, not retried");
+    assert!(matches!(err, Error::Auth { call: None, .. }), "{err:?}");
+    assert!(err.to_string().contains("did not answer within"), "{err}");
+    assert!(!err.may_have_applied());
+    assert!(server.seen().is_empty());
+}
+
+#[tokio::test]
+async fn a_failed_read_never_may_have_applied() {
+    let server = ScriptedServer::start(vec![
+        Reply::status(503),
+        Reply::json(400, r#"{"code":800002,"description":"Invalid request input"}"#),
+    ])
+    .await;
+    let pc = client(&server, quick());
+    let err = pc.customers().list().first_page().await.expect_err("400");
+    assert_eq!(err.attempts(), Some(2));
+    assert!(!err.may_have_applied(), "a list page changes nothing, whatever happened to it");
+
+    // The same sequence on a delete: the 503 may have deleted the customer.
+    let server = ScriptedServer::start(vec![
+        Reply::status(503),
+        Reply::json(400, r#"{"code":800002,"description":"Invalid request input"}"#),
+    ])
+    .await;
+    let err = client(&server, quick()).customers().by_id(id()).delete().await.expect_err("400");
+    assert!(err.may_have_applied());
+}
+
 #[tokio::test]
 async fn slow_attempts_time_out_and_are_retried() {
     let slow = Reply::no_content().delay(Duration::from_secs(5));

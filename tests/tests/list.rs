@@ -52,8 +52,14 @@ async fn paging_through_a_thousand_customers_in_pages_of_the_maximum_and_of_seve
         let correlation = correlation.to_string();
         assert!(requests.iter().all(|r| r.header("ms-correlationid") == Some(&correlation)));
         assert_eq!(requests[0].path, format!("/v1/customers?size={size}"));
-        assert!(requests[1].path.contains("seekOperation=Next"), "{}", requests[1].path);
-        assert!(requests[1].header("ms-continuationtoken").is_some());
+        assert!(requests[0].header("ms-continuationtoken").is_none());
+        // Every later page follows its next link: the size kept, and a token never used before.
+        let mut tokens = HashSet::new();
+        for r in &requests[1..] {
+            assert_eq!(r.path, format!("/v1/customers?seekOperation=Next&size={size}"));
+            let token = r.header("ms-continuationtoken").expect("a continuation token");
+            assert!(tokens.insert(token.to_string()), "token {token} sent twice");
+        }
     }
 }
 
@@ -142,6 +148,10 @@ async fn page_sizes_outside_the_documented_bounds_are_refused_before_sending() {
         let err = pc.customers().list().page_size(size).first_page().await.expect_err("an error");
         assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
         assert!(err.to_string().contains("1 to 500"), "{err}");
+        // A stored continuation carrying such a size is refused the same way.
+        let resumed = Continuation::new("token").with_page_size(size);
+        let err = pc.customers().list().page_after(&resumed).await.expect_err("an error");
+        assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
     }
     assert!(sandbox.requests().is_empty(), "nothing sent");
 }
@@ -260,13 +270,27 @@ async fn next_links_the_client_cannot_follow_are_errors_not_silent_ends() {
     assert_eq!(seen[1].header("ms-continuationtoken"), Some("one"));
     assert_eq!(seen[2].header("ms-continuationtoken"), Some("two"));
 
-    // A server that hands back the same token again would page forever: the stream stops.
+    // A server that hands back a token it gave before would page forever: the stream stops,
+    // whether it repeats the last token or cycles through several.
     let looping = page("same", "/v1/customers?seekOperation=Next");
     let server = ScriptedServer::start_with_fallback(vec![], Reply::json(200, &looping)).await;
     let pc = partner_center_tests::client_for(&server.url(), "t", quick());
     let err = pc.customers().list().pages().try_collect::<Vec<_>>().await.expect_err("an error");
-    assert!(err.to_string().contains("repeats the continuation token"), "{err}");
+    assert!(err.to_string().contains("repeats a continuation token"), "{err}");
     assert_eq!(server.seen().len(), 2);
+    let (a, b) = (
+        page("a", "/v1/customers?seekOperation=Next"),
+        page("b", "/v1/customers?seekOperation=Next"),
+    );
+    let server = ScriptedServer::start_with_fallback(
+        vec![Reply::json(200, &a), Reply::json(200, &b)],
+        Reply::json(200, &a),
+    )
+    .await;
+    let pc = partner_center_tests::client_for(&server.url(), "t", quick());
+    let err = pc.customers().list().pages().try_collect::<Vec<_>>().await.expect_err("an error");
+    assert!(err.to_string().contains("repeats a continuation token"), "{err}");
+    assert_eq!(server.seen().len(), 3);
 }
 
 #[tokio::test]

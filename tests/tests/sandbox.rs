@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use partner_center_client::{CustomerTenantId, ErrorCode, PartnerCenter, RetryPolicy};
-use partner_center_sandbox::Sandbox;
+use partner_center_sandbox::{Sandbox, codes};
 use uuid::Uuid;
 
 use partner_center_tests::{PROD, TIP, sandbox_with};
@@ -32,7 +32,10 @@ async fn a_customer_is_deleted_once_then_not_found() {
 
     let err = pc.customers().by_id(cid(c)).delete().await.expect_err("404");
     assert!(err.is_not_found(), "{err:?}");
-    assert_eq!(err.api().and_then(|a| a.code().cloned()), Some(ErrorCode::Number(60003)));
+    assert_eq!(
+        err.api().and_then(|a| a.code().cloned()),
+        Some(ErrorCode::Number(codes::TENANT_NOT_FOUND))
+    );
 }
 
 #[tokio::test]
@@ -42,6 +45,10 @@ async fn a_production_partner_may_not_delete() {
     let err =
         client(&sandbox, PROD, quick()).customers().by_id(cid(c)).delete().await.expect_err("403");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(403));
+    assert_eq!(
+        err.api().and_then(|a| a.code().cloned()),
+        Some(ErrorCode::Number(codes::ACCESS_DENIED))
+    );
     assert!(err.to_string().contains("integration sandbox"), "{err}");
     assert!(sandbox.has_customer(c), "nothing deleted");
     assert_eq!(sandbox.requests().len(), 1, "403 is not retried");
@@ -73,7 +80,7 @@ async fn missing_or_unknown_tokens_are_refused_with_a_challenge() {
             .unwrap_or_default();
         assert!(challenge.starts_with("OAuth realm=urn:cpsvc:cpid:"), "{challenge}");
         let body: serde_json::Value = resp.json().await.expect("json");
-        assert_eq!(body["code"], 800001);
+        assert_eq!(body["code"], codes::PARTNER_TOKEN_MISSING);
     }
     assert!(sandbox.has_customer(c));
 }
@@ -90,7 +97,10 @@ async fn malformed_ids_are_bad_requests() {
         .await
         .expect("answer");
     assert_eq!(resp.status(), 400);
-    assert_eq!(resp.json::<serde_json::Value>().await.expect("json")["code"], 900118);
+    assert_eq!(
+        resp.json::<serde_json::Value>().await.expect("json")["code"],
+        codes::INVALID_CUSTOMER_ID
+    );
 
     for header in ["MS-RequestId", "MS-CorrelationId"] {
         let resp = raw()
@@ -199,7 +209,10 @@ async fn undeclared_methods_and_paths() {
         .await
         .expect("answer");
     assert_eq!(resp.status(), 400);
-    assert_eq!(resp.json::<serde_json::Value>().await.expect("json")["code"], 900118);
+    assert_eq!(
+        resp.json::<serde_json::Value>().await.expect("json")["code"],
+        codes::INVALID_CUSTOMER_ID
+    );
     let resp = raw()
         .delete(format!("{}/v1/partners/{id}", sandbox.base_url()))
         .send()
@@ -271,4 +284,64 @@ fn the_sandbox_handle_is_usable_across_tasks() {
     fn check<T: Send + Sync>() {}
     check::<Sandbox>();
     let _ = Arc::new(());
+}
+
+#[tokio::test]
+async fn refusals_a_user_can_fix_say_why() {
+    let (mine, theirs, blocked) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    let sandbox = Sandbox::builder()
+        .tip_partner(TIP)
+        .customers([mine])
+        .customer_with_active_purchases(blocked)
+        .tip_partner("other-tip-partner")
+        .customers([theirs])
+        .start()
+        .await
+        .expect("sandbox");
+    let pc = client(&sandbox, TIP, quick());
+    let err = pc.customers().by_id(cid(theirs)).delete().await.expect_err("403");
+    let api = err.api().expect("answer");
+    assert_eq!(api.status(), 403);
+    assert_eq!(api.code(), Some(&ErrorCode::Number(codes::NO_RELATIONSHIP)));
+    assert!(api.description().is_some_and(|d| d.contains("no commerce relationship")));
+    assert!(sandbox.has_customer(theirs));
+
+    let err = pc.customers().by_id(cid(blocked)).delete().await.expect_err("409");
+    let api = err.api().expect("answer");
+    assert_eq!(api.status(), 409);
+    assert!(api.description().is_some_and(|d| d.contains("active Azure reserved instances")));
+    assert!(sandbox.has_customer(blocked));
+    pc.customers().by_id(cid(mine)).delete().await.expect("the others go");
+}
+
+#[tokio::test]
+async fn a_rate_limit_answers_429_with_retry_after_above_it() {
+    use std::num::NonZeroU32;
+    let ids: Vec<Uuid> = (0..5).map(|_| Uuid::new_v4()).collect();
+    let per_minute = NonZeroU32::new(60).expect("nonzero");
+    let burst = NonZeroU32::new(2).expect("nonzero");
+    let sandbox = Sandbox::builder()
+        .tip_partner(TIP)
+        .customers(ids.iter().copied())
+        .rate_limit(per_minute, burst)
+        .start()
+        .await
+        .expect("sandbox");
+    let raw = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for id in &ids[..3] {
+        let resp = raw
+            .delete(url(&sandbox, &id.to_string()))
+            .header("Authorization", format!("Bearer {TIP}"))
+            .send()
+            .await
+            .expect("answer");
+        if resp.status() == 429 {
+            assert_eq!(resp.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("1"));
+        }
+        statuses.push(resp.status().as_u16());
+    }
+    assert_eq!(statuses, [204, 204, 429], "a burst of 2, then one a second");
+    assert_eq!(sandbox.throttled(), 1);
+    assert!(sandbox.has_customer(ids[2]), "a throttled request changes nothing");
 }

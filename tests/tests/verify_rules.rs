@@ -54,7 +54,8 @@ fn documented_examples_match_the_spec() {
     let summary = verify::run(&real_spec(), &real_examples()).unwrap_or_else(|ps| {
         panic!("{}", ps.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
     });
-    // delete-customer (the documented pair), customer-not-found, throttled, missing-token.
+    // delete-customer (the documented pair), customer-not-found, throttled, missing-token;
+    // list-customers (the documented pair), list-customers-first-of-two-pages, -next-page.
     assert_eq!(summary.pairs, 7);
 }
 
