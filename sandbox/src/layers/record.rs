@@ -22,6 +22,8 @@ pub struct RecordedRequest {
     pub path: String,
     /// Headers in arrival order (lower-case names); `authorization` shows only its scheme.
     pub headers: Vec<(String, String)>,
+    /// When it arrived.
+    pub at: std::time::Instant,
 }
 
 impl RecordedRequest {
@@ -53,6 +55,7 @@ pub(crate) async fn layer(
         method: req.method().to_string(),
         path: req.uri().path_and_query().map(ToString::to_string).unwrap_or_default(),
         headers,
+        at: std::time::Instant::now(),
     };
     if let Ok(mut requests) = shared.requests.lock() {
         if requests.len() >= RECORDED_REQUESTS {

@@ -1,0 +1,518 @@
+//! The `partner-center` binary, driven as a user would, against a sandbox on 127.0.0.1 (the
+//! in-process sandbox library, so tests can script faults and read what it received).
+
+use std::collections::{HashMap, HashSet};
+use std::num::NonZeroU32;
+use std::process::{Output, Stdio};
+use std::time::{Duration, Instant};
+
+use partner_center_sandbox::{Fault, Operation, RetryAfter, Sandbox};
+use tokio::io::AsyncWriteExt;
+use uuid::Uuid;
+
+const BIN: &str = env!("CARGO_BIN_EXE_partner-center");
+const TOKEN: &str = "cli-test-token-secret";
+const OTHER: &str = "other-partner-token";
+
+fn ids(n: usize) -> Vec<Uuid> {
+    (0..n).map(|_| Uuid::new_v4()).collect()
+}
+
+async fn sandbox(customers: &[Uuid]) -> Sandbox {
+    Sandbox::builder()
+        .tip_partner(TOKEN)
+        .customers(customers.iter().copied())
+        .start()
+        .await
+        .expect("sandbox")
+}
+
+/// The command against `sandbox` with the token in the environment, stdin closed.
+fn cli(sandbox: &Sandbox, args: &[&str]) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(BIN);
+    cmd.arg("--base-url")
+        .arg(sandbox.base_url())
+        .args(args)
+        .env("PARTNER_CENTER_TOKEN", TOKEN)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    cmd
+}
+
+async fn run(mut cmd: tokio::process::Command) -> Output {
+    cmd.output().await.expect("the binary runs")
+}
+
+async fn run_with_stdin(mut cmd: tokio::process::Command, input: &[u8]) -> Output {
+    cmd.stdin(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(input).await.expect("write stdin");
+    drop(stdin);
+    child.wait_with_output().await.expect("output")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn json_lines(out: &Output) -> Vec<serde_json::Value> {
+    text(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect()
+}
+
+fn deletes(sandbox: &Sandbox) -> usize {
+    sandbox.requests().iter().filter(|r| r.method == "DELETE").count()
+}
+
+fn id_file(dir: &tempfile::TempDir, ids: &[Uuid]) -> std::path::PathBuf {
+    let path = dir.path().join("ids.txt");
+    let body: String = ids.iter().map(|id| format!("{id}\n")).collect();
+    std::fs::write(&path, body).expect("write ids");
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_hundred_ids_at_concurrency_16_are_deleted_and_the_json_lines_match_the_sandbox() {
+    let seeded = ids(500);
+    let sandbox = sandbox(&seeded).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let file = id_file(&dir, &seeded);
+    let file = file.to_str().expect("path");
+    let out = run(cli(
+        &sandbox,
+        &[
+            "--rate",
+            "0",
+            "customers",
+            "delete",
+            "--from-file",
+            file,
+            "--yes",
+            "--concurrency",
+            "16",
+            "--output",
+            "json",
+        ],
+    ))
+    .await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("deleted 500, already gone 0, failed 0 of 500"), "{stderr}");
+    assert!(sandbox.customers(TOKEN).is_empty());
+
+    // One JSON object per customer, each naming the request the sandbox received for it.
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 500);
+    let received: HashMap<String, String> = sandbox
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "DELETE")
+        .map(|r| {
+            (
+                r.path.rsplit('/').next().unwrap_or_default().to_string(),
+                r.header("ms-requestid").unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let mut seen = HashSet::new();
+    for line in &lines {
+        let id = line["tenant_id"].as_str().expect("tenant_id");
+        assert!(seen.insert(id.to_string()), "{id} reported twice");
+        assert_eq!(line["outcome"], "deleted");
+        assert_eq!(line["status"], 204);
+        assert_eq!(line["attempts"], 1);
+        assert!(line["elapsed_ms"].is_u64());
+        assert!(line["correlation_id"].is_string());
+        assert_eq!(line["request_id"].as_str(), received.get(id).map(String::as_str), "{id}");
+    }
+    assert!(
+        !stderr.contains(TOKEN) && !text(&out.stdout).contains(TOKEN),
+        "the token is never echoed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_run_paces_itself_under_the_rate_and_meets_no_429() {
+    let seeded = ids(30);
+    let per_minute = NonZeroU32::new(900).expect("nonzero");
+    let burst = NonZeroU32::new(3).expect("nonzero");
+    let sandbox = Sandbox::builder()
+        .tip_partner(TOKEN)
+        .customers(seeded.iter().copied())
+        .rate_limit(per_minute, burst)
+        .start()
+        .await
+        .expect("sandbox");
+    let dir = tempfile::tempdir().expect("dir");
+    let file = id_file(&dir, &seeded);
+    let started = Instant::now();
+    let out = run(cli(
+        &sandbox,
+        &[
+            "--rate",
+            "600/min",
+            "customers",
+            "delete",
+            "--from-file",
+            file.to_str().expect("path"),
+            "--yes",
+            "--concurrency",
+            "8",
+        ],
+    ))
+    .await;
+    let elapsed = started.elapsed();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // 30 requests, one every 100 ms: at least 2.9 s.
+    assert!(elapsed >= Duration::from_millis(2850), "{elapsed:?}");
+    assert_eq!(sandbox.throttled(), 0, "paced under the limit, the sandbox never throttled");
+    assert!(sandbox.customers(TOKEN).is_empty());
+
+    // Unpaced, the same sandbox does throttle: the pacing is what kept it quiet.
+    let more = ids(30);
+    for id in &more {
+        sandbox.add_customer(TOKEN, *id);
+    }
+    let file = id_file(&dir, &more);
+    let out = run(cli(
+        &sandbox,
+        &[
+            "--rate",
+            "0",
+            "customers",
+            "delete",
+            "--from-file",
+            file.to_str().expect("path"),
+            "--yes",
+            "--concurrency",
+            "8",
+        ],
+    ))
+    .await;
+    // (Unpaced, workers released together after each pause meet the limit again; some may
+    // run out of retries. That is what pacing is for.)
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out.stderr));
+    assert!(sandbox.throttled() > 0);
+    assert!(!text(&out.stderr).contains("throttling: 0 pause"), "{}", text(&out.stderr));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_ids_are_all_named_with_their_lines_and_nothing_is_sent() {
+    let seeded = ids(2);
+    let sandbox = sandbox(&seeded).await;
+    let good = seeded[0].to_string();
+    let out =
+        run(cli(&sandbox, &["customers", "delete", "nope", &good, "{not-a-guid}", "--yes"])).await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("argument 1: invalid customer tenant id `nope`"), "{stderr}");
+    assert!(stderr.contains("argument 3: invalid customer tenant id `{not-a-guid}`"), "{stderr}");
+    assert!(stderr.contains("nothing was sent"), "{stderr}");
+
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("ids.txt");
+    std::fs::write(&path, format!("# cleanup list\n{good}\n\n12345\n{}  # ok\nzz\n", seeded[1]))
+        .expect("write");
+    let out = run(cli(
+        &sandbox,
+        &["customers", "delete", "--from-file", path.to_str().expect("path"), "--yes"],
+    ))
+    .await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("ids.txt:4: invalid customer tenant id `12345`"), "{stderr}");
+    assert!(stderr.contains("ids.txt:6: invalid customer tenant id `zz`"), "{stderr}");
+    assert!(sandbox.requests().is_empty(), "nothing was sent");
+    assert_eq!(sandbox.customers(TOKEN).len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partial_failure_lists_each_failure_with_what_to_do_and_exits_1() {
+    let (mine, theirs, blocked, unknown) =
+        (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    let sandbox = Sandbox::builder()
+        .tip_partner(TOKEN)
+        .customers([mine])
+        .customer_with_active_purchases(blocked)
+        .tip_partner(OTHER)
+        .customers([theirs])
+        .start()
+        .await
+        .expect("sandbox");
+    let args = [mine, theirs, blocked, unknown].map(|id| id.to_string());
+    let mut argv = vec!["--rate", "0", "customers", "delete", "--yes", "--output", "json"];
+    argv.extend(args.iter().map(String::as_str));
+    let out = run(cli(&sandbox, &argv)).await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("deleted 1, already gone 1, failed 2 of 4"), "{stderr}");
+    assert!(stderr.contains("belongs to another partner"), "{stderr}");
+    assert!(
+        stderr.contains("cancel the customer's active Azure reservations and software orders"),
+        "{stderr}"
+    );
+
+    let by_id: HashMap<String, serde_json::Value> = json_lines(&out)
+        .into_iter()
+        .map(|l| (l["tenant_id"].as_str().expect("id").to_string(), l))
+        .collect();
+    assert_eq!(by_id[&mine.to_string()]["outcome"], "deleted");
+    assert_eq!(by_id[&unknown.to_string()]["outcome"], "already_gone");
+    assert_eq!(by_id[&unknown.to_string()]["status"], 404);
+    let refused = &by_id[&theirs.to_string()];
+    assert_eq!(
+        (refused["outcome"].as_str(), refused["status"].as_u64()),
+        (Some("failed"), Some(403))
+    );
+    assert_eq!(refused["error_code"], "20002");
+    assert!(refused["request_id"].is_string(), "failures carry their ids for a support ticket");
+    assert_eq!(by_id[&blocked.to_string()]["status"], 409);
+    assert!(sandbox.has_customer(theirs) && sandbox.has_customer(blocked));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_throttling_stretch_pauses_every_worker_together() {
+    let seeded = ids(40);
+    let sandbox = sandbox(&seeded).await;
+    sandbox.inject(
+        Fault::throttle(RetryAfter::Seconds(1)).for_operation(Operation::DeleteCustomer).times(3),
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let file = id_file(&dir, &seeded);
+    let started = Instant::now();
+    let out = run(cli(
+        &sandbox,
+        &[
+            "--rate",
+            "0",
+            "customers",
+            "delete",
+            "--from-file",
+            file.to_str().expect("path"),
+            "--yes",
+            "--concurrency",
+            "8",
+        ],
+    ))
+    .await;
+    let elapsed = started.elapsed();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(sandbox.customers(TOKEN).is_empty());
+    // Bounded below by the Retry-After, and not far above it: the pauses overlapped.
+    assert!(elapsed >= Duration::from_secs(1), "{elapsed:?}");
+    assert!(elapsed < Duration::from_millis(3500), "{elapsed:?} {stderr}");
+    assert!(stderr.contains("throttling: "), "{stderr}");
+    assert!(!stderr.contains("throttling: 0 pause"), "{stderr}");
+    // While paused, no worker sent anything: a gap of about the Retry-After between requests.
+    let times: Vec<Instant> = sandbox.requests().iter().map(|r| r.at).collect();
+    let widest = times.windows(2).map(|w| w[1].duration_since(w[0])).max().unwrap_or_default();
+    assert!(widest >= Duration::from_millis(900), "widest gap {widest:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dry_run_sends_no_delete() {
+    let sandbox = sandbox(&ids(5)).await;
+    let out =
+        run(cli(&sandbox, &["--rate", "0", "customers", "delete", "--all", "--dry-run"])).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().filter(|l| l.starts_with("would delete")).count(), 5, "{stdout}");
+    assert!(stdout.contains("Contoso Test 0001"), "{stdout}");
+    assert_eq!(deletes(&sandbox), 0);
+    assert_eq!(sandbox.customers(TOKEN).len(), 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_terminal_and_without_yes_it_refuses() {
+    let sandbox = sandbox(&ids(3)).await;
+    let out = run(cli(&sandbox, &["--rate", "0", "customers", "delete", "--all"])).await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("refusing to delete 3 customers without confirmation"), "{stderr}");
+    assert_eq!(deletes(&sandbox), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_ids_piped_into_delete_from_standard_input_round_trips() {
+    let mut seeded = ids(12);
+    let sandbox = sandbox(&seeded).await;
+    let listed = run(cli(&sandbox, &["--rate", "0", "customers", "list", "--output", "ids"])).await;
+    assert_eq!(listed.status.code(), Some(0), "{}", text(&listed.stderr));
+    let mut got: Vec<Uuid> =
+        text(&listed.stdout).lines().map(|l| l.parse().expect("an id per line")).collect();
+    got.sort();
+    seeded.sort();
+    assert_eq!(got, seeded);
+
+    let out = run_with_stdin(
+        cli(&sandbox, &["--rate", "0", "customers", "delete", "--from-file", "-", "--yes"]),
+        &listed.stdout,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(sandbox.customers(TOKEN).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_filters_by_prefix_and_writes_table_and_json() {
+    let sandbox = sandbox(&ids(12)).await;
+    let out =
+        run(cli(&sandbox, &["--rate", "0", "customers", "list", "--prefix", "contoso test 001"]))
+            .await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout.starts_with("TENANT ID"), "{stdout}");
+    assert_eq!(stdout.lines().count(), 4, "a header and 0010, 0011, 0012: {stdout}");
+    let out = run(cli(
+        &sandbox,
+        &["--rate", "0", "customers", "list", "--prefix", "CONTOSOTEST0002", "--output", "json"],
+    ))
+    .await;
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["company_name"], "Contoso Test 0002");
+    assert_eq!(lines[0]["domain"], "contosotest0002.onmicrosoft.com");
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupt_finishes_the_deletes_in_flight_and_reports_what_was_not_attempted() {
+    let seeded = ids(200);
+    let sandbox = sandbox(&seeded).await;
+    sandbox.inject(
+        Fault::delay(Duration::from_millis(100))
+            .for_operation(Operation::DeleteCustomer)
+            .times(1000),
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let file = id_file(&dir, &seeded);
+    let mut cmd = cli(
+        &sandbox,
+        &[
+            "--rate",
+            "0",
+            "customers",
+            "delete",
+            "--from-file",
+            file.to_str().expect("path"),
+            "--yes",
+            "--concurrency",
+            "2",
+            "--output",
+            "json",
+        ],
+    );
+    let child = cmd.spawn().expect("spawn");
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let pid = child.id().expect("pid").to_string();
+    let killed = std::process::Command::new("kill").args(["-INT", &pid]).status().expect("kill");
+    assert!(killed.success());
+    let out = child.wait_with_output().await.expect("output");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 200, "every customer is reported: {stderr}");
+    let remaining: HashSet<String> =
+        sandbox.customers(TOKEN).iter().map(ToString::to_string).collect();
+    let (mut deleted, mut not_attempted) = (0, 0);
+    for line in &lines {
+        let id = line["tenant_id"].as_str().expect("id");
+        match line["outcome"].as_str() {
+            Some("deleted") => {
+                deleted += 1;
+                assert!(!remaining.contains(id), "{id} reported deleted but still there");
+            }
+            Some("not_attempted") => {
+                not_attempted += 1;
+                assert!(remaining.contains(id), "{id} reported not attempted but gone");
+            }
+            other => panic!("unexpected outcome {other:?} for {id}"),
+        }
+    }
+    assert!(deleted > 0 && not_attempted > 0, "{deleted} deleted, {not_attempted} not attempted");
+    assert_eq!(remaining.len(), not_attempted, "nothing in an unknown state");
+    assert!(
+        stderr.contains(&format!("{not_attempted} customer(s) were not attempted")),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configuration_and_usage_errors_exit_2_with_one_clear_line() {
+    let sandbox = sandbox(&ids(1)).await;
+    // No token: the message names the variable and the scope, and nothing is sent.
+    let mut cmd = cli(&sandbox, &["customers", "list"]);
+    cmd.env_remove("PARTNER_CENTER_TOKEN");
+    let out = run(cmd).await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("set PARTNER_CENTER_TOKEN") && stderr.contains("/.default"),
+        "{stderr}"
+    );
+    assert!(sandbox.requests().is_empty());
+
+    for args in [
+        &["customers", "delete"][..],
+        &["customers", "delete", "--all", "--prefix", "x"][..],
+        &["customers", "delete", "--all", "--concurrency", "0"][..],
+        &["customers", "delete", "--all", "--rate", "fast"][..],
+        &["--cloud", "mars", "customers", "list"][..],
+    ] {
+        let out = run(cli(&sandbox, args)).await;
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    assert!(sandbox.requests().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embedded_sandbox_needs_no_credentials() {
+    let out = tokio::process::Command::new(BIN)
+        .args(["--sandbox", "--seed", "7", "--rate", "0", "customers", "delete", "--all", "--yes"])
+        .env_remove("PARTNER_CENTER_TOKEN")
+        .output()
+        .await
+        .expect("runs");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("deleted 7, already gone 0, failed 0 of 7"), "{stderr}");
+}
+
+/// On a terminal: the confirmation prompt (count and the first names), then the progress bar.
+#[cfg(unix)]
+#[test]
+fn on_a_terminal_it_asks_first_and_shows_progress() {
+    use expectrl::{Expect, Session};
+    let mut cmd = std::process::Command::new(BIN);
+    cmd.args(["--sandbox", "--seed", "3", "--rate", "120/min", "customers", "delete", "--all"]);
+    cmd.env_remove("PARTNER_CENTER_TOKEN");
+    let mut session = Session::spawn(cmd).expect("a pseudo-terminal");
+    session.set_expect_timeout(Some(Duration::from_secs(30)));
+    session.expect("About to delete 3 customers").expect("the count");
+    session.expect("Contoso Test 0001").expect("the first names");
+    session.expect("Delete these 3 customers? [y/N]").expect("the prompt");
+    session.send_line("y").expect("answer");
+    session.expect("deleted or gone").expect("the progress bar");
+    session.expect("deleted 3, already gone 0, failed 0 of 3").expect("the summary");
+}
+
+/// Saying no at the prompt deletes nothing.
+#[cfg(unix)]
+#[test]
+fn declining_at_the_prompt_deletes_nothing() {
+    use expectrl::{Expect, Session};
+    let mut cmd = std::process::Command::new(BIN);
+    cmd.args(["--sandbox", "--seed", "2", "--rate", "0", "customers", "delete", "--all"]);
+    let mut session = Session::spawn(cmd).expect("a pseudo-terminal");
+    session.set_expect_timeout(Some(Duration::from_secs(30)));
+    session.expect("[y/N]").expect("the prompt");
+    session.send_line("n").expect("answer");
+    session.expect("not confirmed: nothing was deleted").expect("refusal");
+}
