@@ -127,3 +127,62 @@ pub(crate) fn take(faults: &mut Vec<Fault>, target: Option<Target>) -> Option<Fa
     }
     Some(kind)
 }
+
+/// A fault written as `KIND:TIMES[:ARG][@OPERATION]`, as the sandbox binary's `--fault` takes
+/// it: `throttle:2:1s` (429 with `Retry-After: 1`, twice), `error:3:503`, `delay:5:200ms`,
+/// `drop:1`; `@list` or `@delete` limits it to one operation.
+///
+/// ```
+/// use partner_center_sandbox::{Fault, Operation, RetryAfter};
+///
+/// let f: Fault = "throttle:2:1s@delete".parse().unwrap();
+/// assert_eq!(f, Fault::throttle(RetryAfter::Seconds(1)).times(2).for_operation(Operation::DeleteCustomer));
+/// assert!("throttle:two:1s".parse::<Fault>().is_err());
+/// ```
+impl std::str::FromStr for Fault {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let usage = "write KIND:TIMES[:ARG][@list|@delete]: throttle:2:1s, error:3:503, delay:5:200ms, drop:1";
+        let (spec, operation) = match text.split_once('@') {
+            Some((spec, "list")) => (spec, Some(Operation::ListCustomers)),
+            Some((spec, "delete")) => (spec, Some(Operation::DeleteCustomer)),
+            Some((_, other)) => {
+                return Err(format!("fault `{text}`: unknown operation `{other}`; {usage}"));
+            }
+            None => (text, None),
+        };
+        let mut parts = spec.split(':');
+        let kind = parts.next().unwrap_or_default();
+        let times: u32 = parts
+            .next()
+            .and_then(|t| t.parse().ok())
+            .ok_or_else(|| format!("fault `{text}`: TIMES must be a whole number; {usage}"))?;
+        let arg = parts.next();
+        if parts.next().is_some() {
+            return Err(format!("fault `{text}`: too many parts; {usage}"));
+        }
+        let duration = |what: &str| {
+            arg.and_then(|a| humantime::parse_duration(a).ok()).ok_or_else(|| {
+                format!("fault `{text}`: {what} needs a duration such as 1s or 200ms; {usage}")
+            })
+        };
+        let fault = match (kind, arg) {
+            ("throttle", _) => {
+                Fault::throttle(RetryAfter::Seconds(duration("throttle")?.as_secs().max(1)))
+            }
+            ("error", Some(status)) => match status.parse::<u16>() {
+                Ok(code @ 500..=599) => Fault::server_error(code),
+                _ => return Err(format!("fault `{text}`: error needs a 5xx status; {usage}")),
+            },
+            ("delay", _) => Fault::delay(duration("delay")?),
+            ("drop", None) => Fault::drop_connection(),
+            _ => return Err(format!("fault `{text}`: {usage}")),
+        };
+        let fault = fault.times(times);
+        Ok(match operation {
+            Some(op) => fault.for_operation(op),
+            None => fault,
+        })
+    }
+}

@@ -2,9 +2,10 @@
 
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::num::NonZeroU32;
 
 use clap::Parser;
-use partner_center_sandbox::Sandbox;
+use partner_center_sandbox::{Fault, Sandbox};
 use uuid::Uuid;
 
 /// An offline Partner Center integration sandbox on loopback.
@@ -26,6 +27,17 @@ struct Args {
     /// The TiP partner's bearer token (default: a fresh random one).
     #[arg(long)]
     token: Option<String>,
+    /// Script a fault: KIND:TIMES[:ARG][@list|@delete], such as throttle:2:1s (429 with
+    /// Retry-After: 1, twice), error:3:503, delay:5:200ms, drop:1 (repeatable; in order).
+    #[arg(long = "fault", value_name = "FAULT")]
+    faults: Vec<Fault>,
+    /// Throttle above this many requests a minute (429 with Retry-After), as Partner Center
+    /// does above its documented 500 a minute; bursts of up to --burst.
+    #[arg(long, value_name = "N")]
+    rate_limit: Option<NonZeroU32>,
+    /// The burst the rate limit allows.
+    #[arg(long, value_name = "N", default_value = "1", requires = "rate_limit")]
+    burst: NonZeroU32,
 }
 
 #[tokio::main]
@@ -34,12 +46,17 @@ async fn main() -> std::io::Result<()> {
     let token = args.token.unwrap_or_else(|| format!("sandbox-{}", Uuid::new_v4().simple()));
     let customers: Vec<Uuid> =
         args.extra.iter().copied().chain((0..args.customers).map(|_| Uuid::new_v4())).collect();
-    let sandbox = Sandbox::builder()
+    let mut builder = Sandbox::builder()
         .tip_partner(token.clone())
         .customers(customers.iter().copied())
-        .bind(SocketAddr::new(args.host, args.port))
-        .start()
-        .await?;
+        .bind(SocketAddr::new(args.host, args.port));
+    if let Some(per_minute) = args.rate_limit {
+        builder = builder.rate_limit(per_minute, args.burst);
+    }
+    let sandbox = builder.start().await?;
+    for fault in args.faults {
+        sandbox.inject(fault);
+    }
     // The first line is the base URL, so scripts can read it. Write errors (a reader that
     // went away) must not stop the server.
     let mut out = std::io::stdout().lock();
