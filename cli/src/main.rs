@@ -22,6 +22,7 @@ fn main() -> ExitCode {
     if cli.verbose {
         tracing_subscriber::fmt()
             .with_writer(std::io::stderr)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
             .with_max_level(tracing::Level::INFO)
             .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
             .init();

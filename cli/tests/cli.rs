@@ -516,3 +516,33 @@ fn declining_at_the_prompt_deletes_nothing() {
     session.send_line("n").expect("answer");
     session.expect("not confirmed: nothing was deleted").expect("refusal");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_production_account_is_told_that_deletes_need_a_tip_account() {
+    let id = Uuid::new_v4();
+    let sandbox = Sandbox::builder()
+        .production_partner(TOKEN)
+        .customers([id])
+        .start()
+        .await
+        .expect("sandbox");
+    let out = run(cli(&sandbox, &["--rate", "0", "customers", "delete", &id.to_string()])).await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("hint: this partner account is not a Testing in Production"),
+        "{stderr}"
+    );
+    assert!(sandbox.has_customer(id));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verbose_shows_the_clients_tracing() {
+    let sandbox = sandbox(&ids(2)).await;
+    let out = run(cli(&sandbox, &["--rate", "0", "--verbose", "customers", "list"])).await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("partner_center.list_customers"), "{stderr}");
+    assert!(stderr.contains("request_id="), "{stderr}");
+    assert!(!stderr.contains(TOKEN), "{stderr}");
+}

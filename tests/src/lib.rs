@@ -55,6 +55,15 @@ pub fn client_for(
         .expect("client builds")
 }
 
+/// A client for `sandbox` with `token` and `policy`.
+pub fn sandbox_client(
+    sandbox: &partner_center_sandbox::Sandbox,
+    token: &str,
+    policy: partner_center_client::RetryPolicy,
+) -> partner_center_client::PartnerCenter {
+    client_for(&sandbox.base_url(), token, policy)
+}
+
 /// Retries with millisecond backoff, so tests spend no time waiting unless they mean to.
 pub fn quick_retries() -> partner_center_client::RetryPolicy {
     partner_center_client::RetryPolicy::default()

@@ -198,6 +198,15 @@ async fn every_kind_of_answer_of_every_operation_conforms_to_the_spec() {
     }
 
     // The validator is live: an answer off the spec is caught, for each operation.
+    let check = |request: &Message, response: &Message| {
+        xtask::verify::examples::check_exchange(
+            &spec,
+            Path::new("req"),
+            request,
+            Path::new("resp"),
+            response,
+        )
+    };
     let answered = |label: &str| {
         let (_, request, response) =
             exchanges.iter().find(|(l, ..)| *l == label).expect("a case with that label");
@@ -209,13 +218,7 @@ async fn every_kind_of_answer_of_every_operation_conforms_to_the_spec() {
     ] {
         let (request, mut response) = answered(label);
         response.start = StartLine::Response { status: 418 };
-        let problems = xtask::verify::examples::check_exchange(
-            &spec,
-            Path::new("req"),
-            &request,
-            Path::new("resp"),
-            &response,
-        );
+        let problems = check(&request, &response);
         assert!(
             problems
                 .iter()
@@ -227,13 +230,7 @@ async fn every_kind_of_answer_of_every_operation_conforms_to_the_spec() {
     let (request, mut response) = answered("list 200 first page");
     response.body = br#"{"items":[{"companyProfile":{}}]}"#.to_vec();
     response.headers.retain(|h| !h.name.eq_ignore_ascii_case("content-length"));
-    let problems = xtask::verify::examples::check_exchange(
-        &spec,
-        Path::new("req"),
-        &request,
-        Path::new("resp"),
-        &response,
-    );
+    let problems = check(&request, &response);
     assert!(
         problems.iter().any(|p| p.message.contains("\"id\" is a required property")),
         "{problems:?}"

@@ -4,18 +4,12 @@
 use std::time::{Duration, Instant};
 
 use futures_util::TryStreamExt;
-use partner_center_client::{CustomerTenantId, Error, PartnerCenter, RetryPolicy};
-use partner_center_sandbox::{Fault, Operation, RetryAfter, Sandbox};
+use partner_center_client::{CustomerTenantId, Error, RetryPolicy};
+use partner_center_sandbox::{Fault, Operation, RetryAfter};
 use partner_center_tests::{TIP, sandbox_with};
 use uuid::Uuid;
 
-fn quick() -> RetryPolicy {
-    partner_center_tests::quick_retries()
-}
-
-fn client(sandbox: &Sandbox, token: &str, policy: RetryPolicy) -> PartnerCenter {
-    partner_center_tests::client_for(&sandbox.base_url(), token, policy)
-}
+use partner_center_tests::{quick_retries as quick, sandbox_client as client};
 
 fn cid(id: Uuid) -> CustomerTenantId {
     id.into()

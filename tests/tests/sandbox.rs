@@ -3,19 +3,13 @@
 
 use std::sync::Arc;
 
-use partner_center_client::{CustomerTenantId, ErrorCode, PartnerCenter, RetryPolicy};
+use partner_center_client::{CustomerTenantId, ErrorCode};
 use partner_center_sandbox::{Sandbox, codes};
 use uuid::Uuid;
 
 use partner_center_tests::{PROD, TIP, sandbox_with};
 
-fn quick() -> RetryPolicy {
-    partner_center_tests::quick_retries()
-}
-
-fn client(sandbox: &Sandbox, token: &str, policy: RetryPolicy) -> PartnerCenter {
-    partner_center_tests::client_for(&sandbox.base_url(), token, policy)
-}
+use partner_center_tests::{quick_retries as quick, sandbox_client as client};
 
 fn cid(id: Uuid) -> CustomerTenantId {
     id.into()
