@@ -14,6 +14,7 @@ use crate::error::Error;
 use crate::pacer::Pacer;
 use crate::retry::RetryPolicy;
 use crate::token::{AccessToken, StaticToken, TokenProvider};
+use crate::token_cache::TokenCache;
 
 /// The `User-Agent` every request carries.
 pub const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
@@ -79,7 +80,8 @@ impl PartnerCenterBuilder {
         self.token_provider(StaticToken::new(token))
     }
 
-    /// Gets a token before every attempt from `provider`.
+    /// Gets tokens from `provider`, cached until shortly before they expire (see
+    /// [`TokenProvider`]).
     pub fn token_provider(mut self, provider: impl TokenProvider) -> Self {
         self.tokens = Some(Arc::new(provider));
         self
@@ -139,7 +141,10 @@ impl PartnerCenterBuilder {
             base_url,
             cloud: self.cloud,
             http,
-            tokens,
+            tokens: TokenCache::new(
+                tokens,
+                format!("{} (cloud {})", self.cloud.token_scope(), self.cloud.name()),
+            ),
             application,
             retry: self.retry,
             pacer: self.pacer,

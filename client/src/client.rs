@@ -13,7 +13,7 @@ use crate::delete::DeleteCustomer;
 use crate::list::ListCustomers;
 use crate::pacer::Pacer;
 use crate::retry::RetryPolicy;
-use crate::token::TokenProvider;
+use crate::token_cache::TokenCache;
 
 /// A Partner Center client. Cheap to clone (clones share one connection pool), `Send + Sync`.
 ///
@@ -39,7 +39,7 @@ pub(crate) struct Shared {
     pub base_url: String,
     pub cloud: Cloud,
     pub http: reqwest::Client,
-    pub tokens: Arc<dyn TokenProvider>,
+    pub tokens: TokenCache,
     pub application: HeaderValue,
     pub retry: RetryPolicy,
     pub pacer: Option<Arc<dyn Pacer>>,

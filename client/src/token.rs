@@ -1,6 +1,7 @@
 //! Access tokens and where they come from.
 
 use std::fmt;
+use std::time::SystemTime;
 
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
@@ -8,20 +9,48 @@ use secrecy::{ExposeSecret, SecretString};
 /// A boxed error from a [`TokenProvider`].
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
-/// An Azure AD access token for Partner Center. Its `Debug` never shows the token, and its
-/// own memory is zeroed when it is dropped (the per-attempt `Authorization` header value built
-/// from it is marked sensitive but is not zeroed).
+/// An Azure AD access token for Partner Center, and when it expires if known. Its `Debug`
+/// never shows the token, and its own memory is zeroed when it is dropped (the per-attempt
+/// `Authorization` header value built from it is marked sensitive but is not zeroed).
+///
+/// A token with an expiry is cached by the client and reused until
+/// [`TOKEN_REFRESH_MARGIN`](crate::TOKEN_REFRESH_MARGIN) before it expires; one without is
+/// asked for again before every attempt.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use partner_center_client::AccessToken;
+///
+/// let expires = SystemTime::now() + Duration::from_secs(3600);
+/// let token = AccessToken::new("eyJ0eXAi...").with_expiry(expires);
+/// assert_eq!(token.expires_at(), Some(expires));
+/// assert_eq!(format!("{token:?}"), "AccessToken(<redacted>)");
+/// ```
 #[derive(Clone)]
-pub struct AccessToken(SecretString);
+pub struct AccessToken {
+    secret: SecretString,
+    expires_at: Option<SystemTime>,
+}
 
 impl AccessToken {
-    /// Wraps a raw token (without the `Bearer ` prefix).
+    /// Wraps a raw token (without the `Bearer ` prefix), expiry unknown.
     pub fn new(token: impl Into<String>) -> Self {
-        Self(SecretString::from(token.into()))
+        Self { secret: SecretString::from(token.into()), expires_at: None }
+    }
+
+    /// The same token, known to expire at `at`.
+    pub fn with_expiry(mut self, at: SystemTime) -> Self {
+        self.expires_at = Some(at);
+        self
+    }
+
+    /// When the token expires, if known.
+    pub fn expires_at(&self) -> Option<SystemTime> {
+        self.expires_at
     }
 
     pub(crate) fn expose(&self) -> &str {
-        self.0.expose_secret()
+        self.secret.expose_secret()
     }
 }
 
@@ -43,9 +72,11 @@ impl From<&str> for AccessToken {
     }
 }
 
-/// Supplies access tokens. Called before **every** attempt (retries included), so an
-/// implementation can cache and refresh; a failure becomes [`Error::Auth`](crate::Error::Auth)
-/// and is not retried.
+/// Supplies access tokens. The client caches what it returns: a token with an
+/// [expiry](AccessToken::with_expiry) is reused until shortly before it expires and then
+/// refreshed once, however many calls are waiting; a token without one is asked for again
+/// before every attempt (retries included). A failure becomes [`Error::Auth`](crate::Error::Auth)
+/// naming the cloud and scope, and is not retried.
 ///
 /// ```
 /// use partner_center_client::{AccessToken, BoxError, TokenProvider};
