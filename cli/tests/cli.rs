@@ -546,3 +546,43 @@ async fn verbose_shows_the_clients_tracing() {
     assert!(stderr.contains("request_id="), "{stderr}");
     assert!(!stderr.contains(TOKEN), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_proxy_and_no_proxy_from_the_environment_are_honoured() {
+    use partner_center_tests::{Reply, ScriptedServer};
+    let sandbox = sandbox(&ids(1)).await;
+    let proxy =
+        ScriptedServer::start_with_fallback(vec![], Reply::json(200, r#"{"items":[]}"#)).await;
+    let without_proxy_settings = |cmd: &mut tokio::process::Command| {
+        for name in [
+            "HTTP_PROXY",
+            "http_proxy",
+            "HTTPS_PROXY",
+            "https_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+            "NO_PROXY",
+            "no_proxy",
+        ] {
+            cmd.env_remove(name);
+        }
+    };
+
+    let mut cmd = cli(&sandbox, &["--rate", "0", "customers", "list", "--output", "ids"]);
+    without_proxy_settings(&mut cmd);
+    cmd.env("HTTP_PROXY", proxy.url());
+    let out = run(cmd).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).is_empty(), "the proxy's (empty) page");
+    assert_eq!(proxy.seen().len(), 1, "the list went through the proxy");
+    assert!(sandbox.requests().is_empty());
+
+    let mut cmd = cli(&sandbox, &["--rate", "0", "customers", "list", "--output", "ids"]);
+    without_proxy_settings(&mut cmd);
+    cmd.env("HTTP_PROXY", proxy.url()).env("NO_PROXY", "127.0.0.1");
+    let out = run(cmd).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).lines().count(), 1, "the sandbox's customer");
+    assert_eq!(proxy.seen().len(), 1, "NO_PROXY bypassed the proxy");
+    assert_eq!(sandbox.requests().len(), 1);
+}

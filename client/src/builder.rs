@@ -31,6 +31,17 @@ pub struct PartnerCenterBuilder {
     retry: RetryPolicy,
     connect_timeout: Duration,
     pacer: Option<Arc<dyn Pacer>>,
+    http: Http,
+}
+
+/// Where the HTTP client comes from.
+enum Http {
+    /// Built here with the documented settings.
+    Default,
+    /// Built here, then adjusted by the caller.
+    Configured(Box<dyn FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send>),
+    /// The caller's own.
+    Given(reqwest::Client),
 }
 
 impl Default for PartnerCenterBuilder {
@@ -43,6 +54,7 @@ impl Default for PartnerCenterBuilder {
             retry: RetryPolicy::default(),
             connect_timeout: Duration::from_secs(10),
             pacer: None,
+            http: Http::Default,
         }
     }
 }
@@ -57,6 +69,14 @@ impl fmt::Debug for PartnerCenterBuilder {
             .field("retry", &self.retry)
             .field("connect_timeout", &self.connect_timeout)
             .field("pacer", &self.pacer.as_ref().map(|_| "<pacer>"))
+            .field(
+                "http",
+                &match self.http {
+                    Http::Default => "default",
+                    Http::Configured(_) => "configured",
+                    Http::Given(_) => "given",
+                },
+            )
             .finish()
     }
 }
@@ -106,6 +126,48 @@ impl PartnerCenterBuilder {
         self
     }
 
+    /// Uses your own `reqwest::Client` (a corporate proxy, custom roots, a pool shared with the
+    /// rest of your service). What still holds: the token travels only in a sensitive
+    /// `Authorization` header set per attempt, the attempt timeout and deadline, retries, ids
+    /// and body bounds. What you now own: the redirect policy (this client follows only
+    /// 307/308, at most 5 — reqwest's default follows 301/302/303 too, turning a DELETE into a
+    /// GET; reqwest drops `Authorization` on a redirect to another host either way), the
+    /// connect timeout, the `User-Agent` and TLS settings.
+    ///
+    /// ```
+    /// let http = reqwest::Client::builder()
+    ///     .redirect(reqwest::redirect::Policy::none())
+    ///     .build()?;
+    /// let pc = partner_center_client::PartnerCenter::builder()
+    ///     .http_client(http)
+    ///     .bearer_token("token")
+    ///     .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Http::Given(client);
+        self
+    }
+
+    /// Adjusts the `reqwest::ClientBuilder` this client makes, after its own settings
+    /// (`User-Agent`, connect timeout, redirect policy), for example to add a proxy or a root
+    /// certificate. Whatever you override of those is yours (see [`Self::http_client`]).
+    ///
+    /// ```
+    /// let pc = partner_center_client::PartnerCenter::builder()
+    ///     .configure_http(|b| b.proxy(reqwest::Proxy::https("http://proxy.example:3128").expect("proxy")))
+    ///     .bearer_token("token")
+    ///     .build()?;
+    /// # Ok::<(), partner_center_client::Error>(())
+    /// ```
+    pub fn configure_http(
+        mut self,
+        configure: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + 'static,
+    ) -> Self {
+        self.http = Http::Configured(Box::new(configure));
+        self
+    }
+
     /// The limit on opening a connection (default 10 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
@@ -131,12 +193,20 @@ impl PartnerCenterBuilder {
                     self.application
                 ))
             })?;
-        let http = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .connect_timeout(self.connect_timeout)
-            .redirect(redirect_policy())
-            .build()
-            .map_err(|e| invalid(format!("cannot build the HTTP client: {e}")))?;
+        // reqwest reads HTTP_PROXY / HTTPS_PROXY / ALL_PROXY / NO_PROXY from the environment,
+        // as its users expect.
+        let ours = || {
+            reqwest::Client::builder()
+                .user_agent(USER_AGENT)
+                .connect_timeout(self.connect_timeout)
+                .redirect(redirect_policy())
+        };
+        let http = match self.http {
+            Http::Given(client) => Ok(client),
+            Http::Default => ours().build(),
+            Http::Configured(configure) => configure(ours()).build(),
+        }
+        .map_err(|e| invalid(format!("cannot build the HTTP client: {e}")))?;
         Ok(PartnerCenter::from_shared(Shared {
             base_url,
             cloud: self.cloud,
