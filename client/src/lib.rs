@@ -19,10 +19,46 @@
 //! # Ok(()) }
 //! ```
 //!
-//! What every call does on the wire: `Authorization: Bearer …`, `Accept: application/json`,
-//! a fresh `MS-RequestId` per call reused on each retry, `MS-CorrelationId` (fresh unless
-//! given), `MS-PartnerCenter-Application` and a `User-Agent` naming this crate; retries as in
-//! [`RetryPolicy`]; errors as in [`Error`]; one `tracing` span per call.
+//! # Quick start against the local sandbox (no credentials)
+//!
+//! With `partner-center-sandbox` (a dev-dependency in your service):
+//!
+//! ```ignore
+//! use futures_util::TryStreamExt;
+//! use partner_center_client::PartnerCenter;
+//! use partner_center_sandbox::Sandbox;
+//!
+//! let sandbox = Sandbox::builder().tip_partner("token").customers([uuid::Uuid::new_v4()]).start().await?;
+//! let pc = PartnerCenter::builder().base_url(sandbox.base_url()).bearer_token("token").build()?;
+//! let mut customers = pc.customers().list().stream();
+//! while let Some(c) = customers.try_next().await? {
+//!     pc.customers().by_id(c.id()).delete().await?;
+//! }
+//! ```
+//!
+//! # Feature flags
+//!
+//! * `azure-identity` (off by default): [`azure::AzureCredential`] turns any `azure_core`
+//!   `TokenCredential` (`azure_identity`'s credentials) into a [`TokenProvider`].
+//!
+//! # The contract
+//!
+//! * **On the wire**, every call sends `Authorization: Bearer …` (marked sensitive),
+//!   `Accept: application/json`, a fresh `MS-RequestId` per call reused on each retry,
+//!   `MS-CorrelationId` (fresh unless given), `MS-PartnerCenter-Application` and a
+//!   `User-Agent` naming this crate. One `tracing` span per call, named after its operation.
+//! * **Retries and idempotency** ([`RetryPolicy`]): 429, 500, 502, 503, 504, connection
+//!   failures and timeouts are retried under the same `MS-RequestId`, which makes a retried
+//!   delete idempotent (a list page is a read). `Retry-After` is obeyed (capped); each attempt
+//!   has a time limit and the whole call a deadline. A 404 to a retry after an attempt that may
+//!   have deleted the customer is [`Error::NotFoundAfterRetry`], not a plain not-found.
+//! * **Tokens** come from a [`TokenProvider`] and are cached until
+//!   [`TOKEN_REFRESH_MARGIN`] before they expire, refreshed once under concurrent callers.
+//! * **Errors** ([`Error`]): every error that reached the network carries its [`CallInfo`]
+//!   (request and correlation ids, attempts, elapsed); [`ApiError`] holds what Partner Center
+//!   said (status, code, description). No error, `Debug` or log line shows a token.
+//! * **Testing**: the `partner-center-sandbox` crate serves both operations on 127.0.0.1 with
+//!   faults (throttling, server errors, delays, dropped connections) on demand.
 //!
 //! The generated low-level client is [`generated`] (see [`hooks::CallContext`] to build one).
 
