@@ -62,3 +62,12 @@ fn progenitor_limits_become_errors_not_panics() {
     let err = codegen::render(&spec).expect_err("progenitor refuses two error types");
     assert!(err.starts_with("two-error-types.yaml: progenitor"), "{err}");
 }
+
+/// With the client's `schemars` feature, the generated types describe themselves as JSON
+/// schemas (the derive is gated so dependents that do not need it do not build it).
+#[test]
+fn the_generated_types_have_json_schemas_with_the_schemars_feature() {
+    let schema = schemars::schema_for!(partner_center_client::generated::types::CustomerCollection);
+    let json = serde_json::to_value(&schema).expect("json");
+    assert!(json.to_string().contains("totalCount"), "{json}");
+}

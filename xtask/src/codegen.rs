@@ -42,10 +42,32 @@ pub fn render(spec: &Spec) -> Result<String, String> {
             format!("{}: progenitor cannot handle this spec: {panic}", spec.path.display())
         })?
         .map_err(|e| format!("{}: progenitor rejected the spec: {e}", spec.path.display()))?;
-    let file: syn::File = syn::parse2(tokens).map_err(|e| {
+    let tokens = gate_json_schema(&tokens.to_string())?;
+    let file: syn::File = syn::parse_str(&tokens).map_err(|e| {
         format!("{}: progenitor produced code that does not parse: {e}", spec.path.display())
     })?;
     Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
+}
+
+/// The `JsonSchema` derive progenitor adds to every generated type, behind the client's
+/// `schemars` feature: a dependent that does not ask for JSON schemas does not build
+/// `schemars` and its derive macro. Works on the token text progenitor printed, where the
+/// derive is always the last entry of a `derive(...)` list.
+fn gate_json_schema(text: &str) -> Result<String, String> {
+    const DERIVED: &str = ", schemars :: JsonSchema)]";
+    const GATED: &str =
+        ")] # [cfg_attr (feature = \"schemars\" , derive (schemars :: JsonSchema))]";
+    let gated = text.replace(DERIVED, GATED);
+    let left = gated.matches("schemars :: JsonSchema").count();
+    let wanted = gated.matches("derive (schemars :: JsonSchema)").count();
+    if left != wanted || wanted == 0 {
+        return Err(format!(
+            "progenitor's output no longer ends its derive lists with `schemars::JsonSchema` \
+             ({wanted} gated, {} not): update `gate_json_schema` in xtask/src/codegen.rs",
+            left - wanted
+        ));
+    }
+    Ok(gated)
 }
 
 fn tokens(text: &str) -> Result<proc_macro2::TokenStream, String> {
@@ -93,4 +115,22 @@ pub fn run(spec: &Spec, out: &Path, check: bool) -> Result<Outcome, String> {
     }
     std::fs::write(out, fresh).map_err(|e| format!("{}: cannot write: {e}", out.display()))?;
     Ok(Outcome::Written(out.to_path_buf()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::gate_json_schema;
+
+    #[test]
+    fn the_json_schema_derive_is_gated_or_generation_fails_loudly() {
+        let gated = gate_json_schema("# [derive (Clone , schemars :: JsonSchema)] struct A ;")
+            .expect("gated");
+        assert_eq!(
+            gated,
+            "# [derive (Clone )] # [cfg_attr (feature = \"schemars\" , derive (schemars :: JsonSchema))] struct A ;"
+        );
+        let err = gate_json_schema("# [derive (schemars :: JsonSchema , Clone)] struct A ;")
+            .expect_err("a derive list in another shape");
+        assert!(err.contains("update `gate_json_schema`"), "{err}");
+    }
 }
