@@ -27,6 +27,8 @@ pub struct PartnerCenterBuilder {
     cloud: Cloud,
     base_url: Option<String>,
     tokens: Option<Arc<dyn TokenProvider>>,
+    /// The token given to `bearer_token`, kept ready for every attempt.
+    fixed_token: Option<AccessToken>,
     application: String,
     retry: RetryPolicy,
     connect_timeout: Duration,
@@ -50,6 +52,7 @@ impl Default for PartnerCenterBuilder {
             cloud: Cloud::Global,
             base_url: None,
             tokens: None,
+            fixed_token: None,
             application: env!("CARGO_PKG_NAME").to_string(),
             retry: RetryPolicy::default(),
             connect_timeout: Duration::from_secs(10),
@@ -97,13 +100,17 @@ impl PartnerCenterBuilder {
 
     /// Authenticates every call with this fixed token.
     pub fn bearer_token(self, token: impl Into<AccessToken>) -> Self {
-        self.token_provider(StaticToken::new(token))
+        let token = token.into();
+        let mut builder = self.token_provider(StaticToken::new(token.clone()));
+        builder.fixed_token = Some(token);
+        builder
     }
 
     /// Gets tokens from `provider`, cached until shortly before they expire (see
     /// [`TokenProvider`]).
     pub fn token_provider(mut self, provider: impl TokenProvider) -> Self {
         self.tokens = Some(Arc::new(provider));
+        self.fixed_token = None;
         self
     }
 
@@ -207,14 +214,15 @@ impl PartnerCenterBuilder {
             Http::Configured(configure) => configure(ours()).build(),
         }
         .map_err(|e| invalid(format!("cannot build the HTTP client: {e}")))?;
+        let scope = format!("{} (cloud {})", self.cloud.token_scope(), self.cloud.name());
         Ok(PartnerCenter::from_shared(Shared {
             base_url,
             cloud: self.cloud,
             http,
-            tokens: TokenCache::new(
-                tokens,
-                format!("{} (cloud {})", self.cloud.token_scope(), self.cloud.name()),
-            ),
+            tokens: match self.fixed_token {
+                Some(token) => TokenCache::fixed(token, tokens, scope),
+                None => TokenCache::new(tokens, scope),
+            },
             application,
             retry: self.retry,
             pacer: self.pacer,

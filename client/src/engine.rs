@@ -201,8 +201,14 @@ async fn attempt_once<O: Operation>(
         return unsent(Error::Timeout { call: before });
     };
     let attempt_end = Instant::now().checked_add(limit);
-    let token = match tokio::time::timeout(limit, shared.tokens.token()).await {
-        Ok(Ok(token)) => token,
+    // A cached token is ready: no timer for it.
+    let cached = shared.tokens.fresh();
+    let fetched = match cached {
+        Some(value) => Ok(Ok(value)),
+        None => tokio::time::timeout(limit, shared.tokens.authorization()).await,
+    };
+    let authorization = match fetched {
+        Ok(Ok(value)) => value,
         Ok(Err(source)) => {
             return unsent(Error::Auth { source, call: (before.attempts > 0).then_some(before) });
         }
@@ -211,13 +217,7 @@ async fn attempt_once<O: Operation>(
             return unsent(Error::Auth { source, call: (before.attempts > 0).then_some(before) });
         }
     };
-    let ctx = match CallContext::new(token) {
-        Ok(ctx) => ctx,
-        Err(Error::Auth { source, .. }) => {
-            return unsent(Error::Auth { source, call: (before.attempts > 0).then_some(before) });
-        }
-        Err(other) => return unsent(other),
-    };
+    let ctx = CallContext::with_authorization(authorization);
     // What the token took comes out of the same limit.
     let left = attempt_end.map_or(limit, |end| end.saturating_duration_since(Instant::now()));
     if left.is_zero() {

@@ -100,22 +100,21 @@ impl CallContext {
     /// A context that authenticates with `token`. A token that cannot be an HTTP header
     /// value (control characters, non-ASCII) is an [`Error::Auth`], never sent.
     pub fn new(token: AccessToken) -> Result<Self, Error> {
-        let mut authorization = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
-            .map_err(|_| Error::Auth {
-                source: "the access token contains characters an HTTP header cannot carry \
-                         (control characters or non-ASCII); check the token provider"
-                    .into(),
-                call: None,
-            })?;
-        authorization.set_sensitive(true);
-        Ok(Self {
+        let authorization =
+            authorization(&token).map_err(|source| Error::Auth { source, call: None })?;
+        Ok(Self::with_authorization(authorization))
+    }
+
+    /// A context sending this (sensitive) `Authorization` value.
+    pub(crate) fn with_authorization(authorization: HeaderValue) -> Self {
+        Self {
             authorization,
             ids: None,
             application: None,
             attempt_timeout: None,
             max_success_body: usize::MAX,
             seen: OnceLock::new(),
-        })
+        }
     }
 
     /// The engine's settings for one attempt of a call.
@@ -136,6 +135,16 @@ impl CallContext {
     pub(crate) fn seen(&self) -> Option<&Seen> {
         self.seen.get()
     }
+}
+
+/// `Bearer {token}` as a sensitive header value; refused if the token cannot be one.
+pub(crate) fn authorization(token: &AccessToken) -> Result<HeaderValue, crate::token::BoxError> {
+    let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
+        "the access token contains characters an HTTP header cannot carry \
+         (control characters or non-ASCII); check the token provider"
+    })?;
+    value.set_sensitive(true);
+    Ok(value)
 }
 
 impl ClientHooks<CallContext> for Client {

@@ -1,11 +1,15 @@
 //! The token cache every provider sits behind: a token is reused until
 //! [`TOKEN_REFRESH_MARGIN`] before it expires, and refreshed once however many calls wait
-//! for it (single flight).
+//! for it (single flight). What it keeps is the ready `Authorization` header value, so a
+//! cached token costs an attempt no allocation.
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+use reqwest::header::HeaderValue;
+
+use crate::hooks::authorization;
 use crate::token::{AccessToken, BoxError, TokenProvider};
 
 /// How long before its expiry a cached token is refreshed: five minutes, as the Azure SDK's own
@@ -35,9 +39,15 @@ pub(crate) struct TokenCache {
     provider: Arc<dyn TokenProvider>,
     /// What the failure message names: the scope, and the cloud it belongs to.
     scope: String,
-    cached: Mutex<Option<AccessToken>>,
+    cached: Mutex<Option<Cached>>,
     /// Held by the one caller refreshing; the others wait on it, then take its token.
     refreshing: tokio::sync::Mutex<()>,
+}
+
+struct Cached {
+    /// `None`: a fixed token, good for as long as the client lives.
+    expires_at: Option<SystemTime>,
+    authorization: HeaderValue,
 }
 
 impl TokenCache {
@@ -45,31 +55,54 @@ impl TokenCache {
         Self { provider, scope, cached: Mutex::new(None), refreshing: tokio::sync::Mutex::new(()) }
     }
 
-    pub(crate) async fn token(&self) -> Result<AccessToken, BoxError> {
-        if let Some(token) = self.fresh() {
-            return Ok(token);
+    /// A cache that always has `token` (set with `bearer_token`); the provider is only asked
+    /// if the token cannot be a header value, so the failure surfaces as it does for others.
+    pub(crate) fn fixed(
+        token: AccessToken,
+        provider: Arc<dyn TokenProvider>,
+        scope: String,
+    ) -> Self {
+        let cache = Self::new(provider, scope);
+        if let Ok(authorization) = authorization(&token)
+            && let Ok(mut cached) = cache.cached.lock()
+        {
+            *cached = Some(Cached { expires_at: None, authorization });
+        }
+        cache
+    }
+
+    /// The `Authorization` value for the next attempt.
+    pub(crate) async fn authorization(&self) -> Result<HeaderValue, BoxError> {
+        if let Some(value) = self.fresh() {
+            return Ok(value);
         }
         let _refreshing = self.refreshing.lock().await;
         // Someone else may have refreshed while we waited.
-        if let Some(token) = self.fresh() {
-            return Ok(token);
+        if let Some(value) = self.fresh() {
+            return Ok(value);
         }
         let token = self.provider.token().await.map_err(|source| {
             Box::new(TokenFailure { scope: self.scope.clone(), source }) as BoxError
         })?;
-        if token.expires_at().is_some()
+        let value = authorization(&token)?;
+        if let Some(expires_at) = token.expires_at()
             && let Ok(mut cached) = self.cached.lock()
         {
-            *cached = Some(token.clone());
+            *cached = Some(Cached { expires_at: Some(expires_at), authorization: value.clone() });
         }
-        Ok(token)
+        Ok(value)
     }
 
-    /// The cached token, if it has more than the margin left.
-    fn fresh(&self) -> Option<AccessToken> {
+    /// The cached value, if its token has more than the margin left.
+    pub(crate) fn fresh(&self) -> Option<HeaderValue> {
         let cached = self.cached.lock().ok()?;
-        let token = cached.as_ref()?;
-        let usable_until = token.expires_at()?.checked_sub(TOKEN_REFRESH_MARGIN)?;
-        (SystemTime::now() < usable_until).then(|| token.clone())
+        let entry = cached.as_ref()?;
+        match entry.expires_at {
+            None => Some(entry.authorization.clone()),
+            Some(at) => {
+                let usable_until = at.checked_sub(TOKEN_REFRESH_MARGIN)?;
+                (SystemTime::now() < usable_until).then(|| entry.authorization.clone())
+            }
+        }
     }
 }

@@ -24,6 +24,8 @@ enum Command {
     },
     /// Run schemathesis (pinned, in a venv under target/) against a fresh local sandbox.
     Conformance,
+    /// Benchmark the client against the bare-reqwest floor (release build; prints a table).
+    Bench,
     /// Check the spec against the documented request/response examples.
     Verify {
         /// The OpenAPI spec [default: openapi/partner-center.yaml]
@@ -50,6 +52,13 @@ fn main() -> ExitCode {
             }
             Err(e) => {
                 eprintln!("conformance: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Bench => match bench(&root) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("bench: {e}");
                 ExitCode::FAILURE
             }
         },
@@ -100,4 +109,35 @@ fn verify_or_report(spec: &std::path::Path, examples: &std::path::Path) -> ExitC
 
 fn relative(root: &std::path::Path, path: &std::path::Path) -> String {
     path.strip_prefix(root).unwrap_or(path).display().to_string()
+}
+
+/// Builds the bench and the CLI in release and runs the bench, which lives in its own crate
+/// (`bench/`): xtask must build even when the generated client does not.
+fn bench(root: &std::path::Path) -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = std::process::Command::new(&cargo)
+        .current_dir(root)
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "partner-center-bench",
+            "-p",
+            "partner-center-cli",
+        ])
+        .status()
+        .map_err(|e| format!("cargo build: {e}"))?;
+    if !status.success() {
+        return Err(format!("cargo build --release failed ({status})"));
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+        .join("release");
+    let status = std::process::Command::new(target.join("partner-center-bench"))
+        .arg(target.join("partner-center"))
+        .status()
+        .map_err(|e| format!("running the bench: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("the bench failed ({status})")) }
 }
