@@ -477,9 +477,45 @@ fn machine() -> String {
     )
 }
 
+/// `profile VARIANT N`: only N sequential calls of one variant (bare, generated, facade)
+/// against the floor server, for `valgrind --tool=callgrind` instruction counts per call.
+async fn profile(variant: &str, n: usize) {
+    let server = floor::Server::start().await;
+    let url = server.url();
+    let http = bare();
+    let pc = facade(&url);
+    let ctx = CallContext::new(AccessToken::new(TOKEN)).expect("token");
+    let gen_client = generated::Client::new_with_client(&url, bare(), ctx);
+    let id = Uuid::new_v4();
+    for _ in 0..n {
+        let ok = match variant {
+            "bare" => bare_delete(&http, &url, id).await == 204,
+            "generated" => gen_client
+                .delete_customer()
+                .customer_tenant_id(id)
+                .ms_request_id(Uuid::new_v4())
+                .ms_correlation_id(Uuid::new_v4())
+                .ms_partner_center_application("partner-center-client")
+                .send()
+                .await
+                .is_ok(),
+            "facade" => pc.customers().by_id(id.into()).delete().await.is_ok(),
+            other => panic!("unknown variant {other}: bare, generated or facade"),
+        };
+        assert!(ok);
+    }
+}
+
 #[tokio::main]
 async fn main() {
-    let cli_path = std::env::args().nth(1);
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("profile") {
+        let variant = args.get(2).map_or("facade", String::as_str);
+        let n = args.get(3).and_then(|n| n.parse().ok()).unwrap_or(2000);
+        profile(variant, n).await;
+        return;
+    }
+    let cli_path = args.get(1).cloned();
     let mut out = String::new();
     let _ = writeln!(out, "{}", machine());
     let started = Instant::now();

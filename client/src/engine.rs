@@ -200,9 +200,9 @@ async fn attempt_once<O: Operation>(
     let Some(limit) = budget.attempt_limit() else {
         return unsent(Error::Timeout { call: before });
     };
-    let attempt_end = Instant::now().checked_add(limit);
-    // A cached token is ready: no timer for it.
+    // A cached token is ready: no timer, and the whole limit is left for the request.
     let cached = shared.tokens.fresh();
+    let attempt_end = if cached.is_some() { None } else { Instant::now().checked_add(limit) };
     let fetched = match cached {
         Some(value) => Ok(Ok(value)),
         None => tokio::time::timeout(limit, shared.tokens.authorization()).await,
