@@ -75,7 +75,13 @@ fn tokens(text: &str) -> Result<proc_macro2::TokenStream, String> {
 }
 
 /// Runs `f`, turning a panic into its message, without printing the default panic report.
+///
+/// The panic hook is process-wide: two threads swapping it at once (the freshness tests run
+/// generation in parallel) could restore each other's hook or lose a message, so swaps are
+/// serialised.
 fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    static HOOK: Mutex<()> = Mutex::new(());
+    let _serialised = HOOK.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let message = Arc::new(Mutex::new(String::new()));
     let sink = Arc::clone(&message);
     let previous = panic::take_hook();
@@ -87,6 +93,11 @@ fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     let result = panic::catch_unwind(AssertUnwindSafe(f));
     panic::set_hook(previous);
     result.map_err(|_| message.lock().map(|m| m.clone()).unwrap_or_default())
+}
+
+/// `text` with CRLF line endings turned into LF.
+pub fn normalize_newlines(text: &str) -> String {
+    text.replace("\r\n", "\n")
 }
 
 /// What `gen` did.
@@ -103,7 +114,8 @@ pub enum Outcome {
 pub fn run(spec: &Spec, out: &Path, check: bool) -> Result<Outcome, String> {
     let fresh = render(spec)?;
     let current = std::fs::read_to_string(out).unwrap_or_default();
-    if current == fresh {
+    // A checkout with CRLF line endings holds the same file (as rust-analyzer's codegen does).
+    if normalize_newlines(&current) == fresh {
         return Ok(Outcome::UpToDate(out.to_path_buf()));
     }
     if check {
@@ -119,7 +131,28 @@ pub fn run(spec: &Spec, out: &Path, check: bool) -> Result<Outcome, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::gate_json_schema;
+    use super::{gate_json_schema, normalize_newlines};
+
+    #[test]
+    fn crlf_checkouts_compare_equal() {
+        assert_eq!(normalize_newlines("a\r\nb\n"), "a\nb\n");
+    }
+
+    #[test]
+    fn panics_caught_from_parallel_threads_each_keep_their_own_message() {
+        let threads: Vec<_> = (0..8)
+            .map(|i| {
+                std::thread::spawn(move || {
+                    super::catch_panic(|| -> () { panic!("panic number {i}") })
+                        .expect_err("a panic")
+                })
+            })
+            .collect();
+        for (i, t) in threads.into_iter().enumerate() {
+            let message = t.join().expect("thread");
+            assert!(message.contains(&format!("panic number {i}")), "{message}");
+        }
+    }
 
     #[test]
     fn the_json_schema_derive_is_gated_or_generation_fails_loudly() {

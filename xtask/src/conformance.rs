@@ -68,7 +68,12 @@ fn start_sandbox(root: &Path, token: &str, customer: &str) -> Result<(KillOnDrop
         ]),
         "cargo build -p partner-center-sandbox",
     )?;
-    let exe = root.join("target/debug/partner-center-sandbox");
+    // Where cargo put it: CARGO_TARGET_DIR when set, else the workspace's target/.
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|dir| if dir.is_absolute() { dir } else { root.join(dir) })
+        .unwrap_or_else(|| root.join("target"));
+    let exe = target.join("debug/partner-center-sandbox");
     let mut child = Command::new(&exe)
         .args(["--port", "0", "--customers", "3", "--token", token, "--customer", customer])
         .stdout(Stdio::piped())

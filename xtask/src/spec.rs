@@ -68,7 +68,7 @@ impl Spec {
 
     /// Follows `$ref`s (also chains of them) to a typed object, by looking the target up in
     /// the raw document and deserializing it.
-    pub fn resolve<T>(&self, item: &ReferenceOr<T>) -> Result<T, String>
+    pub fn resolve<T>(&self, item: &ReferenceOr<T>) -> Result<T, ResolveError>
     where
         T: Clone + serde::de::DeserializeOwned,
     {
@@ -78,19 +78,54 @@ impl Spec {
         };
         // Bounded so that a cycle of references is an error, not a hang.
         for _ in 0..32 {
-            let target = self
-                .resolve_raw(&reference)
-                .ok_or_else(|| format!("`$ref: {reference}` does not resolve"))?;
+            let Some(target) = self.resolve_raw(&reference) else {
+                return Err(ResolveError::Unresolved(reference));
+            };
             match target.get("$ref").and_then(Value::as_str) {
                 Some(next) => reference = next.to_string(),
                 None => {
-                    return serde_json::from_value(target.clone()).map_err(|e| {
-                        format!("`$ref: {reference}` points at an invalid object: {e}")
-                    });
+                    return serde_json::from_value(target.clone())
+                        .map_err(|e| ResolveError::Invalid { reference, message: e.to_string() });
                 }
             }
         }
-        Err(format!("`$ref: {reference}` is part of a reference cycle"))
+        Err(ResolveError::Cycle(reference))
+    }
+}
+
+/// Why a `$ref` could not be followed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResolveError {
+    /// Nothing in the document at that reference.
+    Unresolved(String),
+    /// Something is there, but not the kind of object the reference stands for.
+    Invalid {
+        /// The reference.
+        reference: String,
+        /// What deserializing it said.
+        message: String,
+    },
+    /// The reference leads back to itself.
+    Cycle(String),
+}
+
+impl std::fmt::Display for ResolveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ResolveError::Unresolved(r) => write!(f, "`$ref: {r}` does not resolve"),
+            ResolveError::Invalid { reference, message } => {
+                write!(f, "`$ref: {reference}` points at an invalid object: {message}")
+            }
+            ResolveError::Cycle(r) => write!(f, "`$ref: {r}` is part of a reference cycle"),
+        }
+    }
+}
+
+impl std::error::Error for ResolveError {}
+
+impl From<ResolveError> for String {
+    fn from(e: ResolveError) -> Self {
+        e.to_string()
     }
 }
 

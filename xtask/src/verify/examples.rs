@@ -11,7 +11,7 @@ use openapiv3::{Header, ReferenceOr, Response, SecurityScheme, StatusCode};
 use serde_json::Value;
 
 use super::message::{self, Message, StartLine};
-use super::operation::{self, Op};
+use super::operation::{self, Location, Op};
 use super::schema::SchemaChecker;
 use crate::problem::Problem;
 use crate::spec::Spec;
@@ -239,7 +239,7 @@ fn check_request(
         if STANDARD_FIELDS.contains(&lower.as_str()) {
             continue;
         }
-        if let Some(data) = op.parameter("header", &h.name) {
+        if let Some(data) = op.parameter(Location::Header, &h.name) {
             if let Err(e) = checker.check_text(&operation::parameter_schema(data), &h.value) {
                 problems.push(Problem::at(
                     file,
@@ -275,7 +275,7 @@ fn check_request(
             )),
         }
     }
-    for data in op.parameters_in("header") {
+    for data in op.parameters_in(Location::Header) {
         if data.required && msg.header(&data.name).is_none() {
             problems.push(Problem::in_file(
                 file,
@@ -310,7 +310,7 @@ fn check_query(op: &Op, checker: &SchemaChecker<'_>, file: &Path, msg: &Message)
     let pairs = operation::query_pairs(target);
     let mut problems = Vec::new();
     for (name, value) in &pairs {
-        let Some(data) = op.parameter("query", name) else { continue };
+        let Some(data) = op.parameter(Location::Query, name) else { continue };
         if value.starts_with('<') && value.ends_with('>') {
             continue;
         }
@@ -322,7 +322,7 @@ fn check_query(op: &Op, checker: &SchemaChecker<'_>, file: &Path, msg: &Message)
             ));
         }
     }
-    for data in op.parameters_in("query") {
+    for data in op.parameters_in(Location::Query) {
         if data.required && !pairs.iter().any(|(name, _)| *name == data.name) {
             problems.push(Problem::at(
                 file,

@@ -11,6 +11,19 @@ use url::Url;
 use super::schema::SchemaChecker;
 use crate::spec::Spec;
 
+/// Where a parameter goes in a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Location {
+    /// A path segment (`{name}` in the template).
+    Path,
+    /// A header (names compare case-insensitively).
+    Header,
+    /// A query-string parameter.
+    Query,
+    /// A cookie.
+    Cookie,
+}
+
 /// One operation of the spec with its parameters resolved.
 #[derive(Debug, Clone)]
 pub struct Op {
@@ -32,12 +45,12 @@ impl Op {
         format!("{} {}", self.method.to_uppercase(), self.template)
     }
 
-    /// The parameter `name` located `in` (`path`, `header`, `query`, `cookie`); header names
+    /// The parameter `name` at `location`; header names
     /// compare case-insensitively.
-    pub fn parameter(&self, location: &str, name: &str) -> Option<&ParameterData> {
+    pub fn parameter(&self, location: Location, name: &str) -> Option<&ParameterData> {
         self.parameters.iter().find_map(|p| {
             let (loc, data) = split(p);
-            let same = if loc == "header" {
+            let same = if loc == Location::Header {
                 data.name.eq_ignore_ascii_case(name)
             } else {
                 data.name == name
@@ -47,10 +60,7 @@ impl Op {
     }
 
     /// All parameters located `in` `location`.
-    pub fn parameters_in<'a>(
-        &'a self,
-        location: &'a str,
-    ) -> impl Iterator<Item = &'a ParameterData> {
+    pub fn parameters_in(&self, location: Location) -> impl Iterator<Item = &ParameterData> {
         self.parameters.iter().filter_map(move |p| {
             let (loc, data) = split(p);
             (loc == location).then_some(data)
@@ -58,12 +68,12 @@ impl Op {
     }
 }
 
-fn split(p: &Parameter) -> (&'static str, &ParameterData) {
+fn split(p: &Parameter) -> (Location, &ParameterData) {
     match p {
-        Parameter::Path { parameter_data, .. } => ("path", parameter_data),
-        Parameter::Header { parameter_data, .. } => ("header", parameter_data),
-        Parameter::Query { parameter_data, .. } => ("query", parameter_data),
-        Parameter::Cookie { parameter_data, .. } => ("cookie", parameter_data),
+        Parameter::Path { parameter_data, .. } => (Location::Path, parameter_data),
+        Parameter::Header { parameter_data, .. } => (Location::Header, parameter_data),
+        Parameter::Query { parameter_data, .. } => (Location::Query, parameter_data),
+        Parameter::Cookie { parameter_data, .. } => (Location::Cookie, parameter_data),
     }
 }
 
@@ -101,7 +111,7 @@ pub fn operations(spec: &Spec) -> Vec<Op> {
     for (template, item) in &spec.doc.paths.paths {
         let ReferenceOr::Item(item) = item else { continue };
         for (method, operation) in item.iter() {
-            let mut by_key: BTreeMap<(&'static str, String), Parameter> = BTreeMap::new();
+            let mut by_key: BTreeMap<(Location, String), Parameter> = BTreeMap::new();
             for p in item.parameters.iter().chain(&operation.parameters) {
                 if let Ok(p) = spec.resolve(p) {
                     let (loc, data) = split(&p);
@@ -174,7 +184,7 @@ pub fn match_request<'o>(
         }
         if let Some(query) = url.query() {
             for (name, _) in url::form_urlencoded::parse(query.as_bytes()) {
-                if op.parameter("query", &name).is_none() {
+                if op.parameter(Location::Query, &name).is_none() {
                     why_not
                         .push(format!("{}: query parameter `{name}` is not declared", op.label()));
                     matched.retain(|m| !std::ptr::eq(*m, op));
@@ -250,7 +260,7 @@ fn match_path(op: &Op, checker: &SchemaChecker<'_>, path: &str) -> Result<(), St
                     continue;
                 }
                 let data = op
-                    .parameter("path", var)
+                    .parameter(Location::Path, var)
                     .ok_or_else(|| format!("path parameter `{var}` is not declared"))?;
                 checker
                     .check_text(&parameter_schema(data), &g)
