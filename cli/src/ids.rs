@@ -86,4 +86,43 @@ mod tests {
             .expect_err("bad");
         assert!(err.0[0].starts_with("argument 2: invalid customer tenant id `x`"), "{:?}", err.0);
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn any_file_is_read_or_refused_with_line_numbers(lines in proptest::collection::vec(".{0,60}", 0..20)) {
+                let dir = std::env::temp_dir().join(format!("pc-ids-prop-{}-{:?}", std::process::id(), std::thread::current().id()));
+                std::fs::create_dir_all(&dir).expect("dir");
+                let file = dir.join("ids.txt");
+                std::fs::write(&file, lines.join("\n")).expect("write");
+                match from_file(&file) {
+                    Ok(ids) => prop_assert!(ids.len() <= lines.len()),
+                    Err(bad) => {
+                        prop_assert!(!bad.0.is_empty());
+                        prop_assert!(bad.0.iter().all(|m| m.contains("ids.txt:")), "{:?}", bad.0);
+                    }
+                }
+            }
+
+            #[test]
+            fn valid_ids_survive_comments_blank_lines_and_case(ids in proptest::collection::vec(any::<[u8; 16]>(), 1..10)) {
+                let ids: Vec<uuid::Uuid> = ids.into_iter().map(uuid::Uuid::from_bytes).filter(|u| !u.is_nil()).collect();
+                prop_assume!(!ids.is_empty());
+                let text: String = ids.iter().map(|u| format!("  {}  # note\n\n", u.to_string().to_uppercase())).collect();
+                let dir = std::env::temp_dir().join(format!("pc-ids-ok-{}-{:?}", std::process::id(), std::thread::current().id()));
+                std::fs::create_dir_all(&dir).expect("dir");
+                let file = dir.join("ids.txt");
+                std::fs::write(&file, format!("# header\n{text}")).expect("write");
+                let read: Vec<uuid::Uuid> = from_file(&file).expect("valid").into_iter().map(|c| c.as_uuid()).collect();
+                let mut unique = ids.clone();
+                unique.dedup();
+                let mut seen = std::collections::HashSet::new();
+                unique.retain(|u| seen.insert(*u));
+                prop_assert_eq!(read, unique);
+            }
+        }
+    }
 }

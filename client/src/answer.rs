@@ -211,4 +211,81 @@ mod tests {
         assert!(e.len() <= MAX_EXCERPT_BYTES);
         assert!(e.chars().all(|c| c == 'é' || c == '\u{fffd}'));
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+        use uuid::Uuid;
+
+        fn call() -> CallInfo {
+            CallInfo {
+                request_id: Uuid::nil(),
+                correlation_id: Uuid::nil(),
+                attempts: 1,
+                elapsed: Duration::ZERO,
+                may_have_applied: false,
+            }
+        }
+
+        proptest! {
+            #[test]
+            fn retry_after_never_panics(text in ".{0,64}") {
+                if let Ok(value) = HeaderValue::from_str(&text) {
+                    let mut h = HeaderMap::new();
+                    h.insert(RETRY_AFTER, value);
+                    let _ = retry_after(&h, SystemTime::now());
+                }
+            }
+
+            #[test]
+            fn delta_seconds_round_trip(seconds in any::<u64>()) {
+                let wait = retry_after(&headers(&seconds.to_string()), SystemTime::now());
+                prop_assert_eq!(wait, Some(Duration::from_secs(seconds)));
+            }
+
+            #[test]
+            fn http_dates_in_all_three_formats_are_read(ahead in 0u64..1_000_000) {
+                let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+                let at = now + Duration::from_secs(ahead);
+                let imf = httpdate::fmt_http_date(at);
+                prop_assert_eq!(retry_after(&headers(&imf), now), Some(Duration::from_secs(ahead)));
+                // RFC 850 and asctime, the two obsolete forms HTTP still accepts.
+                let parsed = httpdate::HttpDate::from(at);
+                let text = parsed.to_string();
+                let (_, rest) = text.split_once(", ").expect("imf-fixdate");
+                let parts: Vec<&str> = rest.split(' ').collect();
+                let (day, month, year, time) = (parts[0], parts[1], parts[2], parts[3]);
+                let weekday = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+                    .iter()
+                    .find(|w| w.starts_with(&text[..3]))
+                    .expect("weekday");
+                let rfc850 = format!("{weekday}, {day}-{month}-{} {time} GMT", &year[2..]);
+                let asctime = format!("{} {month} {:>2} {time} {year}", &text[..3], day.trim_start_matches('0'));
+                for form in [rfc850, asctime] {
+                    prop_assert_eq!(retry_after(&headers(&form), now), Some(Duration::from_secs(ahead)), "{}", form);
+                }
+            }
+
+            #[test]
+            fn any_error_body_is_read_without_panicking(body in proptest::collection::vec(any::<u8>(), 0..2048), truncated in any::<bool>()) {
+                let mut api = ApiError::from_headers(StatusCode::BAD_GATEWAY, &HeaderMap::new(), call());
+                api.fill_from_bytes(&body, truncated);
+                if let Some(excerpt) = &api.body_excerpt {
+                    prop_assert!(excerpt.len() <= MAX_EXCERPT_BYTES);
+                }
+            }
+
+            #[test]
+            fn error_objects_with_any_code_are_read(code in any::<i128>(), text in "[a-zA-Z0-9 ]{0,40}") {
+                let body = format!(r#"{{"code":{code},"description":"{text}"}}"#);
+                let mut api = ApiError::from_headers(StatusCode::BAD_REQUEST, &HeaderMap::new(), call());
+                api.fill_from_bytes(body.as_bytes(), false);
+                prop_assert_eq!(api.description.as_deref(), Some(text.as_str()));
+                match i64::try_from(code) {
+                    Ok(n) => prop_assert_eq!(api.code, Some(ErrorCode::Number(n))),
+                    Err(_) => prop_assert!(matches!(api.code, Some(ErrorCode::Text(_)))),
+                }
+            }
+        }
+    }
 }

@@ -97,3 +97,41 @@ impl FromStr for CustomerTenantId {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn every_uuid_form_round_trips(bytes in any::<[u8; 16]>()) {
+            let id = Uuid::from_bytes(bytes);
+            prop_assume!(!id.is_nil());
+            let forms = [
+                id.hyphenated().to_string(),
+                id.hyphenated().to_string().to_uppercase(),
+                id.simple().to_string(),
+                id.braced().to_string(),
+                id.urn().to_string(),
+            ];
+            for form in forms {
+                let parsed: CustomerTenantId = form.parse().expect("a uuid form");
+                prop_assert_eq!(parsed.as_uuid(), id);
+                prop_assert_eq!(parsed.to_string(), id.hyphenated().to_string());
+            }
+        }
+
+        #[test]
+        fn everything_else_is_refused_naming_the_input(text in ".{0,200}") {
+            match text.parse::<CustomerTenantId>() {
+                Ok(id) => prop_assert_eq!(Uuid::try_parse(&text).ok(), Some(id.as_uuid())),
+                Err(e) => {
+                    let shown: String = text.chars().take(80).collect();
+                    prop_assert!(e.to_string().contains(&shown));
+                    prop_assert!(e.to_string().chars().count() < 400, "bounded");
+                }
+            }
+        }
+    }
+}

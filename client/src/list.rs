@@ -380,3 +380,39 @@ impl From<types::Customer> for Customer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn link(uri: &str, method: Option<&str>, headers: &[(&str, &str)]) -> types::Link {
+        serde_json::from_value(serde_json::json!({
+            "uri": uri,
+            "method": method,
+            "headers": headers.iter().map(|(k, v)| serde_json::json!({"key": k, "value": v})).collect::<Vec<_>>(),
+        }))
+        .expect("a link")
+    }
+
+    proptest! {
+        #[test]
+        fn any_next_link_is_read_or_refused_without_panicking(
+            uri in ".{0,80}",
+            method in proptest::option::of("[A-Za-z]{0,8}"),
+            key in ".{0,24}",
+            value in ".{0,64}",
+        ) {
+            let _ = Continuation::from_link(&link(&uri, method.as_deref(), &[(&key, &value)]));
+        }
+
+        #[test]
+        fn documented_next_links_are_followed(size in 1u32..=500, token in "[A-Za-z0-9+/=,_-]{1,200}", v1 in any::<bool>()) {
+            let prefix = if v1 { "/v1/customers" } else { "customers" };
+            let uri = format!("{prefix}?size={size}&seekOperation=Next");
+            let c = Continuation::from_link(&link(&uri, Some("GET"), &[("MS-ContinuationToken", &token)])).expect("followed");
+            prop_assert_eq!(c.page_size(), Some(size));
+            prop_assert_eq!(c.token(), token.as_str());
+        }
+    }
+}

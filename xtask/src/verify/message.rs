@@ -208,3 +208,37 @@ fn parse_header_line(line: &[u8]) -> Result<(String, String), String> {
         _ => Err(format!("malformed header line `{shown}`: expected `Name: value`")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const VALID: &str = "DELETE https://api.partnercenter.microsoft.com/v1/customers/<customer-tenant-id> HTTP/1.1\nAccept: application/json\nMS-RequestId: 655890ba-4d2b-4d09-a95f-4ea1348686a5\nContent-Length: 0\n";
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic_and_errors_name_the_file(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            if let Err(problems) = parse(Path::new("fuzz.http"), &bytes) {
+                prop_assert!(!problems.is_empty());
+                prop_assert!(problems.iter().all(|p| p.file == Path::new("fuzz.http")));
+            }
+        }
+
+        #[test]
+        fn mutated_valid_examples_never_panic(at in 0usize..200, byte in any::<u8>(), cut in 0usize..200) {
+            let mut bytes = VALID.as_bytes().to_vec();
+            let at = at % bytes.len();
+            bytes[at] = byte;
+            bytes.truncate(cut.max(1));
+            let _ = parse(Path::new("mutated.http"), &bytes);
+        }
+    }
+
+    #[test]
+    fn a_valid_example_parses_and_its_lines_are_kept() {
+        let m = parse(Path::new("ok.http"), VALID.as_bytes()).expect("valid");
+        assert_eq!(m.headers.len(), 3);
+        assert_eq!(m.headers[1].line, 3);
+    }
+}
