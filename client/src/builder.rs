@@ -207,6 +207,12 @@ impl PartnerCenterBuilder {
                 .user_agent(USER_AGENT)
                 .connect_timeout(self.connect_timeout)
                 .redirect(redirect_policy())
+                // The request stays the documented one (no `Accept-Encoding`) whatever reqwest
+                // features another crate in the build turns on; bodies are small JSON.
+                .no_gzip()
+                .no_deflate()
+                .no_brotli()
+                .no_zstd()
         };
         let http = match self.http {
             Http::Given(client) => Ok(client),
