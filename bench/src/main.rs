@@ -82,6 +82,20 @@ async fn bare_delete(http: &reqwest::Client, base_url: &str, id: Uuid) -> u16 {
         .unwrap_or(0)
 }
 
+/// The same request through the generated client alone (ids set by hand, as the facade's hooks
+/// would).
+async fn generated_delete(client: &generated::Client, id: Uuid) -> bool {
+    client
+        .delete_customer()
+        .customer_tenant_id(id)
+        .ms_request_id(Uuid::new_v4())
+        .ms_correlation_id(Uuid::new_v4())
+        .ms_partner_center_application("partner-center-client")
+        .send()
+        .await
+        .is_ok()
+}
+
 /// Item 1: sequential latency against a minimal 204 server; bare, generated, facade.
 async fn sequential(out: &mut String) {
     const PER_ROUND: usize = 400;
@@ -109,15 +123,7 @@ async fn sequential(out: &mut String) {
                 let started = Instant::now();
                 let ok = match variant {
                     0 => bare_delete(&http, &url, id).await == 204,
-                    1 => gen_client
-                        .delete_customer()
-                        .customer_tenant_id(id)
-                        .ms_request_id(Uuid::new_v4())
-                        .ms_correlation_id(Uuid::new_v4())
-                        .ms_partner_center_application("partner-center-client")
-                        .send()
-                        .await
-                        .is_ok(),
+                    1 => generated_delete(&gen_client, id).await,
                     _ => pc.customers().by_id(id.into()).delete().await.is_ok(),
                 };
                 times[variant].push(started.elapsed());
@@ -496,15 +502,7 @@ async fn profile(variant: &str, n: usize) {
     for _ in 0..n {
         let ok = match variant {
             "bare" => bare_delete(&http, &url, id).await == 204,
-            "generated" => gen_client
-                .delete_customer()
-                .customer_tenant_id(id)
-                .ms_request_id(Uuid::new_v4())
-                .ms_correlation_id(Uuid::new_v4())
-                .ms_partner_center_application("partner-center-client")
-                .send()
-                .await
-                .is_ok(),
+            "generated" => generated_delete(&gen_client, id).await,
             "facade" => pc.customers().by_id(id.into()).delete().await.is_ok(),
             other => panic!("unknown variant {other}: bare, generated or facade"),
         };
