@@ -406,8 +406,11 @@ async fn cli(out: &mut String, cli: &str) {
         .expect("the CLI runs");
     let wall = started.elapsed();
     let summary = String::from_utf8_lossy(&output.stderr);
-    let line =
-        summary.lines().find(|l| l.starts_with("deleted ")).unwrap_or("no summary").to_string();
+    let line = summary
+        .lines()
+        .find(|l| l.starts_with("deleted ") && l.contains("deletes/s"))
+        .unwrap_or("no summary")
+        .to_string();
     let _ = writeln!(
         out,
         "\n7. CLI end to end: `partner-center --sandbox --seed 10000 --rate 0 customers delete --all --yes --concurrency 64`: wall {:.2} s (list, then deletes); summary: {line}",
