@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use partner_center_client::azure::AzureCredential;
 use partner_center_client::{Cloud, CustomerTenantId, PartnerCenter};
 use partner_center_sandbox::Sandbox;
 
@@ -34,6 +35,52 @@ impl partner_center_client::Pacer for SharedPacer {
 
 const SANDBOX_TOKEN: &str = "embedded-sandbox-token";
 
+const AZURE_VARS: [&str; 3] = ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"];
+
+/// App-only credentials from the standard `AZURE_*` variables (an Entra ID app registered for
+/// Partner Center in the partner's tenant), when no token is given.
+fn azure_credential(target: &Target) -> Result<AzureCredential, Failure> {
+    let values: Vec<Option<String>> =
+        AZURE_VARS.iter().map(|name| std::env::var(name).ok().filter(|v| !v.is_empty())).collect();
+    let missing: Vec<&str> =
+        AZURE_VARS.iter().zip(&values).filter(|(_, v)| v.is_none()).map(|(n, _)| *n).collect();
+    if missing.len() == AZURE_VARS.len() {
+        return Err(Failure::Config(format!(
+            "set {} to an Azure AD access token for {} (authority {}), or AZURE_TENANT_ID, \
+             AZURE_CLIENT_ID and AZURE_CLIENT_SECRET for app-only credentials, or try --sandbox",
+            target.token_env,
+            target.cloud.token_scope(),
+            target.cloud.authority()
+        )));
+    }
+    if !missing.is_empty() {
+        return Err(Failure::Config(format!(
+            "app-only credentials need AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET; missing: {}",
+            missing.join(", ")
+        )));
+    }
+    let [tenant, client_id, secret] = [0, 1, 2].map(|i| values[i].clone().unwrap_or_default());
+    let authority = match target.cloud {
+        Cloud::China => azure_core::cloud::CloudConfiguration::AzureChina,
+        Cloud::UsGovernment => azure_core::cloud::CloudConfiguration::AzureGovernment,
+        _ => azure_core::cloud::CloudConfiguration::AzurePublic,
+    };
+    let options = azure_identity::ClientSecretCredentialOptions {
+        client_options: azure_core::http::ClientOptions {
+            cloud: Some(Arc::new(authority)),
+            ..Default::default()
+        },
+    };
+    let credential = azure_identity::ClientSecretCredential::new(
+        &tenant,
+        client_id,
+        azure_core::credentials::Secret::new(secret),
+        Some(options),
+    )
+    .map_err(|e| Failure::Config(format!("AZURE_* credentials: {e}")))?;
+    Ok(AzureCredential::new(credential, target.cloud))
+}
+
 /// Connects as `target` says; `also_seed` are ids the embedded sandbox starts with too.
 pub async fn connect(
     target: &Target,
@@ -57,15 +104,11 @@ pub async fn connect(
         );
         (builder.base_url(sandbox.base_url()).bearer_token(SANDBOX_TOKEN), Some(sandbox))
     } else {
-        let token = std::env::var(&target.token_env).map_err(|_| {
-            Failure::Config(format!(
-                "set {} to an Azure AD access token for {} (authority {}), or try --sandbox",
-                target.token_env,
-                target.cloud.token_scope(),
-                target.cloud.authority()
-            ))
-        })?;
-        let builder = builder.cloud(target.cloud).bearer_token(token);
+        let builder = builder.cloud(target.cloud);
+        let builder = match std::env::var(&target.token_env) {
+            Ok(token) => builder.bearer_token(token),
+            Err(_) => builder.token_provider(azure_credential(target)?),
+        };
         let builder = match &target.base_url {
             Some(url) => builder.base_url(url),
             None => builder,

@@ -34,6 +34,9 @@ fn cli(sandbox: &Sandbox, args: &[&str]) -> tokio::process::Command {
         .arg(sandbox.base_url())
         .args(args)
         .env("PARTNER_CENTER_TOKEN", TOKEN)
+        .env_remove("AZURE_TENANT_ID")
+        .env_remove("AZURE_CLIENT_ID")
+        .env_remove("AZURE_CLIENT_SECRET")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -585,4 +588,28 @@ async fn http_proxy_and_no_proxy_from_the_environment_are_honoured() {
     assert_eq!(text(&out.stdout).lines().count(), 1, "the sandbox's customer");
     assert_eq!(proxy.seen().len(), 1, "NO_PROXY bypassed the proxy");
     assert_eq!(sandbox.requests().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn app_only_credentials_come_from_the_azure_variables_and_incomplete_ones_are_named() {
+    let sandbox = sandbox(&ids(1)).await;
+    let mut cmd = cli(&sandbox, &["customers", "list"]);
+    cmd.env_remove("PARTNER_CENTER_TOKEN").env("AZURE_TENANT_ID", "contoso.onmicrosoft.com");
+    let out = run(cmd).await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("missing: AZURE_CLIENT_ID, AZURE_CLIENT_SECRET"), "{stderr}");
+
+    // All three present but unusable: refused before any request (no network is touched).
+    let mut cmd = cli(&sandbox, &["customers", "list"]);
+    cmd.env_remove("PARTNER_CENTER_TOKEN")
+        .env("AZURE_TENANT_ID", "not a tenant!")
+        .env("AZURE_CLIENT_ID", "app")
+        .env("AZURE_CLIENT_SECRET", "azure-secret-value");
+    let out = run(cmd).await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("AZURE_* credentials: invalid tenant"), "{stderr}");
+    assert!(!stderr.contains("azure-secret-value"), "the secret is never echoed");
+    assert!(sandbox.requests().is_empty());
 }
