@@ -191,9 +191,12 @@ async fn attempt_once<O: Operation>(
     budget: &Budget,
     call: CallInfo,
 ) -> Attempt<O::Output> {
-    // What the call had sent before this attempt, for an error that stops it before sending.
-    let before = CallInfo { attempts: call.attempts - 1, elapsed: budget.elapsed(), ..call };
+    // What the call had sent before this attempt, for an error that stops it before sending
+    // (its elapsed time is set for the whole call when the call ends).
+    let before = CallInfo { attempts: call.attempts - 1, ..call };
     let unsent = |error| Attempt { result: Err(error), sent: false };
+    // A token failure carries the call's context only if something was sent before it.
+    let auth = |source| Error::Auth { source, call: (before.attempts > 0).then_some(before) };
     if let Some(pacer) = &shared.pacer {
         pacer.ready().await;
     }
@@ -209,12 +212,11 @@ async fn attempt_once<O: Operation>(
     };
     let authorization = match fetched {
         Ok(Ok(value)) => value,
-        Ok(Err(source)) => {
-            return unsent(Error::Auth { source, call: (before.attempts > 0).then_some(before) });
-        }
+        Ok(Err(source)) => return unsent(auth(source)),
         Err(_) => {
-            let source = format!("the token provider did not answer within {limit:?}").into();
-            return unsent(Error::Auth { source, call: (before.attempts > 0).then_some(before) });
+            return unsent(auth(
+                format!("the token provider did not answer within {limit:?}").into(),
+            ));
         }
     };
     let ctx = CallContext::with_authorization(authorization);
