@@ -19,20 +19,6 @@ pub struct Connected {
     pub _sandbox: Option<Sandbox>,
 }
 
-/// Shares one pacer between the client and the run's report.
-struct SharedPacer(Arc<RunPacer>);
-
-#[async_trait::async_trait]
-impl partner_center_client::Pacer for SharedPacer {
-    async fn ready(&self) {
-        self.0.ready().await;
-    }
-
-    fn throttled(&self, wait: std::time::Duration) {
-        self.0.throttled(wait);
-    }
-}
-
 const SANDBOX_TOKEN: &str = "embedded-sandbox-token";
 
 const AZURE_VARS: [&str; 3] = ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"];
@@ -89,7 +75,7 @@ pub async fn connect(
     let pacer = Arc::new(RunPacer::new(target.rate));
     let builder = PartnerCenter::builder()
         .application_name(concat!("partner-center-cli/", env!("CARGO_PKG_VERSION")))
-        .pacer(SharedPacer(Arc::clone(&pacer)));
+        .pacer(Arc::clone(&pacer));
     let (builder, sandbox) = if target.sandbox {
         let seeded = (0..target.seed).map(|_| uuid::Uuid::new_v4());
         let sandbox = Sandbox::builder()

@@ -2,6 +2,7 @@
 //! program can keep a whole run under a rate limit and make every worker pause together when
 //! Partner Center says to slow down.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -34,4 +35,17 @@ pub trait Pacer: Send + Sync + 'static {
 
     /// An answer asked callers to wait `wait` from now (a `429` with `Retry-After`).
     fn throttled(&self, wait: Duration);
+}
+
+/// A shared pacer paces too, so a program can keep its own handle (to read what its pacer
+/// counted) and give the client a clone.
+#[async_trait]
+impl<P: Pacer + ?Sized> Pacer for Arc<P> {
+    async fn ready(&self) {
+        (**self).ready().await;
+    }
+
+    fn throttled(&self, wait: Duration) {
+        (**self).throttled(wait);
+    }
 }

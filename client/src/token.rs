@@ -109,7 +109,25 @@ impl StaticToken {
 
 #[async_trait]
 impl TokenProvider for StaticToken {
+    /// The fixed token; unless it says when it expires, it is good for as long as the client
+    /// lives, so the client's token cache keeps it instead of asking again every attempt.
     async fn token(&self) -> Result<AccessToken, BoxError> {
-        Ok(self.0.clone())
+        const LIFETIME: std::time::Duration = std::time::Duration::from_secs(100 * 365 * 24 * 3600);
+        let token = self.0.clone();
+        Ok(match token.expires_at() {
+            Some(_) => token,
+            None => match SystemTime::now().checked_add(LIFETIME) {
+                Some(never) => token.with_expiry(never),
+                None => token,
+            },
+        })
+    }
+}
+
+/// A shared provider provides too, so a program can keep its own handle to it.
+#[async_trait]
+impl<P: TokenProvider + ?Sized> TokenProvider for std::sync::Arc<P> {
+    async fn token(&self) -> Result<AccessToken, BoxError> {
+        (**self).token().await
     }
 }

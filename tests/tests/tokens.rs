@@ -42,7 +42,7 @@ async fn a_hundred_concurrent_calls_on_an_empty_cache_make_one_token_call() {
     let sandbox = sandbox_with(&ids, &[]).await;
     let provider =
         Arc::new(Counting { calls: AtomicU32::new(0), lifetime: Duration::from_secs(3600) });
-    let pc = client(&sandbox.base_url(), SharedProvider(Arc::clone(&provider)));
+    let pc = client(&sandbox.base_url(), Arc::clone(&provider));
     let calls = ids.iter().map(|&id| {
         let pc = pc.clone();
         tokio::spawn(async move { pc.customers().by_id(id.into()).delete().await })
@@ -62,21 +62,12 @@ async fn a_token_inside_the_refresh_margin_is_refreshed_and_one_without_expiry_i
     // Expires in 4 minutes: inside the 5-minute margin, so every call refreshes.
     let provider =
         Arc::new(Counting { calls: AtomicU32::new(0), lifetime: Duration::from_secs(240) });
-    let pc = client(&sandbox.base_url(), SharedProvider(Arc::clone(&provider)));
+    let pc = client(&sandbox.base_url(), Arc::clone(&provider));
     for _ in 0..3 {
         pc.customers().list().first_page().await.expect("page");
     }
     assert_eq!(provider.calls.load(Ordering::SeqCst), 3);
     assert_eq!(partner_center_client::TOKEN_REFRESH_MARGIN, Duration::from_secs(300));
-}
-
-struct SharedProvider(Arc<Counting>);
-
-#[async_trait::async_trait]
-impl TokenProvider for SharedProvider {
-    async fn token(&self) -> Result<AccessToken, BoxError> {
-        self.0.token().await
-    }
 }
 
 /// An `azure_core` credential that counts calls, can expire its tokens and can fail.
