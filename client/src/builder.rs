@@ -27,8 +27,6 @@ pub struct PartnerCenterBuilder {
     cloud: Cloud,
     base_url: Option<String>,
     tokens: Option<Arc<dyn TokenProvider>>,
-    /// The token given to `bearer_token`, kept ready for every attempt.
-    fixed_token: Option<AccessToken>,
     application: String,
     retry: RetryPolicy,
     connect_timeout: Duration,
@@ -52,7 +50,6 @@ impl Default for PartnerCenterBuilder {
             cloud: Cloud::Global,
             base_url: None,
             tokens: None,
-            fixed_token: None,
             application: env!("CARGO_PKG_NAME").to_string(),
             retry: RetryPolicy::default(),
             connect_timeout: Duration::from_secs(10),
@@ -100,17 +97,13 @@ impl PartnerCenterBuilder {
 
     /// Authenticates every call with this fixed token.
     pub fn bearer_token(self, token: impl Into<AccessToken>) -> Self {
-        let token = token.into();
-        let mut builder = self.token_provider(StaticToken::new(token.clone()));
-        builder.fixed_token = Some(token);
-        builder
+        self.token_provider(StaticToken::new(token))
     }
 
     /// Gets tokens from `provider`, cached until shortly before they expire (see
     /// [`TokenProvider`]).
     pub fn token_provider(mut self, provider: impl TokenProvider) -> Self {
         self.tokens = Some(Arc::new(provider));
-        self.fixed_token = None;
         self
     }
 
@@ -225,10 +218,7 @@ impl PartnerCenterBuilder {
             base_url,
             cloud: self.cloud,
             http,
-            tokens: match self.fixed_token {
-                Some(token) => TokenCache::fixed(token, tokens, scope),
-                None => TokenCache::new(tokens, scope),
-            },
+            tokens: TokenCache::new(tokens, scope),
             application,
             retry: self.retry,
             pacer: self.pacer,

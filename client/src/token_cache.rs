@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 use reqwest::header::HeaderValue;
 
 use crate::hooks::authorization;
-use crate::token::{AccessToken, BoxError, TokenProvider};
+use crate::token::{BoxError, TokenProvider};
 
 /// How long before its expiry a cached token is refreshed: five minutes, as the Azure SDK's own
 /// credentials do, so a token never expires in flight.
@@ -45,30 +45,13 @@ pub(crate) struct TokenCache {
 }
 
 struct Cached {
-    /// `None`: a fixed token, good for as long as the client lives.
-    expires_at: Option<SystemTime>,
+    expires_at: SystemTime,
     authorization: HeaderValue,
 }
 
 impl TokenCache {
     pub(crate) fn new(provider: Arc<dyn TokenProvider>, scope: String) -> Self {
         Self { provider, scope, cached: Mutex::new(None), refreshing: tokio::sync::Mutex::new(()) }
-    }
-
-    /// A cache that always has `token` (set with `bearer_token`); the provider is only asked
-    /// if the token cannot be a header value, so the failure surfaces as it does for others.
-    pub(crate) fn fixed(
-        token: AccessToken,
-        provider: Arc<dyn TokenProvider>,
-        scope: String,
-    ) -> Self {
-        let cache = Self::new(provider, scope);
-        if let Ok(authorization) = authorization(&token)
-            && let Ok(mut cached) = cache.cached.lock()
-        {
-            *cached = Some(Cached { expires_at: None, authorization });
-        }
-        cache
     }
 
     /// The `Authorization` value for the next attempt.
@@ -88,7 +71,7 @@ impl TokenCache {
         if let Some(expires_at) = token.expires_at()
             && let Ok(mut cached) = self.cached.lock()
         {
-            *cached = Some(Cached { expires_at: Some(expires_at), authorization: value.clone() });
+            *cached = Some(Cached { expires_at, authorization: value.clone() });
         }
         Ok(value)
     }
@@ -97,12 +80,7 @@ impl TokenCache {
     pub(crate) fn fresh(&self) -> Option<HeaderValue> {
         let cached = self.cached.lock().ok()?;
         let entry = cached.as_ref()?;
-        match entry.expires_at {
-            None => Some(entry.authorization.clone()),
-            Some(at) => {
-                let usable_until = at.checked_sub(TOKEN_REFRESH_MARGIN)?;
-                (SystemTime::now() < usable_until).then(|| entry.authorization.clone())
-            }
-        }
+        let usable_until = entry.expires_at.checked_sub(TOKEN_REFRESH_MARGIN)?;
+        (SystemTime::now() < usable_until).then(|| entry.authorization.clone())
     }
 }
