@@ -8,7 +8,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{Method, Response, StatusCode};
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::routing::{delete, get};
 use uuid::Uuid;
 
@@ -56,8 +56,24 @@ impl Target {
     }
 }
 
+/// What a request is for, worked out once per request by [`route`] and read by every later
+/// layer.
+pub(crate) fn routed(req: &Request) -> Option<Target> {
+    req.extensions().get::<Routed>().and_then(|r| r.0)
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Routed(Option<Target>);
+
+/// Works out what the request is for, once, for the layers after it.
+async fn route(mut req: Request, next: Next) -> Response<Body> {
+    let routed = Routed(target(req.method(), req.uri().path()));
+    req.extensions_mut().insert(routed);
+    next.run(req).await
+}
+
 /// The operation a method and path are for (`None` for anything the sandbox does not serve).
-pub(crate) fn target(method: &Method, path: &str) -> Option<Target> {
+fn target(method: &Method, path: &str) -> Option<Target> {
     let rest = path.strip_prefix("/v1/customers")?;
     match (method, rest) {
         (&Method::GET, "") => Some(Target { operation: Operation::ListCustomers, customer: None }),
@@ -73,7 +89,8 @@ pub(crate) fn target(method: &Method, path: &str) -> Option<Target> {
 }
 
 /// The routes, each a small handler, under the shared middleware. Layers run outermost first:
-/// record → echo ids → faults → authenticate → rate limit → validate ids → replay → handler.
+/// record → echo ids → route → faults → authenticate → rate limit → validate ids → replay →
+/// handler.
 /// The last four
 /// apply only to requests for an operation ([`target`]); anything else goes on to the router's
 /// own `405` (with `Allow`) or `404`.
@@ -87,6 +104,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .layer(from_fn_with_state(Arc::clone(&shared), rate_limit::layer))
         .layer(from_fn_with_state(Arc::clone(&shared), auth::layer))
         .layer(from_fn_with_state(Arc::clone(&shared), faults::layer))
+        .layer(from_fn(route))
         .layer(from_fn(ids::echo))
         .layer(from_fn_with_state(Arc::clone(&shared), record::layer))
         .with_state(shared)

@@ -8,7 +8,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Response, StatusCode, header};
 use axum::middleware::Next;
 
-use crate::app::{Shared, target};
+use crate::app::{Shared, routed};
 use crate::{answer, codes};
 
 /// The signed-in partner.
@@ -24,7 +24,7 @@ pub(crate) async fn layer(
     mut req: Request,
     next: Next,
 ) -> Response<Body> {
-    if target(req.method(), req.uri().path()).is_none() {
+    if routed(&req).is_none() {
         return next.run(req).await;
     }
     let token = req

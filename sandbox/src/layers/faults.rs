@@ -10,7 +10,7 @@ use axum::http::{HeaderValue, Response, StatusCode, header};
 use axum::middleware::Next;
 use serde_json::json;
 
-use crate::app::{Shared, target};
+use crate::app::{Shared, routed};
 use crate::fault::{self, FaultKind};
 use crate::{RetryAfter, answer};
 
@@ -24,7 +24,7 @@ pub(crate) async fn layer(
     req: Request,
     next: Next,
 ) -> Response<Body> {
-    let target = target(req.method(), req.uri().path());
+    let target = routed(&req);
     let taken = shared.faults.lock().ok().and_then(|mut f| fault::take(&mut f, target));
     match taken {
         Some(FaultKind::Drop) => {

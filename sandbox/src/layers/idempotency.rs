@@ -11,7 +11,7 @@ use axum::extract::{Request, State};
 use axum::http::{Response, StatusCode, header};
 use axum::middleware::Next;
 
-use crate::app::{Shared, target};
+use crate::app::{Shared, routed};
 use crate::layers::auth::Partner;
 use crate::layers::ids::RequestId;
 use crate::store::Outcome;
@@ -27,7 +27,7 @@ pub(crate) async fn layer(
 ) -> Response<Body> {
     let partner = req.extensions().get::<Partner>().copied();
     let request_id = req.extensions().get::<RequestId>().and_then(|r| r.0);
-    let target = target(req.method(), req.uri().path()).filter(|t| t.changes_state());
+    let target = routed(&req).filter(|t| t.changes_state());
     let (Some(partner), Some(request_id), Some(target)) = (partner, request_id, target) else {
         return next.run(req).await;
     };

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
 use axum::middleware::Next;
 use uuid::Uuid;
 
-use crate::app::target;
+use crate::app::routed;
 use crate::{answer, codes};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("ms-requestid");
@@ -35,7 +35,7 @@ pub(crate) async fn echo(req: Request, next: Next) -> Response<Body> {
 
 /// After authentication: refuse malformed ids, and hand the request id to what follows.
 pub(crate) async fn validate(mut req: Request, next: Next) -> Response<Body> {
-    if target(req.method(), req.uri().path()).is_none() {
+    if routed(&req).is_none() {
         return next.run(req).await;
     }
     for name in [&REQUEST_ID, &CORRELATION_ID] {
