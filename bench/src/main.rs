@@ -96,19 +96,47 @@ async fn generated_delete(client: &generated::Client, id: Uuid) -> bool {
         .is_ok()
 }
 
+/// The three ways to send the same DELETE to the floor server: bare reqwest, the generated
+/// client alone, the facade (indices 0, 1, 2 in the latency table).
+struct Sequential {
+    server: floor::Server,
+    url: String,
+    http: reqwest::Client,
+    pc: PartnerCenter,
+    generated: generated::Client,
+}
+
+const VARIANTS: [&str; 3] = ["bare", "generated", "facade"];
+
+impl Sequential {
+    async fn start() -> Self {
+        let server = floor::Server::start().await;
+        let url = server.url();
+        let ctx = CallContext::new(AccessToken::new(TOKEN)).expect("token");
+        let generated = generated::Client::new_with_client(&url, bare(), ctx);
+        Self { pc: facade(&url), http: bare(), generated, url, server }
+    }
+
+    /// One call of variant `v` (an index into [`VARIANTS`]); whether it answered 204.
+    async fn call(&self, v: usize, id: Uuid) -> bool {
+        match v {
+            0 => bare_delete(&self.http, &self.url, id).await == 204,
+            1 => generated_delete(&self.generated, id).await,
+            _ => self.pc.customers().by_id(id.into()).delete().await.is_ok(),
+        }
+    }
+}
+
 /// Item 1: sequential latency against a minimal 204 server; bare, generated, facade.
 async fn sequential(out: &mut String) {
     const PER_ROUND: usize = 400;
-    let server = floor::Server::start().await;
-    let url = server.url();
-    let http = bare();
-    let pc = facade(&url);
-    let ctx = CallContext::new(AccessToken::new(TOKEN)).expect("token");
-    let gen_client = generated::Client::new_with_client(&url, bare(), ctx);
+    let variants = Sequential::start().await;
+    let (server, url, http) = (&variants.server, &variants.url, &variants.http);
+    let pc = &variants.pc;
     let id = Uuid::new_v4();
     // Warm every connection pool first.
     for _ in 0..50 {
-        bare_delete(&http, &url, id).await;
+        bare_delete(http, url, id).await;
         let _ = pc.customers().by_id(id.into()).delete().await;
     }
     let mut all: [Vec<Duration>; 3] = Default::default();
@@ -121,11 +149,7 @@ async fn sequential(out: &mut String) {
             for k in 0..3 {
                 let variant = (k + round + i) % 3;
                 let started = Instant::now();
-                let ok = match variant {
-                    0 => bare_delete(&http, &url, id).await == 204,
-                    1 => generated_delete(&gen_client, id).await,
-                    _ => pc.customers().by_id(id.into()).delete().await.is_ok(),
-                };
+                let ok = variants.call(variant, id).await;
                 times[variant].push(started.elapsed());
                 assert!(ok, "variant {variant} failed");
             }
@@ -171,7 +195,7 @@ async fn sequential(out: &mut String) {
 
     // Item 3: connections for 1,000 sequential facade calls.
     let before = server.connections();
-    let pc = facade(&url);
+    let pc = facade(url);
     for _ in 0..1000 {
         pc.customers().by_id(id.into()).delete().await.expect("204");
     }
@@ -179,7 +203,7 @@ async fn sequential(out: &mut String) {
     let before = server.connections();
     let http = bare();
     for _ in 0..1000 {
-        bare_delete(&http, &url, id).await;
+        bare_delete(&http, url, id).await;
     }
     let bare_opened = server.connections() - before;
     let verdict = if opened == 1 { "met" } else { "NOT met" };
@@ -495,21 +519,13 @@ fn machine() -> String {
 /// `profile VARIANT N`: only N sequential calls of one variant (bare, generated, facade)
 /// against the floor server, for `valgrind --tool=callgrind` instruction counts per call.
 async fn profile(variant: &str, n: usize) {
-    let server = floor::Server::start().await;
-    let url = server.url();
-    let http = bare();
-    let pc = facade(&url);
-    let ctx = CallContext::new(AccessToken::new(TOKEN)).expect("token");
-    let gen_client = generated::Client::new_with_client(&url, bare(), ctx);
+    let Some(v) = VARIANTS.iter().position(|name| *name == variant) else {
+        panic!("unknown variant {variant}: bare, generated or facade");
+    };
+    let variants = Sequential::start().await;
     let id = Uuid::new_v4();
     for _ in 0..n {
-        let ok = match variant {
-            "bare" => bare_delete(&http, &url, id).await == 204,
-            "generated" => generated_delete(&gen_client, id).await,
-            "facade" => pc.customers().by_id(id.into()).delete().await.is_ok(),
-            other => panic!("unknown variant {other}: bare, generated or facade"),
-        };
-        assert!(ok);
+        assert!(variants.call(v, id).await);
     }
 }
 
