@@ -15,6 +15,7 @@ use crate::pacer::Pacer;
 use crate::retry::RetryPolicy;
 use crate::token::{AccessToken, StaticToken, TokenProvider};
 use crate::token_cache::TokenCache;
+use crate::watchdog::Watchdog;
 
 /// The `User-Agent` every request carries.
 pub const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
@@ -222,6 +223,7 @@ impl PartnerCenterBuilder {
             application,
             retry: self.retry,
             pacer: self.pacer,
+            watchdog: Watchdog::default(),
         }))
     }
 }

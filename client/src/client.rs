@@ -14,6 +14,7 @@ use crate::list::ListCustomers;
 use crate::pacer::Pacer;
 use crate::retry::RetryPolicy;
 use crate::token_cache::TokenCache;
+use crate::watchdog::Watchdog;
 
 /// A Partner Center client. Cheap to clone (clones share one connection pool), `Send + Sync`.
 ///
@@ -43,6 +44,8 @@ pub(crate) struct Shared {
     pub application: HeaderValue,
     pub retry: RetryPolicy,
     pub pacer: Option<Arc<dyn Pacer>>,
+    /// Times out every attempt of every call (one timer for the client, not one per attempt).
+    pub watchdog: Watchdog,
 }
 
 impl fmt::Debug for PartnerCenter {

@@ -24,6 +24,7 @@ use crate::error::{CallInfo, Error};
 use crate::generated::{self, types};
 use crate::hooks::CallContext;
 use crate::ids::CallIds;
+use crate::watchdog::Elapsed;
 
 /// What the generated client's `send()` returns.
 pub(crate) type Sent<T> = Result<ResponseValue<T>, progenitor_client::Error<types::ErrorResponse>>;
@@ -226,16 +227,24 @@ async fn attempt_once<O: Operation>(
         return unsent(Error::Timeout { call: before });
     }
     let ids = CallIds { request_id: call.request_id, correlation_id: call.correlation_id };
-    let ctx = ctx.for_attempt(ids, &shared.application, left, O::MAX_SUCCESS_BODY);
+    let ctx = ctx.for_attempt(ids, &shared.application, O::MAX_SUCCESS_BODY);
     // A generated client per attempt carries that attempt's token; it shares the pool.
     let client = generated::Client::new_with_client(&shared.base_url, shared.http.clone(), ctx);
-    let result = match op.send_attempt(&client).await {
-        Ok(answer) => {
-            let status = answer.status().as_u16();
-            let call = CallInfo { elapsed: budget.elapsed(), ..call.echoed_in(answer.headers()) };
-            op.read(answer, call).map(|output| (status, output))
+    // The limit covers the whole exchange: sending, the answer's body, an error's mapping.
+    let exchange = async {
+        match op.send_attempt(&client).await {
+            Ok(answer) => {
+                let status = answer.status().as_u16();
+                let call =
+                    CallInfo { elapsed: budget.elapsed(), ..call.echoed_in(answer.headers()) };
+                op.read(answer, call).map(|output| (status, output))
+            }
+            Err(err) => Err(map_failure(err, client.inner(), call).await),
         }
-        Err(err) => Err(map_failure(err, client.inner(), call).await),
+    };
+    let result = match shared.watchdog.run(left, exchange).await {
+        Ok(result) => result,
+        Err(Elapsed) => Err(Error::Timeout { call }),
     };
     Attempt { result, sent: true }
 }

@@ -5,13 +5,15 @@
 //! only add to it and bound what is read back:
 //! * `pre`: set `Authorization` (marked sensitive), the call's `MS-RequestId`,
 //!   `MS-CorrelationId` and `MS-PartnerCenter-Application`, `Content-Length: 0` on a
-//!   body-less DELETE (as documented), the attempt timeout; drop the `api-version` header
+//!   body-less DELETE (as documented); drop the `api-version` header
 //!   progenitor adds from `info.version` (Partner Center does not document it);
 //! * `exec`: send, then read the body with a size limit (an empty success needs none), and
 //!   keep the status (and, for an error status, the headers) for the error mapping.
+//!
+//! The attempt timeout is not set here (reqwest would register a timer per request): the
+//! engine runs each attempt under the client's watchdog ([`crate::watchdog`]).
 
 use std::sync::OnceLock;
-use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
@@ -52,7 +54,6 @@ pub struct CallContext {
     authorization: HeaderValue,
     ids: Option<CallIds>,
     application: Option<HeaderValue>,
-    attempt_timeout: Option<Duration>,
     max_success_body: usize,
     /// The status of the answer, and its headers when it was an error status. This is a side
     /// channel on purpose: progenitor's `InvalidResponsePayload` (an error body that is not
@@ -76,7 +77,6 @@ impl std::fmt::Debug for CallContext {
         f.debug_struct("CallContext")
             .field("authorization", &"<redacted>")
             .field("ids", &self.ids)
-            .field("attempt_timeout", &self.attempt_timeout)
             .field("max_success_body", &self.max_success_body)
             .finish()
     }
@@ -89,7 +89,6 @@ impl Clone for CallContext {
             authorization: self.authorization.clone(),
             ids: self.ids,
             application: self.application.clone(),
-            attempt_timeout: self.attempt_timeout,
             max_success_body: self.max_success_body,
             seen: OnceLock::new(),
         }
@@ -111,7 +110,6 @@ impl CallContext {
             authorization,
             ids: None,
             application: None,
-            attempt_timeout: None,
             max_success_body: usize::MAX,
             seen: OnceLock::new(),
         }
@@ -122,12 +120,10 @@ impl CallContext {
         mut self,
         ids: CallIds,
         application: &HeaderValue,
-        attempt_timeout: Duration,
         max_success_body: usize,
     ) -> Self {
         self.ids = Some(ids);
         self.application = Some(application.clone());
-        self.attempt_timeout = Some(attempt_timeout);
         self.max_success_body = max_success_body;
         self
     }
@@ -168,9 +164,6 @@ impl ClientHooks<CallContext> for Client {
         if needs_length {
             // The documented DELETE carries `Content-Length: 0`; reqwest omits it.
             headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
-        }
-        if let Some(timeout) = ctx.attempt_timeout {
-            *request.timeout_mut() = Some(timeout);
         }
         Ok(())
     }

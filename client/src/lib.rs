@@ -79,6 +79,7 @@ mod pacer;
 mod retry;
 mod token;
 mod token_cache;
+mod watchdog;
 
 #[cfg(feature = "azure-identity")]
 pub mod azure;

@@ -573,6 +573,37 @@ async fn slow_attempts_time_out_and_are_retried() {
     assert!(started.elapsed() < Duration::from_secs(3));
 }
 
+#[tokio::test]
+async fn an_answer_whose_body_stalls_times_out() {
+    // Headers at once, then a body that never finishes: the attempt timeout covers the whole
+    // exchange, not only the wait for the status line.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let server = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((mut stream, _)) = listener.accept().await {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf).await;
+            let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
+                        Content-Length: 1000\r\n\r\n{\"totalCount\": 1, \"items\": [";
+            let _ = stream.write_all(head.as_bytes()).await;
+            held.push(stream);
+        }
+    });
+    let pc = PartnerCenter::builder()
+        .base_url(url)
+        .bearer_token(TOKEN)
+        .retry_policy(quick().with_attempt_timeout(Duration::from_millis(200)).with_max_attempts(2))
+        .build()
+        .expect("client");
+    let started = Instant::now();
+    let err = pc.customers().list().first_page().await.expect_err("stalled body");
+    assert!(matches!(err, Error::Timeout { .. }) && err.attempts() == Some(2), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    server.abort();
+}
+
 #[test]
 fn the_client_is_send_sync_and_clone() {
     fn check<T: Send + Sync + Clone + 'static>() {}
