@@ -529,13 +529,30 @@ async fn profile(variant: &str, n: usize) {
     }
 }
 
+/// `profile sandbox N`: N deletes at 64 in flight against a sandbox seeded with N customers,
+/// for `perf record` of the sandbox under the load item 5 measures.
+async fn profile_sandbox(n: usize) {
+    let (sandbox, ids) = seeded(n).await;
+    let url = sandbox.base_url();
+    let http = bare();
+    drive(&ids, 64, |id| {
+        let (http, url) = (&http, &url);
+        async move { bare_delete(http, url, id).await == 204 }
+    })
+    .await;
+}
+
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("profile") {
         let variant = args.get(2).map_or("facade", String::as_str);
         let n = args.get(3).and_then(|n| n.parse().ok()).unwrap_or(2000);
-        profile(variant, n).await;
+        if variant == "sandbox" {
+            profile_sandbox(n).await;
+        } else {
+            profile(variant, n).await;
+        }
         return;
     }
     let cli_path = args.get(1).cloned();

@@ -8,21 +8,21 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{Method, Response, StatusCode};
-use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::routing::{delete, get};
 use uuid::Uuid;
 
-use crate::fault::Fault;
-use crate::layers::record::RecordedRequest;
-use crate::layers::{auth, faults, idempotency, ids, rate_limit, record};
+use crate::layers::record::Captured;
 use crate::ops;
 use crate::store::Store;
 use crate::{answer, codes};
 
 pub(crate) struct Shared {
+    pub accounts: crate::layers::auth::Accounts,
     pub store: Mutex<Store>,
-    pub faults: Mutex<Vec<Fault>>,
-    pub requests: Mutex<VecDeque<RecordedRequest>>,
+    /// Outcomes remembered for idempotent replay.
+    pub replays: crate::layers::idempotency::Replays,
+    pub faults: crate::layers::faults::Scripted,
+    pub requests: Mutex<VecDeque<Captured>>,
     pub connections: AtomicUsize,
     pub realm: Uuid,
     /// Signs continuation tokens, so a forged one is recognised.
@@ -56,24 +56,8 @@ impl Target {
     }
 }
 
-/// What a request is for, worked out once per request by [`route`] and read by every later
-/// layer.
-pub(crate) fn routed(req: &Request) -> Option<Target> {
-    req.extensions().get::<Routed>().and_then(|r| r.0)
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Routed(Option<Target>);
-
-/// Works out what the request is for, once, for the layers after it.
-async fn route(mut req: Request, next: Next) -> Response<Body> {
-    let routed = Routed(target(req.method(), req.uri().path()));
-    req.extensions_mut().insert(routed);
-    next.run(req).await
-}
-
 /// The operation a method and path are for (`None` for anything the sandbox does not serve).
-fn target(method: &Method, path: &str) -> Option<Target> {
+pub(crate) fn target(method: &Method, path: &str) -> Option<Target> {
     let rest = path.strip_prefix("/v1/customers")?;
     match (method, rest) {
         (&Method::GET, "") => Some(Target { operation: Operation::ListCustomers, customer: None }),
@@ -88,25 +72,13 @@ fn target(method: &Method, path: &str) -> Option<Target> {
     }
 }
 
-/// The routes, each a small handler, under the shared middleware. Layers run outermost first:
-/// record → echo ids → route → faults → authenticate → rate limit → validate ids → replay →
-/// handler.
-/// The last four
-/// apply only to requests for an operation ([`target`]); anything else goes on to the router's
-/// own `405` (with `Allow`) or `404`.
+/// The routes, each a small handler. Every request reaches them through
+/// [`crate::layers::request_wide`].
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/v1/customers", get(ops::list::handler))
         .route("/v1/customers/{customer_tenant_id}", delete(ops::delete::handler))
         .fallback(not_found_path)
-        .layer(from_fn_with_state(Arc::clone(&shared), idempotency::layer))
-        .layer(from_fn(ids::validate))
-        .layer(from_fn_with_state(Arc::clone(&shared), rate_limit::layer))
-        .layer(from_fn_with_state(Arc::clone(&shared), auth::layer))
-        .layer(from_fn_with_state(Arc::clone(&shared), faults::layer))
-        .layer(from_fn(route))
-        .layer(from_fn(ids::echo))
-        .layer(from_fn_with_state(Arc::clone(&shared), record::layer))
         .with_state(shared)
 }
 

@@ -75,7 +75,8 @@ impl Fault {
         Self::new(FaultKind::ServerError(status))
     }
 
-    /// Wait, then answer normally.
+    /// Wait, then answer normally. The wait is where a slow server's is, in the handler: a
+    /// delayed delete holds its `MS-RequestId`, so a retry sent meanwhile waits for its answer.
     pub fn delay(delay: Duration) -> Self {
         Self::new(FaultKind::Delay(delay))
     }

@@ -61,9 +61,9 @@ use uuid::Uuid;
 pub use app::Operation;
 pub use continuation::CONTINUATION_LIFETIME;
 pub use fault::{Fault, FaultKind, RetryAfter};
+pub use layers::idempotency::Idempotency;
 pub use layers::record::{RECORDED_REQUESTS, RecordedRequest};
 pub use ops::list::MAX_PAGE_SIZE;
-pub use store::Idempotency;
 
 use app::Shared;
 use store::Store;
@@ -188,9 +188,11 @@ impl SandboxBuilder {
 
     /// Starts serving in the background. Dropping the returned [`Sandbox`] stops it.
     pub async fn start(self) -> std::io::Result<Sandbox> {
-        let mut store = Store::new(self.idempotency);
+        let mut store = Store::default();
+        let mut accounts = layers::auth::Accounts::default();
         for seed in &self.partners {
-            let index = store.add_partner(seed.tip, &seed.tokens);
+            let index = store.add_partner();
+            accounts.add(index, seed.tip, &seed.tokens);
             for (c, names) in &seed.customers {
                 store.add_customer(index, *c, names.clone());
             }
@@ -199,8 +201,10 @@ impl SandboxBuilder {
             }
         }
         let shared = Arc::new(Shared {
+            accounts,
             store: Mutex::new(store),
-            faults: Mutex::new(Vec::new()),
+            replays: layers::idempotency::Replays::new(self.idempotency),
+            faults: Default::default(),
             requests: Mutex::new(VecDeque::new()),
             connections: AtomicUsize::new(0),
             realm: Uuid::new_v4(),
@@ -257,14 +261,10 @@ impl Sandbox {
     /// Adds a customer to the partner that authenticates with `token`; `false` if no partner
     /// has that token.
     pub fn add_customer(&self, token: &str, customer: Uuid) -> bool {
+        let Some(partner) = self.shared.accounts.partner(token) else { return false };
         let Ok(mut store) = self.shared.store.lock() else { return false };
-        match store.partner_index_for_token(token) {
-            Some(p) => {
-                store.add_customer(p, customer, None);
-                true
-            }
-            None => false,
-        }
+        store.add_customer(partner.index, customer, None);
+        true
     }
 
     /// Whether `customer` still exists (for any partner).
@@ -274,27 +274,27 @@ impl Sandbox {
 
     /// The customers of the partner with `token`, sorted.
     pub fn customers(&self, token: &str) -> Vec<Uuid> {
-        let Ok(store) = self.shared.store.lock() else { return Vec::new() };
-        store.partner_index_for_token(token).map(|p| store.customers_of(p)).unwrap_or_default()
+        let Some(partner) = self.shared.accounts.partner(token) else { return Vec::new() };
+        self.shared.store.lock().map(|s| s.customers_of(partner.index)).unwrap_or_default()
     }
 
     /// Scripts a fault; faults apply in the order they were added.
     pub fn inject(&self, fault: Fault) {
-        if let Ok(mut faults) = self.shared.faults.lock() {
-            faults.push(fault);
-        }
+        self.shared.faults.push(fault);
     }
 
     /// Removes every pending fault.
     pub fn clear_faults(&self) {
-        if let Ok(mut faults) = self.shared.faults.lock() {
-            faults.clear();
-        }
+        self.shared.faults.clear();
     }
 
     /// The requests received so far, oldest first (the most recent [`RECORDED_REQUESTS`]).
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.shared.requests.lock().map(|r| r.iter().cloned().collect()).unwrap_or_default()
+        self.shared
+            .requests
+            .lock()
+            .map(|r| r.iter().map(layers::record::Captured::to_recorded).collect())
+            .unwrap_or_default()
     }
 
     /// Forgets the recorded requests.
@@ -302,6 +302,12 @@ impl Sandbox {
         if let Ok(mut r) = self.shared.requests.lock() {
             r.clear();
         }
+    }
+
+    /// `MS-RequestId`s remembered for idempotent replay now (bounded by
+    /// [`SandboxBuilder::idempotency`]'s capacity, plus requests being answered).
+    pub fn remembered(&self) -> usize {
+        self.shared.replays.len()
     }
 
     /// `429` answers sent so far (by the rate limit or by throttle faults).

@@ -12,7 +12,7 @@ use tokio::task::JoinSet;
 use tower::ServiceExt;
 
 use crate::app::{self, Shared};
-use crate::layers::faults::DropConnection;
+use crate::layers::{self, faults::DropConnection};
 
 /// Why a connection is closed without an answer.
 #[derive(Debug, thiserror::Error)]
@@ -35,17 +35,19 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>) {
         };
         shared.connections.fetch_add(1, Ordering::Relaxed);
         let _ = stream.set_nodelay(true);
-        let router = router.clone();
+        let (router, shared) = (router.clone(), Arc::clone(&shared));
         connections.spawn(async move {
             let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
-                let router = router.clone();
+                let (router, shared) = (router.clone(), Arc::clone(&shared));
                 async move {
-                    let response: Result<Response<Body>, Infallible> =
-                        router.oneshot(req.map(Body::new)).await;
-                    let response = match response {
-                        Ok(r) => r,
-                        Err(never) => match never {},
+                    let route = |req| async move {
+                        let routed: Result<Response<Body>, Infallible> = router.oneshot(req).await;
+                        match routed {
+                            Ok(r) => r,
+                            Err(never) => match never {},
+                        }
                     };
+                    let response = layers::request_wide(&shared, req.map(Body::new), route).await;
                     // An error from the service makes hyper close the socket unanswered.
                     if response.extensions().get::<DropConnection>().is_some() {
                         return Err(Dropped);

@@ -2,9 +2,10 @@
 //! faults are in `retries.rs`, spec conformance of its answers in `conformance.rs`).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use partner_center_client::{CustomerTenantId, ErrorCode};
-use partner_center_sandbox::{Sandbox, codes};
+use partner_center_sandbox::{Fault, Sandbox, codes};
 use uuid::Uuid;
 
 use partner_center_tests::{PROD, TIP, sandbox_with};
@@ -248,6 +249,31 @@ async fn a_thousand_concurrent_deletes_of_distinct_customers_each_succeed_once()
     assert_eq!(ok, 1000);
     assert!(sandbox.customers(TIP).is_empty());
     assert_eq!(sandbox.requests().len(), 1000, "exactly one request each");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_repeats_of_one_request_id_all_get_the_one_outcome() {
+    // Repeats that arrive while the original is being answered wait for its answer instead of
+    // being handled again (which would turn all but one into 404s).
+    let c = Uuid::new_v4();
+    let sandbox = sandbox_with(&[c], &[]).await;
+    // The first is slow, so the others arrive while it is in flight.
+    sandbox.inject(Fault::delay(Duration::from_millis(300)));
+    let rid = Uuid::new_v4();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..50 {
+        // A client each, so each repeat has its own connection and they truly overlap.
+        let request = raw()
+            .delete(url(&sandbox, &c.to_string()))
+            .header("Authorization", format!("Bearer {TIP}"))
+            .header("MS-RequestId", rid.to_string());
+        tasks.spawn(async move { request.send().await.map(|r| r.status().as_u16()) });
+    }
+    let statuses: Vec<u16> =
+        tasks.join_all().await.into_iter().map(|r| r.expect("answer")).collect();
+    assert!(statuses.iter().all(|&s| s == 204), "{statuses:?}");
+    assert!(!sandbox.has_customer(c));
+    assert_eq!(sandbox.remembered(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,14 +1,13 @@
 //! Authentication: the bearer token names a partner, or the answer is `401` with the
 //! challenge Partner Center sends. Handlers get the [`Partner`] as a request extension.
 
-use std::sync::Arc;
+use std::collections::HashMap;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderValue, Response, StatusCode, header};
-use axum::middleware::Next;
 
-use crate::app::{Shared, routed};
+use crate::app::Shared;
 use crate::{answer, codes};
 
 /// The signed-in partner.
@@ -19,27 +18,37 @@ pub(crate) struct Partner {
     pub tip: bool,
 }
 
-pub(crate) async fn layer(
-    State(shared): State<Arc<Shared>>,
-    mut req: Request,
-    next: Next,
-) -> Response<Body> {
-    if routed(&req).is_none() {
-        return next.run(req).await;
+/// The partners and the tokens that sign them in; fixed when the sandbox starts, so
+/// authenticating takes no lock.
+#[derive(Debug, Default)]
+pub(crate) struct Accounts {
+    by_token: HashMap<String, Partner>,
+}
+
+impl Accounts {
+    /// Adds a partner (its index is the store's) signed in by each of `tokens`.
+    pub(crate) fn add(&mut self, index: usize, tip: bool, tokens: &[String]) {
+        for token in tokens {
+            self.by_token.insert(token.clone(), Partner { index, tip });
+        }
     }
+
+    pub(crate) fn partner(&self, token: &str) -> Option<Partner> {
+        self.by_token.get(token).copied()
+    }
+}
+
+/// The partner the request's bearer token names, or the `401` Partner Center answers.
+pub(crate) fn partner(shared: &Shared, req: &Request) -> Result<Partner, Response<Body>> {
     let token = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim().to_string());
-    let partner = token.as_deref().and_then(|t| {
-        let store = shared.store.lock().ok()?;
-        let index = store.partner_index_for_token(t)?;
-        Some(Partner { index, tip: store.partner(index)?.tip })
-    });
-    let Some(partner) = partner else {
+        .map(|(_, token)| token.trim());
+    let partner = token.and_then(|t| shared.accounts.partner(t));
+    partner.ok_or_else(|| {
         let description = if token.is_none() {
             "Partner Token missing in request context."
         } else {
@@ -52,8 +61,6 @@ pub(crate) async fn layer(
         {
             r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
         }
-        return r;
-    };
-    req.extensions_mut().insert(partner);
-    next.run(req).await
+        r
+    })
 }

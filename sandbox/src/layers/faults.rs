@@ -2,16 +2,15 @@
 //! customer) replaces or delays the answer. Runs before authentication, so a fault applies
 //! to whatever request comes next.
 
-use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::body::Body;
-use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Response, StatusCode, header};
-use axum::middleware::Next;
 use serde_json::json;
 
-use crate::app::{Shared, routed};
-use crate::fault::{self, FaultKind};
+use crate::app::{Shared, Target};
+use crate::fault::{self, Fault, FaultKind};
 use crate::{RetryAfter, answer};
 
 /// Marks an answer that must not be sent: the connection is closed instead (see
@@ -19,30 +18,62 @@ use crate::{RetryAfter, answer};
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct DropConnection;
 
-pub(crate) async fn layer(
-    State(shared): State<Arc<Shared>>,
-    req: Request,
-    next: Next,
-) -> Response<Body> {
-    let target = routed(&req);
-    let taken = shared.faults.lock().ok().and_then(|mut f| fault::take(&mut f, target));
-    match taken {
-        Some(FaultKind::Drop) => {
+/// What the next matching fault does to a request.
+pub(crate) enum Effect {
+    /// Answer with this instead.
+    Answer(Response<Body>),
+    /// Wait this long, then go on.
+    Delay(std::time::Duration),
+}
+
+/// The scripted faults, in the order they were added.
+#[derive(Debug, Default)]
+pub(crate) struct Scripted {
+    faults: Mutex<Vec<Fault>>,
+    /// Whether any is left: most requests meet no fault and need not take the lock.
+    any: AtomicBool,
+}
+
+impl Scripted {
+    pub(crate) fn push(&self, fault: Fault) {
+        let mut faults = self.faults.lock().unwrap_or_else(|p| p.into_inner());
+        faults.push(fault);
+        self.any.store(true, Ordering::Release);
+    }
+
+    pub(crate) fn clear(&self) {
+        let mut faults = self.faults.lock().unwrap_or_else(|p| p.into_inner());
+        faults.clear();
+        self.any.store(false, Ordering::Release);
+    }
+
+    fn take(&self, target: Option<Target>) -> Option<FaultKind> {
+        if !self.any.load(Ordering::Acquire) {
+            return None;
+        }
+        let mut faults = self.faults.lock().unwrap_or_else(|p| p.into_inner());
+        let taken = fault::take(&mut faults, target);
+        self.any.store(!faults.is_empty(), Ordering::Release);
+        taken
+    }
+}
+
+/// Takes the next scripted fault that matches `target`, if any.
+pub(crate) fn take(shared: &Shared, target: Option<Target>) -> Option<Effect> {
+    let taken = shared.faults.take(target)?;
+    Some(match taken {
+        FaultKind::Drop => {
             let mut r = Response::new(Body::empty());
             r.extensions_mut().insert(DropConnection);
-            r
+            Effect::Answer(r)
         }
-        Some(FaultKind::Delay(d)) => {
-            tokio::time::sleep(d).await;
-            next.run(req).await
+        FaultKind::Delay(d) => Effect::Delay(d),
+        FaultKind::Throttle(retry_after) => {
+            shared.throttled.fetch_add(1, Ordering::Relaxed);
+            Effect::Answer(throttled(retry_after))
         }
-        Some(FaultKind::Throttle(retry_after)) => {
-            shared.throttled.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            throttled(retry_after)
-        }
-        Some(FaultKind::ServerError(status)) => server_error(status),
-        None => next.run(req).await,
-    }
+        FaultKind::ServerError(status) => Effect::Answer(server_error(status)),
+    })
 }
 
 pub(crate) fn throttled(retry_after: RetryAfter) -> Response<Body> {

@@ -5,56 +5,62 @@
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
-use axum::middleware::Next;
 use uuid::Uuid;
 
-use crate::app::routed;
 use crate::{answer, codes};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("ms-requestid");
 const CORRELATION_ID: HeaderName = HeaderName::from_static("ms-correlationid");
 
-/// The request's `MS-RequestId`, when it sent a valid one (a request extension).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct RequestId(pub Option<Uuid>);
-
 fn parsed(headers: &HeaderMap, name: &HeaderName) -> Option<Uuid> {
     headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| Uuid::try_parse(v.trim()).ok())
 }
 
-/// Outermost: echo the ids on every answer, whoever made it (a fault, a 405 from the router).
-pub(crate) async fn echo(req: Request, next: Next) -> Response<Body> {
-    let request_id = parsed(req.headers(), &REQUEST_ID).unwrap_or_else(Uuid::new_v4);
-    let correlation_id = parsed(req.headers(), &CORRELATION_ID).unwrap_or_else(Uuid::new_v4);
-    let mut response = next.run(req).await;
-    let h = response.headers_mut();
-    h.insert(REQUEST_ID, value(request_id));
-    h.insert(CORRELATION_ID, value(correlation_id));
-    response
+/// The ids an answer carries: the request's own, or fresh ones where it sent none (or
+/// malformed ones).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Echo {
+    request_id: Uuid,
+    correlation_id: Uuid,
 }
 
-/// After authentication: refuse malformed ids, and hand the request id to what follows.
-pub(crate) async fn validate(mut req: Request, next: Next) -> Response<Body> {
-    if routed(&req).is_none() {
-        return next.run(req).await;
+impl Echo {
+    /// Taken first, so that every answer echoes them, whoever made it (a fault, a `405`).
+    pub(crate) fn of(req: &Request) -> Self {
+        Self {
+            request_id: parsed(req.headers(), &REQUEST_ID).unwrap_or_else(Uuid::new_v4),
+            correlation_id: parsed(req.headers(), &CORRELATION_ID).unwrap_or_else(Uuid::new_v4),
+        }
     }
+
+    pub(crate) fn onto(self, mut response: Response<Body>) -> Response<Body> {
+        let h = response.headers_mut();
+        h.insert(REQUEST_ID, value(self.request_id));
+        h.insert(CORRELATION_ID, value(self.correlation_id));
+        response
+    }
+}
+
+/// After authentication: a malformed id is a `400`; otherwise the request's `MS-RequestId`,
+/// if it sent one (what idempotent replay is keyed on).
+pub(crate) fn validate(req: &Request) -> Result<Option<Uuid>, Response<Body>> {
     for name in [&REQUEST_ID, &CORRELATION_ID] {
         if let Some(v) = req.headers().get(name)
             && parsed(req.headers(), name).is_none()
         {
             let shown: String = String::from_utf8_lossy(v.as_bytes()).chars().take(64).collect();
-            return answer::error(
+            return Err(answer::error(
                 StatusCode::BAD_REQUEST,
                 codes::INVALID_REQUEST_INPUT,
                 &format!("Invalid {name} header `{shown}`: expected a GUID."),
-            );
+            ));
         }
     }
-    let id = RequestId(parsed(req.headers(), &REQUEST_ID));
-    req.extensions_mut().insert(id);
-    next.run(req).await
+    Ok(parsed(req.headers(), &REQUEST_ID))
 }
 
 fn value(id: Uuid) -> HeaderValue {
-    HeaderValue::from_str(&id.to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
+    let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    let text = id.hyphenated().encode_lower(&mut buf);
+    HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static(""))
 }

@@ -1,6 +1,16 @@
-//! What every route shares, as middleware (outermost first in [`crate::app::router`]):
+//! What every request goes through, one module per concern, run in order by [`request_wide`]:
 //! recording, id echo, fault injection, authentication, the per-partner rate limit, `MS-*`
 //! header validation and idempotent replay.
+//!
+//! Why one function that calls each concern, and not a tower layer (axum `from_fn`) per
+//! concern: each such layer costs a boxed future and a boxed service clone per request, which
+//! together measured ~15 % of the sandbox's throughput (BENCHMARKS.md); and the order, which
+//! matters (faults before authentication, authentication before validation), reads top to
+//! bottom in one function instead of bottom to top in a builder chain.
+//!
+//! A concern that refuses a request returns the refusal (`Err(Response)`): it is the answer,
+//! moved once, so it is not boxed.
+#![allow(clippy::result_large_err)]
 
 pub(crate) mod auth;
 pub(crate) mod faults;
@@ -8,3 +18,64 @@ pub(crate) mod idempotency;
 pub(crate) mod ids;
 pub(crate) mod rate_limit;
 pub(crate) mod record;
+
+use std::future::Future;
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::Response;
+
+use crate::app::{Shared, target};
+
+/// What every request goes through before `route` (the router: handlers, `404`, `405`).
+/// Requests that are for no operation (an unknown path, a method a path does not serve) are
+/// recorded, may meet a fault, and go on to the router's own `404` or `405`; every answer
+/// echoes the ids.
+pub(crate) async fn request_wide<Routed>(
+    shared: &Shared,
+    mut req: Request,
+    route: impl FnOnce(Request) -> Routed,
+) -> Response<Body>
+where
+    Routed: Future<Output = Response<Body>>,
+{
+    record::capture(shared, &req);
+    let echo = ids::Echo::of(&req);
+    let target = target(req.method(), req.uri().path());
+    // A fault applies to whatever request comes next, before anything else looks at it.
+    let delay = match faults::take(shared, target) {
+        Some(faults::Effect::Answer(response)) => return echo.onto(response),
+        Some(faults::Effect::Delay(wait)) => Some(wait),
+        None => None,
+    };
+    // A delayed request is slow where a slow server is: in its handler (for a delete, while
+    // its `MS-RequestId` is claimed, so a client's retry meets it in flight).
+    let route = |req| async move {
+        if let Some(wait) = delay {
+            tokio::time::sleep(wait).await;
+        }
+        route(req).await
+    };
+    let Some(target) = target else {
+        return echo.onto(route(req).await);
+    };
+    let partner = match auth::partner(shared, &req) {
+        Ok(partner) => partner,
+        Err(refused) => return echo.onto(refused),
+    };
+    if let Err(throttled) = rate_limit::check(shared, partner) {
+        return echo.onto(throttled);
+    }
+    let request_id = match ids::validate(&req) {
+        Ok(id) => id,
+        Err(refused) => return echo.onto(refused),
+    };
+    req.extensions_mut().insert(partner);
+    let response = match request_id {
+        Some(id) if target.changes_state() => {
+            idempotency::replayed(shared, partner.index, id, target, route(req)).await
+        }
+        _ => route(req).await,
+    };
+    echo.onto(response)
+}

@@ -1,11 +1,7 @@
 //! Records every request (token redacted), keeping the most recent [`RECORDED_REQUESTS`].
 
-use std::sync::Arc;
-
-use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Response, header};
-use axum::middleware::Next;
+use axum::extract::Request;
+use axum::http::{HeaderMap, HeaderValue, Method, Uri, header};
 
 use crate::app::Shared;
 
@@ -34,26 +30,45 @@ impl RecordedRequest {
     }
 }
 
-pub(crate) async fn layer(
-    State(shared): State<Arc<Shared>>,
-    req: Request,
-    next: Next,
-) -> Response<Body> {
-    let headers = req
-        .headers()
-        .iter()
-        .map(|(name, value)| {
-            let value = if name == header::AUTHORIZATION {
-                redact(value)
-            } else {
-                String::from_utf8_lossy(value.as_bytes()).into_owned()
-            };
-            (name.as_str().to_string(), value)
-        })
-        .collect();
-    let recorded = RecordedRequest {
-        method: req.method().to_string(),
-        path: req.uri().path_and_query().map(ToString::to_string).unwrap_or_default(),
+/// A request as captured on arrival: cheap to take (the header map shares its buffers with
+/// the request), turned into a [`RecordedRequest`] only when someone reads it.
+#[derive(Debug)]
+pub(crate) struct Captured {
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    at: std::time::Instant,
+}
+
+impl Captured {
+    pub(crate) fn to_recorded(&self) -> RecordedRequest {
+        RecordedRequest {
+            method: self.method.to_string(),
+            path: self.uri.path_and_query().map(ToString::to_string).unwrap_or_default(),
+            headers: self
+                .headers
+                .iter()
+                .map(|(name, value)| {
+                    (
+                        name.as_str().to_string(),
+                        String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+            at: self.at,
+        }
+    }
+}
+
+/// Records `req`, its token redacted at once (the secret is never kept).
+pub(crate) fn capture(shared: &Shared, req: &Request) {
+    let mut headers = req.headers().clone();
+    if let Some(value) = headers.get_mut(header::AUTHORIZATION) {
+        *value = redact(value);
+    }
+    let captured = Captured {
+        method: req.method().clone(),
+        uri: req.uri().clone(),
         headers,
         at: std::time::Instant::now(),
     };
@@ -61,15 +76,20 @@ pub(crate) async fn layer(
         if requests.len() >= RECORDED_REQUESTS {
             requests.pop_front();
         }
-        requests.push_back(recorded);
+        requests.push_back(captured);
     }
-    next.run(req).await
 }
 
-fn redact(value: &HeaderValue) -> String {
-    let text = String::from_utf8_lossy(value.as_bytes());
-    match text.split_once(' ') {
-        Some((scheme, _)) => format!("{scheme} <redacted>"),
-        None => "<redacted>".to_string(),
+fn redact(value: &HeaderValue) -> HeaderValue {
+    match value.as_bytes().iter().position(|&b| b == b' ') {
+        Some(space) if value.as_bytes()[..space].eq_ignore_ascii_case(b"bearer") => {
+            HeaderValue::from_static("Bearer <redacted>")
+        }
+        Some(space) => {
+            let scheme = String::from_utf8_lossy(&value.as_bytes()[..space]);
+            HeaderValue::from_str(&format!("{scheme} <redacted>"))
+                .unwrap_or_else(|_| HeaderValue::from_static("<redacted>"))
+        }
+        None => HeaderValue::from_static("<redacted>"),
     }
 }
