@@ -55,6 +55,7 @@ use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use uuid::Uuid;
 
@@ -75,13 +76,30 @@ struct PartnerSeed {
     with_active_purchases: Vec<Uuid>,
 }
 
+/// How long a connection may take to send a request's head (request line and headers),
+/// counted from when the server starts waiting for it, idle keep-alive time included: a client
+/// that sends its head byte by byte, or never finishes it, is disconnected after this.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Configures a [`Sandbox`].
-#[derive(Default)]
 pub struct SandboxBuilder {
     partners: Vec<PartnerSeed>,
     idempotency: Idempotency,
     addr: Option<SocketAddr>,
     rate_limit: Option<(NonZeroU32, NonZeroU32)>,
+    header_read_timeout: Duration,
+}
+
+impl Default for SandboxBuilder {
+    fn default() -> Self {
+        Self {
+            partners: Vec::new(),
+            idempotency: Idempotency::default(),
+            addr: None,
+            rate_limit: None,
+            header_read_timeout: HEADER_READ_TIMEOUT,
+        }
+    }
 }
 
 impl std::fmt::Debug for SandboxBuilder {
@@ -91,6 +109,7 @@ impl std::fmt::Debug for SandboxBuilder {
             .field("idempotency", &self.idempotency)
             .field("addr", &self.addr)
             .field("rate_limit", &self.rate_limit)
+            .field("header_read_timeout", &self.header_read_timeout)
             .finish()
     }
 }
@@ -180,6 +199,13 @@ impl SandboxBuilder {
         self
     }
 
+    /// How long a connection may take to send a request's head before it is closed (default
+    /// [`HEADER_READ_TIMEOUT`]; zero is taken as one millisecond).
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
     /// Listens on `addr` (default `127.0.0.1:0`, a free port).
     pub fn bind(mut self, addr: SocketAddr) -> Self {
         self.addr = Some(addr);
@@ -215,7 +241,8 @@ impl SandboxBuilder {
             throttled: AtomicUsize::new(0),
         });
         let addr = self.addr.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
-        let (addr, task) = server::start(addr, Arc::clone(&shared)).await?;
+        let (addr, task) =
+            server::start(addr, Arc::clone(&shared), self.header_read_timeout).await?;
         Ok(Sandbox { addr, shared, task })
     }
 }

@@ -4,6 +4,7 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, Response};
@@ -20,7 +21,7 @@ use crate::layers::{self, faults::DropConnection};
 struct Dropped;
 
 /// Accepts connections until the task is aborted; aborting it also ends every connection.
-async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+async fn serve(listener: TcpListener, shared: Arc<Shared>, header_read_timeout: Duration) {
     let router = app::router(Arc::clone(&shared));
     let mut connections = JoinSet::new();
     loop {
@@ -29,7 +30,7 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>) {
             Err(e) => {
                 // Out of descriptors and the like: pause instead of spinning on the error.
                 tracing::warn!(error = %e, "accept failed");
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
             }
         };
@@ -56,7 +57,11 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>) {
                 }
             });
             let io = hyper_util::rt::TokioIo::new(stream);
-            let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
+            let _ = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(header_read_timeout)
+                .serve_connection(io, service)
+                .await;
         });
         // Reap finished connections so the set does not grow without bound.
         while connections.try_join_next().is_some() {}
@@ -67,8 +72,9 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>) {
 pub(crate) async fn start(
     addr: SocketAddr,
     shared: Arc<Shared>,
+    header_read_timeout: Duration,
 ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
-    Ok((bound, tokio::spawn(serve(listener, shared))))
+    Ok((bound, tokio::spawn(serve(listener, shared, header_read_timeout))))
 }
