@@ -18,26 +18,35 @@ fn parsed(headers: &HeaderMap, name: &HeaderName) -> Option<Uuid> {
 
 /// The ids an answer carries: the request's own, or fresh ones where it sent none (or
 /// malformed ones).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Echo {
-    request_id: Uuid,
-    correlation_id: Uuid,
+    request_id: HeaderValue,
+    correlation_id: HeaderValue,
 }
 
 impl Echo {
     /// Taken first, so that every answer echoes them, whoever made it (a fault, a `405`).
     pub(crate) fn of(req: &Request) -> Self {
         Self {
-            request_id: parsed(req.headers(), &REQUEST_ID).unwrap_or_else(Uuid::new_v4),
-            correlation_id: parsed(req.headers(), &CORRELATION_ID).unwrap_or_else(Uuid::new_v4),
+            request_id: echoed(req.headers(), &REQUEST_ID),
+            correlation_id: echoed(req.headers(), &CORRELATION_ID),
         }
     }
 
     pub(crate) fn onto(self, mut response: Response<Body>) -> Response<Body> {
         let h = response.headers_mut();
-        h.insert(REQUEST_ID, value(self.request_id));
-        h.insert(CORRELATION_ID, value(self.correlation_id));
+        h.insert(REQUEST_ID, self.request_id);
+        h.insert(CORRELATION_ID, self.correlation_id);
         response
+    }
+}
+
+/// A valid id is sent back as it came (the value shares the request's buffer); a missing or
+/// malformed one is replaced by a fresh GUID.
+fn echoed(headers: &HeaderMap, name: &HeaderName) -> HeaderValue {
+    match headers.get(name) {
+        Some(v) if parsed(headers, name).is_some() => v.clone(),
+        _ => value(Uuid::new_v4()),
     }
 }
 
