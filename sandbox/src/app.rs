@@ -1,16 +1,16 @@
-//! The application: shared state, the routes, and the middleware stack every route shares.
+//! The application: shared state, what a request is for ([`target`]), and which handler
+//! answers it ([`answer`]).
 
 use std::collections::VecDeque;
+use std::sync::Mutex;
 use std::sync::atomic::AtomicUsize;
-use std::sync::{Arc, Mutex};
 
-use axum::Router;
 use axum::body::Body;
-use axum::extract::Request;
-use axum::http::{Method, Response, StatusCode};
-use axum::routing::{delete, get};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, Response, StatusCode, header};
 use uuid::Uuid;
 
+use crate::layers::auth::Partner;
 use crate::layers::record::Captured;
 use crate::ops;
 use crate::store::Store;
@@ -60,7 +60,10 @@ impl Target {
 pub(crate) fn target(method: &Method, path: &str) -> Option<Target> {
     let rest = path.strip_prefix("/v1/customers")?;
     match (method, rest) {
-        (&Method::GET, "") => Some(Target { operation: Operation::ListCustomers, customer: None }),
+        // HEAD is GET without the body (hyper leaves it out).
+        (&Method::GET | &Method::HEAD, "") => {
+            Some(Target { operation: Operation::ListCustomers, customer: None })
+        }
         (&Method::DELETE, id) => {
             let id = id.strip_prefix('/')?;
             (!id.is_empty() && !id.contains('/')).then(|| Target {
@@ -72,16 +75,36 @@ pub(crate) fn target(method: &Method, path: &str) -> Option<Target> {
     }
 }
 
-/// The routes, each a small handler. Every request reaches them through
-/// [`crate::layers::request_wide`].
-pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    Router::new()
-        .route("/v1/customers", get(ops::list::handler))
-        .route("/v1/customers/{customer_tenant_id}", delete(ops::delete::handler))
-        .fallback(not_found_path)
-        .with_state(shared)
+/// The operation's handler answers a request the request-wide concerns let through.
+pub(crate) fn answer(
+    shared: &Shared,
+    partner: Partner,
+    target: Target,
+    req: &Parts,
+) -> Response<Body> {
+    match target.operation {
+        Operation::ListCustomers => ops::list::handle(shared, partner, req),
+        Operation::DeleteCustomer => ops::delete::handle(shared, partner, req),
+    }
 }
 
-async fn not_found_path(_req: Request) -> Response<Body> {
-    answer::error(StatusCode::NOT_FOUND, codes::NOT_FOUND, "Not found")
+/// The answer to a request that is for no operation: `405` with `Allow` on a path the sandbox
+/// serves with other methods, `404` elsewhere.
+pub(crate) fn not_served(path: &str) -> Response<Body> {
+    let allow = match path.strip_prefix("/v1/customers") {
+        Some("") => Some("GET,HEAD"),
+        Some(id) if id.strip_prefix('/').is_some_and(|id| !id.is_empty() && !id.contains('/')) => {
+            Some("DELETE")
+        }
+        _ => None,
+    };
+    match allow {
+        Some(allow) => {
+            let mut r = Response::new(Body::empty());
+            *r.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+            r.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
+            r
+        }
+        None => answer::error(StatusCode::NOT_FOUND, codes::NOT_FOUND, "Not found"),
+    }
 }

@@ -1,18 +1,16 @@
 //! The accept loop: hyper serving the application on each connection.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::http::{Request, Response};
+use axum::http::Request;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
-use tower::ServiceExt;
 
-use crate::app::{self, Shared};
+use crate::app::Shared;
 use crate::layers::{self, faults::DropConnection};
 
 /// Why a connection is closed without an answer.
@@ -22,7 +20,6 @@ struct Dropped;
 
 /// Accepts connections until the task is aborted; aborting it also ends every connection.
 async fn serve(listener: TcpListener, shared: Arc<Shared>, header_read_timeout: Duration) {
-    let router = app::router(Arc::clone(&shared));
     let mut connections = JoinSet::new();
     loop {
         let (stream, _) = match listener.accept().await {
@@ -36,19 +33,12 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>, header_read_timeout: 
         };
         shared.connections.fetch_add(1, Ordering::Relaxed);
         let _ = stream.set_nodelay(true);
-        let (router, shared) = (router.clone(), Arc::clone(&shared));
+        let shared = Arc::clone(&shared);
         connections.spawn(async move {
             let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
-                let (router, shared) = (router.clone(), Arc::clone(&shared));
+                let shared = Arc::clone(&shared);
                 async move {
-                    let route = |req| async move {
-                        let routed: Result<Response<Body>, Infallible> = router.oneshot(req).await;
-                        match routed {
-                            Ok(r) => r,
-                            Err(never) => match never {},
-                        }
-                    };
-                    let response = layers::request_wide(&shared, req.map(Body::new), route).await;
+                    let response = layers::request_wide(&shared, req.map(Body::new)).await;
                     // An error from the service makes hyper close the socket unanswered.
                     if response.extensions().get::<DropConnection>().is_some() {
                         return Err(Dropped);

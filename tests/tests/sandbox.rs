@@ -196,6 +196,19 @@ async fn undeclared_methods_and_paths() {
             assert!(resp.headers().contains_key(echoed), "{method} 405 lacks {echoed}");
         }
     }
+    // The listing's path: GET and HEAD only.
+    let list = format!("{}/v1/customers", sandbox.base_url());
+    let resp = raw().post(&list).send().await.expect("answer");
+    assert_eq!(resp.status(), 405);
+    assert_eq!(resp.headers().get("allow").and_then(|v| v.to_str().ok()), Some("GET,HEAD"));
+    let resp = raw()
+        .head(&list)
+        .header("Authorization", format!("Bearer {TIP}"))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(resp.status(), 200, "HEAD is GET without the body");
+    assert!(resp.bytes().await.expect("body").is_empty());
     // A path segment that is not even valid percent-encoding is still a JSON 400.
     let resp = raw()
         .delete(format!("{}/v1/customers/%ZZ", sandbox.base_url()))

@@ -19,29 +19,20 @@ pub(crate) mod ids;
 pub(crate) mod rate_limit;
 pub(crate) mod record;
 
-use std::future::Future;
-
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::Response;
 
-use crate::app::{Shared, target};
+use crate::app::{self, Shared};
 
-/// What every request goes through before `route` (the router: handlers, `404`, `405`).
-/// Requests that are for no operation (an unknown path, a method a path does not serve) are
-/// recorded, may meet a fault, and go on to the router's own `404` or `405`; every answer
-/// echoes the ids.
-pub(crate) async fn request_wide<Routed>(
-    shared: &Shared,
-    mut req: Request,
-    route: impl FnOnce(Request) -> Routed,
-) -> Response<Body>
-where
-    Routed: Future<Output = Response<Body>>,
-{
+/// Every request, start to answer: the concerns in order, then the operation's handler
+/// ([`app::answer`]), or for a request that is for no operation (an unknown path, a method a
+/// path does not serve) a `404` or `405` after recording and faults. Every answer echoes the
+/// ids.
+pub(crate) async fn request_wide(shared: &Shared, req: Request) -> Response<Body> {
     record::capture(shared, &req);
     let echo = ids::Echo::of(&req);
-    let target = target(req.method(), req.uri().path());
+    let target = app::target(req.method(), req.uri().path());
     // A fault applies to whatever request comes next, before anything else looks at it.
     let delay = match faults::take(shared, target) {
         Some(faults::Effect::Answer(response)) => return echo.onto(response),
@@ -50,14 +41,14 @@ where
     };
     // A delayed request is slow where a slow server is: in its handler (for a delete, while
     // its `MS-RequestId` is claimed, so a client's retry meets it in flight).
-    let route = |req| async move {
+    let slow = || async move {
         if let Some(wait) = delay {
             tokio::time::sleep(wait).await;
         }
-        route(req).await
     };
     let Some(target) = target else {
-        return echo.onto(route(req).await);
+        slow().await;
+        return echo.onto(app::not_served(req.uri().path()));
     };
     let partner = match auth::partner(shared, &req) {
         Ok(partner) => partner,
@@ -70,12 +61,18 @@ where
         Ok(id) => id,
         Err(refused) => return echo.onto(refused),
     };
-    req.extensions_mut().insert(partner);
+    // The body is not needed (no operation takes one), and without it the request can be
+    // held across the wait.
+    let (request, _body) = req.into_parts();
+    let handle = async {
+        slow().await;
+        app::answer(shared, partner, target, &request)
+    };
     let response = match request_id {
         Some(id) if target.changes_state() => {
-            idempotency::replayed(shared, partner.index, id, target, route(req)).await
+            idempotency::replayed(shared, partner.index, id, target, handle).await
         }
-        _ => route(req).await,
+        _ => handle.await,
     };
     echo.onto(response)
 }

@@ -1,11 +1,8 @@
 //! `DELETE /v1/customers/{customer-tenant-id}`.
 
-use std::sync::Arc;
-
-use axum::Extension;
 use axum::body::Body;
-use axum::extract::State;
-use axum::http::{Response, StatusCode, Uri};
+use axum::http::request::Parts;
+use axum::http::{Response, StatusCode};
 use uuid::Uuid;
 
 use crate::app::Shared;
@@ -13,13 +10,10 @@ use crate::layers::auth::Partner;
 use crate::store::Deletion;
 use crate::{answer, codes};
 
-pub(crate) async fn handler(
-    State(shared): State<Arc<Shared>>,
-    Extension(partner): Extension<Partner>,
-    uri: Uri,
-) -> Response<Body> {
-    // The raw segment, not axum's `Path`, whose own rejection would be a text/plain 400.
-    let raw_id = uri.path().rsplit('/').next().unwrap_or_default();
+pub(crate) fn handle(shared: &Shared, partner: Partner, req: &Parts) -> Response<Body> {
+    // The raw path segment: an id that is not a GUID (or not even valid percent-encoding) is
+    // Partner Center's JSON 400.
+    let raw_id = req.uri.path().rsplit('/').next().unwrap_or_default();
     let Ok(customer) = Uuid::try_parse(raw_id) else {
         return answer::error(
             StatusCode::BAD_REQUEST,

@@ -4,12 +4,9 @@
 //! customer with this position", so deleting customers between two page requests never makes
 //! the listing skip or repeat one that remains.
 
-use std::sync::Arc;
-
-use axum::Extension;
 use axum::body::Body;
-use axum::extract::State;
-use axum::http::{HeaderMap, Response, StatusCode, Uri};
+use axum::http::request::Parts;
+use axum::http::{Response, StatusCode};
 use serde_json::json;
 
 use crate::app::Shared;
@@ -21,12 +18,8 @@ use crate::{answer, codes};
 /// The largest page (and the size of a page when the request names none).
 pub const MAX_PAGE_SIZE: usize = 500;
 
-pub(crate) async fn handler(
-    State(shared): State<Arc<Shared>>,
-    Extension(partner): Extension<Partner>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response<Body> {
+pub(crate) fn handle(shared: &Shared, partner: Partner, req: &Parts) -> Response<Body> {
+    let (uri, headers) = (&req.uri, &req.headers);
     let query = match Query::parse(uri.query().unwrap_or_default()) {
         Ok(q) => q,
         Err(message) => return bad_request(&message),

@@ -1,5 +1,5 @@
-//! One small handler per operation; what they share runs before them as middleware
-//! ([`crate::layers`]).
+//! One small handler per operation, called by [`crate::app::answer`]; what they share runs
+//! before them ([`crate::layers`]).
 
 pub(crate) mod delete;
 pub(crate) mod list;
