@@ -11,7 +11,7 @@
 //!   keep the status (and, for an error status, the headers) for the error mapping.
 //!
 //! The attempt timeout is not set here (reqwest would register a timer per request): the
-//! engine runs each attempt under the client's watchdog ([`crate::watchdog`]).
+//! engine runs each attempt under the client's watchdog (one timer per client, not per request).
 
 use std::sync::OnceLock;
 
