@@ -1,6 +1,6 @@
 //! Customer ids from the command line or a file, all validated before anything is sent.
 
-use std::io::BufRead;
+use std::io::Read;
 use std::path::Path;
 
 use partner_center_client::CustomerTenantId;
@@ -14,34 +14,38 @@ pub fn from_args(args: &[String]) -> Result<Vec<CustomerTenantId>, BadIds> {
     collect(args.iter().enumerate().map(|(i, a)| (format!("argument {}", i + 1), a.as_str())))
 }
 
-/// The ids in `path` (`-`: standard input), one per line; blank lines and `#` comments
-/// (whole-line or after an id) are skipped.
+/// The ids in `path` (`-`: standard input), one per line; see [`from_bytes`].
 pub fn from_file(path: &Path) -> Result<Vec<CustomerTenantId>, BadIds> {
     let name = path.display().to_string();
-    let lines: Vec<String> = if name == "-" {
-        read_lines(std::io::stdin().lock(), "standard input")?
-    } else {
-        let file = std::fs::File::open(path)
+    if name == "-" {
+        let name = "standard input";
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut bytes)
             .map_err(|e| BadIds(vec![format!("{name}: cannot read: {e}")]))?;
-        read_lines(std::io::BufReader::new(file), &name)?
-    };
-    let shown = if name == "-" { "standard input".to_string() } else { name };
-    collect(lines.iter().enumerate().filter_map(|(i, line)| {
-        let text = line.split('#').next().unwrap_or_default().trim();
-        (!text.is_empty()).then(|| (format!("{shown}:{}", i + 1), text))
-    }))
+        return from_bytes(name, &bytes);
+    }
+    let bytes =
+        std::fs::read(path).map_err(|e| BadIds(vec![format!("{name}: cannot read: {e}")]))?;
+    from_bytes(&name, &bytes)
 }
 
-fn read_lines(reader: impl BufRead, name: &str) -> Result<Vec<String>, BadIds> {
+/// The ids in `bytes`, the contents of the file called `name` in messages, one per line, in
+/// order, without repeats; blank lines and `#` comments (whole-line or after an id) are
+/// skipped. Every problem is reported as `name:line: ...`; the text must be UTF-8.
+pub fn from_bytes(name: &str, bytes: &[u8]) -> Result<Vec<CustomerTenantId>, BadIds> {
     let mut lines = Vec::new();
-    for (i, line) in reader.split(b'\n').enumerate() {
-        let bytes = line.map_err(|e| BadIds(vec![format!("{name}: cannot read: {e}")]))?;
-        match String::from_utf8(bytes) {
+    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        match std::str::from_utf8(line) {
             Ok(text) => lines.push(text),
             Err(_) => return Err(BadIds(vec![format!("{name}:{}: not UTF-8 text", i + 1)])),
         }
     }
-    Ok(lines)
+    collect(lines.iter().enumerate().filter_map(|(i, line)| {
+        let text = line.split('#').next().unwrap_or_default().trim();
+        (!text.is_empty()).then(|| (format!("{name}:{}", i + 1), text))
+    }))
 }
 
 fn collect<'a>(
@@ -78,6 +82,16 @@ mod tests {
             .expect("write");
         assert_eq!(from_file(&file).expect("valid").len(), 1, "repeats are dropped");
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn bytes_are_read_as_lines_named_after_the_file() {
+        let id = "3b4a9d4f-2b1e-4c67-9f0a-1a2b3c4d5e6f";
+        let ids = from_bytes("standard input", format!("{id}\r\n\n# x\n").as_bytes());
+        assert_eq!(ids.expect("valid").len(), 1);
+        let err =
+            from_bytes("ids.txt", &[id.as_bytes(), b"\n\xff\n"].concat()).expect_err("binary");
+        assert_eq!(err.0, ["ids.txt:2: not UTF-8 text"]);
     }
 
     #[test]

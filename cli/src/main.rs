@@ -5,7 +5,6 @@ mod args;
 mod delete;
 mod exit;
 mod hints;
-mod ids;
 mod list;
 mod pace;
 mod target;
@@ -13,6 +12,7 @@ mod target;
 use std::process::ExitCode;
 
 use clap::Parser;
+use partner_center_cli::ids;
 
 use crate::args::{Cli, Command, Customers, DeleteArgs};
 use crate::exit::Failure;

@@ -181,6 +181,63 @@ pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Durati
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
+/// The parsers above for the fuzz targets in `fuzz/` (built with `--cfg fuzzing` only, so the
+/// public API does not grow); re-exported as `partner_center_client::fuzzing`.
+#[cfg(fuzzing)]
+pub(crate) mod fuzzing {
+    use std::time::{Duration, SystemTime};
+
+    use reqwest::StatusCode;
+    use reqwest::header::HeaderMap;
+    use uuid::Uuid;
+
+    use crate::error::{ApiError, CallInfo};
+    use crate::generated::types;
+
+    /// The error statuses the spec declares an error body for (on either operation): the
+    /// generated client deserializes those bodies itself before `map_failure` sees them.
+    const DECLARED: &[u16] = &[400, 401, 403, 404, 409, 429, 500, 502, 503, 504];
+
+    /// The [`ApiError`] a failed call reports for an answer with `status`, `headers` and
+    /// `body`, along the paths `map_failure` takes: the generated client's typed error body
+    /// for a declared status where it deserializes, else the lenient reading or an excerpt.
+    /// `truncated` says the body was cut at the size limit.
+    pub fn error_answer(
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+        truncated: bool,
+    ) -> ApiError {
+        let call = CallInfo {
+            request_id: Uuid::nil(),
+            correlation_id: Uuid::nil(),
+            attempts: 1,
+            elapsed: Duration::ZERO,
+            may_have_applied: false,
+        };
+        let mut api = ApiError::from_headers(status, headers, call);
+        let typed = DECLARED
+            .contains(&status.as_u16())
+            .then(|| serde_json::from_slice::<types::ErrorResponse>(body).ok())
+            .flatten();
+        match typed {
+            Some(typed) => api.fill_from(typed),
+            None => api.fill_from_bytes(body, truncated),
+        }
+        api
+    }
+
+    /// See [`super::excerpt`].
+    pub fn excerpt(body: &[u8]) -> String {
+        super::excerpt(body)
+    }
+
+    /// See [`super::retry_after`].
+    pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+        super::retry_after(headers, now)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

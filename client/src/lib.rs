@@ -89,6 +89,15 @@ pub mod azure;
 pub mod generated;
 pub mod hooks;
 
+/// Entry points into the crate-private parsers for the fuzz targets in `fuzz/`. Compiled only
+/// with `--cfg fuzzing` (cargo-fuzz passes it), so it is never part of the public API.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::answer::fuzzing::{error_answer, excerpt, retry_after};
+    pub use crate::list::fuzzing::next_link;
+}
+
 pub use answer::MAX_EXCERPT_BYTES;
 pub use builder::{PartnerCenterBuilder, USER_AGENT};
 pub use client::{CustomerById, Customers, PartnerCenter};

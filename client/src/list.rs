@@ -186,13 +186,7 @@ impl Operation for PageRequest<'_> {
         call: CallInfo,
     ) -> Result<CustomerPage, Error> {
         let body = answer.into_inner();
-        let continuation = match body.links.and_then(|l| l.next) {
-            Some(link) => Some(
-                Continuation::from_link(&link)
-                    .map_err(|message| Error::InvalidAnswer { message, call })?,
-            ),
-            None => None,
-        };
+        let continuation = next_of(body.links, call)?;
         Ok(CustomerPage {
             customers: body.items.into_iter().map(Customer::from).collect(),
             total_count: body.total_count.and_then(|n| u32::try_from(n).ok()),
@@ -200,6 +194,21 @@ impl Operation for PageRequest<'_> {
             call,
         })
     }
+}
+
+/// The continuation a page's `links` give: none on the last page, or its `next` link read by
+/// [`Continuation::from_link`]; a link this client cannot follow makes the page an
+/// [`Error::InvalidAnswer`].
+fn next_of(
+    links: Option<types::CollectionLinks>,
+    call: CallInfo,
+) -> Result<Option<Continuation>, Error> {
+    links
+        .and_then(|l| l.next)
+        .map(|link| {
+            Continuation::from_link(&link).map_err(|message| Error::InvalidAnswer { message, call })
+        })
+        .transpose()
 }
 
 /// One page of customers.
@@ -280,12 +289,15 @@ impl Continuation {
     /// Reads a `next` link: a GET of the customers collection (its uri with or without the
     /// `/v1` prefix, as the docs show both) with `seekOperation=Next`, an optional `size`, and
     /// the `MS-ContinuationToken` header. Anything else is refused rather than dropped.
+    /// Messages show what the server sent cut short (see [`shown`]): a link may be of any
+    /// length.
     fn from_link(link: &types::Link) -> Result<Self, String> {
-        let uri = &link.uri;
+        let uri = shown(&link.uri);
         if let Some(method) = link.method.as_deref().filter(|m| !m.eq_ignore_ascii_case("GET")) {
+            let method = shown(method);
             return Err(format!("the next link `{uri}` asks for method {method}, not GET"));
         }
-        let (path, query) = uri.split_once('?').unwrap_or((uri, ""));
+        let (path, query) = link.uri.split_once('?').unwrap_or((&link.uri, ""));
         let path = path.trim_start_matches('/');
         if path.strip_prefix("v1/").unwrap_or(path) != "customers" {
             return Err(format!("the next link `{uri}` is not the customers collection"));
@@ -297,13 +309,15 @@ impl Continuation {
                 "size" => match value.parse::<u32>() {
                     Ok(n) if (1..=MAX_PAGE_SIZE).contains(&n) => page_size = Some(n),
                     _ => {
+                        let value = shown(&value);
                         return Err(format!("the next link `{uri}` has an invalid size `{value}`"));
                     }
                 },
                 "seekOperation" if value.eq_ignore_ascii_case("next") => seek_next = true,
                 other => {
+                    let parameter = shown(&format!("{other}={value}"));
                     return Err(format!(
-                        "the next link `{uri}` asks for query parameter `{other}={value}`, which this client cannot send"
+                        "the next link `{uri}` asks for query parameter `{parameter}`, which this client cannot send"
                     ));
                 }
             }
@@ -318,7 +332,7 @@ impl Continuation {
             } else {
                 return Err(format!(
                     "the next link `{uri}` asks for header `{}`, which this client cannot send",
-                    header.key
+                    shown(&header.key)
                 ));
             }
         }
@@ -335,6 +349,18 @@ impl Continuation {
         }
     }
 }
+
+/// Text from a server, cut to at most [`SHOWN_CHARS`] characters (and `…`) for a message.
+fn shown(text: &str) -> String {
+    let mut shown: String = text.chars().take(SHOWN_CHARS).collect();
+    if text.chars().nth(SHOWN_CHARS).is_some() {
+        shown.push('…');
+    }
+    shown
+}
+
+/// How much of a next link's uri (or of one of its parts) a message shows.
+const SHOWN_CHARS: usize = 200;
 
 /// A customer of the partner, as listed. Fields Partner Center adds that this type does not
 /// name are ignored.
@@ -381,6 +407,31 @@ impl From<types::Customer> for Customer {
     }
 }
 
+/// The next-link reading above for the fuzz targets in `fuzz/` (built with `--cfg fuzzing`
+/// only, so the public API does not grow); re-exported as `partner_center_client::fuzzing`.
+#[cfg(fuzzing)]
+pub(crate) mod fuzzing {
+    use std::time::Duration;
+
+    use uuid::Uuid;
+
+    use super::{Continuation, next_of};
+    use crate::error::{CallInfo, Error};
+    use crate::generated::types;
+
+    /// What the list operation makes of a page's `links`: see [`next_of`].
+    pub fn next_link(links: Option<types::CollectionLinks>) -> Result<Option<Continuation>, Error> {
+        let call = CallInfo {
+            request_id: Uuid::nil(),
+            correlation_id: Uuid::nil(),
+            attempts: 1,
+            elapsed: Duration::ZERO,
+            may_have_applied: false,
+        };
+        next_of(links, call)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -395,6 +446,49 @@ mod tests {
         .expect("a link")
     }
 
+    /// Found by `cargo xtask fuzz` (next_link, crash-15ea00c2…): a 751-byte uri, not UTF-8 (the
+    /// fuzz target reads it lossily), was echoed whole, twice, in a 2,199-byte message. A
+    /// server's link of any length now makes a message of bounded length.
+    #[test]
+    fn a_long_refused_link_makes_a_bounded_message() {
+        let parts: [&[u8]; 15] = [
+            b"/v",
+            &[0xff; 4],
+            b":",
+            &[0xff; 63],
+            b"*",
+            &[0xff; 74],
+            b"0&sxeekOper\xd1(\xd1\xd1",
+            &[0xff; 63],
+            b"*",
+            &[0xff; 74],
+            b"0&sxeekOper\xd1(",
+            &[0xd1; 210],
+            b"ation=er: 1",
+            &[0xd1; 208],
+            b"ation=er: 1",
+        ];
+        let input = parts.concat();
+        assert_eq!(input.len(), 751);
+        let uri = String::from_utf8_lossy(&input);
+        let message = Continuation::from_link(&link(&uri, None, &[])).expect_err("refused");
+        assert!(message.starts_with("the next link `/v\u{fffd}"), "{message}");
+        assert!(message.len() <= 2048, "a {}-byte message", message.len());
+
+        let long = "x".repeat(100_000);
+        for refused in [
+            link(&format!("/v1/customers?{long}=1"), None, &[]),
+            link("/v1/customers?seekOperation=Next", Some(&long), &[]),
+            link("/v1/customers?seekOperation=Next", None, &[(&long, "v")]),
+            link(&format!("/v1/customers?size={long}&seekOperation=Next"), None, &[]),
+            link(&format!("/{long}"), None, &[]),
+        ] {
+            let message = Continuation::from_link(&refused).expect_err("refused");
+            assert!(message.len() <= 2048, "a {}-byte message", message.len());
+            assert!(message.contains('…'), "{message}");
+        }
+    }
+
     proptest! {
         #[test]
         fn any_next_link_is_read_or_refused_without_panicking(
@@ -403,7 +497,9 @@ mod tests {
             key in ".{0,24}",
             value in ".{0,64}",
         ) {
-            let _ = Continuation::from_link(&link(&uri, method.as_deref(), &[(&key, &value)]));
+            if let Err(message) = Continuation::from_link(&link(&uri, method.as_deref(), &[(&key, &value)])) {
+                prop_assert!(message.chars().count() <= 3 * SHOWN_CHARS + 200, "{}", message);
+            }
         }
 
         #[test]

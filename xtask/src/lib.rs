@@ -6,11 +6,13 @@
 //!   `openapi/examples/` (`cargo xtask verify`).
 //!
 //! * [`conformance`] runs schemathesis against the local sandbox (`cargo xtask conformance`).
+//! * [`fuzz`] runs the cargo-fuzz targets in `fuzz/` for a set time each (`cargo xtask fuzz`).
 //!
 //! All are plain library functions so the workspace tests can call them directly.
 
 pub mod codegen;
 pub mod conformance;
+pub mod fuzz;
 pub mod problem;
 pub mod spec;
 pub mod verify;

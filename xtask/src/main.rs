@@ -26,6 +26,14 @@ enum Command {
     Conformance,
     /// Benchmark the client against the bare-reqwest floor (release build; prints a table).
     Bench,
+    /// Run the cargo-fuzz targets in fuzz/ (cargo-fuzz pinned, installed under target/tools).
+    Fuzz {
+        /// How long to fuzz each target, in seconds.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        seconds: u64,
+        /// Targets to run, in order [default: all]
+        targets: Vec<String>,
+    },
     /// Check the spec against the documented request/response examples.
     Verify {
         /// The OpenAPI spec [default: openapi/partner-center.yaml]
@@ -55,6 +63,7 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Fuzz { seconds, targets } => fuzz(&root, seconds, &targets),
         Command::Bench => match bench(&root) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -109,6 +118,32 @@ fn verify_or_report(spec: &std::path::Path, examples: &std::path::Path) -> ExitC
 
 fn relative(root: &std::path::Path, path: &std::path::Path) -> String {
     path.strip_prefix(root).unwrap_or(path).display().to_string()
+}
+
+/// Runs the fuzz targets, prints their table, and fails naming each crash and how to replay it.
+fn fuzz(root: &std::path::Path, seconds: u64, targets: &[String]) -> ExitCode {
+    let reports = match xtask::fuzz::run(root, seconds, targets) {
+        Ok(reports) => reports,
+        Err(e) => {
+            eprintln!("fuzz: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("\n{}", xtask::fuzz::table(&reports, root));
+    let mut crashed = false;
+    for report in &reports {
+        for artifact in &report.crashes {
+            crashed = true;
+            eprintln!(
+                "fuzz: {} crashed on {} (output: {}); reproduce with:\n  {}",
+                report.target,
+                relative(root, artifact),
+                relative(root, &report.log),
+                xtask::fuzz::reproduce_command(root, &report.target, artifact)
+            );
+        }
+    }
+    if crashed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }
 
 /// Builds the bench and the CLI in release and runs the bench, which lives in its own crate
