@@ -189,7 +189,6 @@ pub(crate) mod fuzzing {
 
     use reqwest::StatusCode;
     use reqwest::header::HeaderMap;
-    use uuid::Uuid;
 
     use crate::error::{ApiError, CallInfo};
     use crate::generated::types;
@@ -208,13 +207,7 @@ pub(crate) mod fuzzing {
         body: &[u8],
         truncated: bool,
     ) -> ApiError {
-        let call = CallInfo {
-            request_id: Uuid::nil(),
-            correlation_id: Uuid::nil(),
-            attempts: 1,
-            elapsed: Duration::ZERO,
-            may_have_applied: false,
-        };
+        let call = CallInfo::for_fuzzing();
         let mut api = ApiError::from_headers(status, headers, call);
         let typed = DECLARED
             .contains(&status.as_u16())

@@ -25,6 +25,18 @@ pub struct CallInfo {
 }
 
 impl CallInfo {
+    /// The context the fuzz targets' parser entry points report with: one attempt, nil ids.
+    #[cfg(fuzzing)]
+    pub(crate) fn for_fuzzing() -> Self {
+        Self {
+            request_id: Uuid::nil(),
+            correlation_id: Uuid::nil(),
+            attempts: 1,
+            elapsed: Duration::ZERO,
+            may_have_applied: false,
+        }
+    }
+
     /// The call's `MS-RequestId` (as echoed by the server, else as sent). The same on every
     /// retry of the call.
     pub fn request_id(&self) -> Uuid {

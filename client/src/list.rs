@@ -411,23 +411,13 @@ impl From<types::Customer> for Customer {
 /// only, so the public API does not grow); re-exported as `partner_center_client::fuzzing`.
 #[cfg(fuzzing)]
 pub(crate) mod fuzzing {
-    use std::time::Duration;
-
-    use uuid::Uuid;
-
     use super::{Continuation, next_of};
     use crate::error::{CallInfo, Error};
     use crate::generated::types;
 
     /// What the list operation makes of a page's `links`: see [`next_of`].
     pub fn next_link(links: Option<types::CollectionLinks>) -> Result<Option<Continuation>, Error> {
-        let call = CallInfo {
-            request_id: Uuid::nil(),
-            correlation_id: Uuid::nil(),
-            attempts: 1,
-            elapsed: Duration::ZERO,
-            may_have_applied: false,
-        };
+        let call = CallInfo::for_fuzzing();
         next_of(links, call)
     }
 }
