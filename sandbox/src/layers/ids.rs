@@ -12,60 +12,79 @@ use crate::{answer, codes};
 const REQUEST_ID: HeaderName = HeaderName::from_static("ms-requestid");
 const CORRELATION_ID: HeaderName = HeaderName::from_static("ms-correlationid");
 
-fn parsed(headers: &HeaderMap, name: &HeaderName) -> Option<Uuid> {
-    headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| Uuid::try_parse(v.trim()).ok())
-}
-
-/// The ids an answer carries: the request's own, or fresh ones where it sent none (or
-/// malformed ones).
+/// One id header as the request sent it, read once for both the echo and the validation.
 #[derive(Debug, Clone)]
-pub(crate) struct Echo {
-    request_id: HeaderValue,
-    correlation_id: HeaderValue,
+enum Sent {
+    Missing,
+    Valid(Uuid, HeaderValue),
+    Malformed(HeaderValue),
 }
 
-impl Echo {
-    /// Taken first, so that every answer echoes them, whoever made it (a fault, a `405`).
+impl Sent {
+    fn read(headers: &HeaderMap, name: &HeaderName) -> Self {
+        let Some(v) = headers.get(name) else { return Sent::Missing };
+        match v.to_str().ok().and_then(|text| Uuid::try_parse(text.trim()).ok()) {
+            Some(id) => Sent::Valid(id, v.clone()),
+            None => Sent::Malformed(v.clone()),
+        }
+    }
+
+    /// A valid id is sent back as it came (the value shares the request's buffer); a missing
+    /// or malformed one is replaced by a fresh GUID.
+    fn echoed(self) -> HeaderValue {
+        match self {
+            Sent::Valid(_, v) => v,
+            Sent::Missing | Sent::Malformed(_) => value(Uuid::new_v4()),
+        }
+    }
+}
+
+/// The request's `MS-RequestId` and `MS-CorrelationId`: echoed on every answer, validated
+/// after authentication.
+#[derive(Debug, Clone)]
+pub(crate) struct Ids {
+    request_id: Sent,
+    correlation_id: Sent,
+}
+
+impl Ids {
+    /// Read first, so that every answer echoes them, whoever made it (a fault, a `405`).
     pub(crate) fn of(req: &Request) -> Self {
         Self {
-            request_id: echoed(req.headers(), &REQUEST_ID),
-            correlation_id: echoed(req.headers(), &CORRELATION_ID),
+            request_id: Sent::read(req.headers(), &REQUEST_ID),
+            correlation_id: Sent::read(req.headers(), &CORRELATION_ID),
         }
     }
 
+    /// After authentication: a malformed id is a `400`; otherwise the request's
+    /// `MS-RequestId`, if it sent one (what idempotent replay is keyed on).
+    pub(crate) fn validate(&self) -> Result<Option<Uuid>, Response<Body>> {
+        for (name, sent) in
+            [(&REQUEST_ID, &self.request_id), (&CORRELATION_ID, &self.correlation_id)]
+        {
+            if let Sent::Malformed(v) = sent {
+                let shown: String =
+                    String::from_utf8_lossy(v.as_bytes()).chars().take(64).collect();
+                return Err(answer::error(
+                    StatusCode::BAD_REQUEST,
+                    codes::INVALID_REQUEST_INPUT,
+                    &format!("Invalid {name} header `{shown}`: expected a GUID."),
+                ));
+            }
+        }
+        Ok(match self.request_id {
+            Sent::Valid(id, _) => Some(id),
+            Sent::Missing | Sent::Malformed(_) => None,
+        })
+    }
+
+    /// The ids on `response`.
     pub(crate) fn onto(self, mut response: Response<Body>) -> Response<Body> {
         let h = response.headers_mut();
-        h.insert(REQUEST_ID, self.request_id);
-        h.insert(CORRELATION_ID, self.correlation_id);
+        h.insert(REQUEST_ID, self.request_id.echoed());
+        h.insert(CORRELATION_ID, self.correlation_id.echoed());
         response
     }
-}
-
-/// A valid id is sent back as it came (the value shares the request's buffer); a missing or
-/// malformed one is replaced by a fresh GUID.
-fn echoed(headers: &HeaderMap, name: &HeaderName) -> HeaderValue {
-    match headers.get(name) {
-        Some(v) if parsed(headers, name).is_some() => v.clone(),
-        _ => value(Uuid::new_v4()),
-    }
-}
-
-/// After authentication: a malformed id is a `400`; otherwise the request's `MS-RequestId`,
-/// if it sent one (what idempotent replay is keyed on).
-pub(crate) fn validate(req: &Request) -> Result<Option<Uuid>, Response<Body>> {
-    for name in [&REQUEST_ID, &CORRELATION_ID] {
-        if let Some(v) = req.headers().get(name)
-            && parsed(req.headers(), name).is_none()
-        {
-            let shown: String = String::from_utf8_lossy(v.as_bytes()).chars().take(64).collect();
-            return Err(answer::error(
-                StatusCode::BAD_REQUEST,
-                codes::INVALID_REQUEST_INPUT,
-                &format!("Invalid {name} header `{shown}`: expected a GUID."),
-            ));
-        }
-    }
-    Ok(parsed(req.headers(), &REQUEST_ID))
 }
 
 fn value(id: Uuid) -> HeaderValue {

@@ -31,11 +31,11 @@ use crate::app::{self, Shared};
 /// ids.
 pub(crate) async fn request_wide(shared: &Shared, req: Request) -> Response<Body> {
     record::capture(shared, &req);
-    let echo = ids::Echo::of(&req);
+    let call_ids = ids::Ids::of(&req);
     let target = app::target(req.method(), req.uri().path());
     // A fault applies to whatever request comes next, before anything else looks at it.
     let delay = match faults::take(shared, target) {
-        Some(faults::Effect::Answer(response)) => return echo.onto(response),
+        Some(faults::Effect::Answer(response)) => return call_ids.onto(response),
         Some(faults::Effect::Delay(wait)) => Some(wait),
         None => None,
     };
@@ -48,18 +48,18 @@ pub(crate) async fn request_wide(shared: &Shared, req: Request) -> Response<Body
     };
     let Some(target) = target else {
         slow().await;
-        return echo.onto(app::not_served(req.uri().path()));
+        return call_ids.onto(app::not_served(req.uri().path()));
     };
     let partner = match auth::partner(shared, &req) {
         Ok(partner) => partner,
-        Err(refused) => return echo.onto(refused),
+        Err(refused) => return call_ids.onto(refused),
     };
     if let Err(throttled) = rate_limit::check(shared, partner) {
-        return echo.onto(throttled);
+        return call_ids.onto(throttled);
     }
-    let request_id = match ids::validate(&req) {
+    let request_id = match call_ids.validate() {
         Ok(id) => id,
-        Err(refused) => return echo.onto(refused),
+        Err(refused) => return call_ids.onto(refused),
     };
     // The body is not needed (no operation takes one), and without it the request can be
     // held across the wait.
@@ -74,5 +74,5 @@ pub(crate) async fn request_wide(shared: &Shared, req: Request) -> Response<Body
         }
         _ => handle.await,
     };
-    echo.onto(response)
+    call_ids.onto(response)
 }
