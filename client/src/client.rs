@@ -9,9 +9,10 @@ use reqwest::header::HeaderValue;
 use crate::builder::PartnerCenterBuilder;
 use crate::cloud::Cloud;
 use crate::customer_id::CustomerTenantId;
-use crate::delete::DeleteCustomer;
+use crate::delete::{DeleteCustomer, DeleteRequest};
 use crate::list::ListCustomers;
 use crate::pacer::Pacer;
+use crate::pending::Pending;
 use crate::retry::RetryPolicy;
 use crate::token_cache::TokenCache;
 use crate::watchdog::Watchdog;
@@ -120,7 +121,7 @@ impl<'a> CustomerById<'a> {
     /// Deletes the customer from the integration sandbox (`DELETE /v1/customers/{id}`).
     /// Await it, optionally after setting a correlation id.
     pub fn delete(self) -> DeleteCustomer<'a> {
-        DeleteCustomer::new(self.pc, self.id)
+        Pending::new(self.pc, DeleteRequest { id: self.id })
     }
 
     /// The customer's tenant id.

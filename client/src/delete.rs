@@ -1,56 +1,28 @@
 //! `DELETE /v1/customers/{customer-tenant-id}`: delete a customer from the integration sandbox.
 
-use std::future::{Future, IntoFuture};
-use std::pin::Pin;
+use std::future::Future;
 
 use progenitor_client::ResponseValue;
 use reqwest::StatusCode;
 use uuid::Uuid;
 
-use crate::client::PartnerCenter;
 use crate::customer_id::CustomerTenantId;
-use crate::engine::{self, Operation, Sent, call_span};
+use crate::engine::{Operation, Sent, call_span};
 use crate::error::{CallInfo, Error};
 use crate::generated;
 use crate::ids::CallIds;
+use crate::pending::Pending;
 
-/// A pending `DELETE /v1/customers/{id}`; `.await` it.
-#[must_use = "nothing is sent until the call is awaited"]
+/// A pending `DELETE /v1/customers/{id}`; `.await` it (see [`Pending`]).
+pub type DeleteCustomer<'a> = Pending<'a, DeleteRequest>;
+
+/// What a delete sends: the customer.
 #[derive(Debug)]
-pub struct DeleteCustomer<'a> {
-    pc: &'a PartnerCenter,
-    id: CustomerTenantId,
-    correlation_id: Option<Uuid>,
+pub struct DeleteRequest {
+    pub(crate) id: CustomerTenantId,
 }
 
-impl<'a> DeleteCustomer<'a> {
-    pub(crate) fn new(pc: &'a PartnerCenter, id: CustomerTenantId) -> Self {
-        Self { pc, id, correlation_id: None }
-    }
-
-    /// Sends this `MS-CorrelationId` instead of a fresh one, to tie several calls together in
-    /// Partner Center's logs.
-    pub fn correlation_id(mut self, id: Uuid) -> Self {
-        self.correlation_id = Some(id);
-        self
-    }
-
-    /// Sends the call (same as awaiting it).
-    pub async fn send(self) -> Result<Deleted, Error> {
-        engine::call(self.pc, &self, self.correlation_id).await
-    }
-}
-
-impl<'a> IntoFuture for DeleteCustomer<'a> {
-    type Output = Result<Deleted, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
-
-impl Operation for DeleteCustomer<'_> {
+impl Operation for DeleteRequest {
     type Body = ();
     type Output = Deleted;
     const MAX_SUCCESS_BODY: usize = crate::hooks::MAX_BODY_BYTES;

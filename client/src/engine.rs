@@ -27,10 +27,14 @@ use crate::ids::CallIds;
 use crate::watchdog::Elapsed;
 
 /// What the generated client's `send()` returns.
-pub(crate) type Sent<T> = Result<ResponseValue<T>, progenitor_client::Error<types::ErrorResponse>>;
+pub type Sent<T> = Result<ResponseValue<T>, progenitor_client::Error<types::ErrorResponse>>;
 
-/// One Partner Center operation, as the engine drives it.
-pub(crate) trait Operation: Sync {
+/// One Partner Center operation, as the engine drives it. Public only so that [`Pending`]'s
+/// bounds can name it: it lives in a private module, so no one outside the crate can name,
+/// implement or call it.
+///
+/// [`Pending`]: crate::Pending
+pub trait Operation: Sync {
     /// The body type of the success answer in the generated client (`()` for none).
     type Body: Send;
     /// What the caller gets.

@@ -9,9 +9,9 @@ pub(crate) const CORRELATION_ID: HeaderName = HeaderName::from_static("ms-correl
 
 /// The ids of one call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct CallIds {
-    pub request_id: Uuid,
-    pub correlation_id: Uuid,
+pub struct CallIds {
+    pub(crate) request_id: Uuid,
+    pub(crate) correlation_id: Uuid,
 }
 
 impl CallIds {

@@ -76,6 +76,7 @@ mod error;
 mod ids;
 mod list;
 mod pacer;
+mod pending;
 mod retry;
 mod token;
 mod token_cache;
@@ -109,6 +110,7 @@ pub use list::{
     Continuation, Customer, CustomerPage, CustomerStream, ListCustomers, MAX_PAGE_SIZE, PageStream,
 };
 pub use pacer::Pacer;
+pub use pending::Pending;
 pub use retry::RetryPolicy;
 pub use token::{AccessToken, BoxError, StaticToken, TokenProvider};
 pub use token_cache::{TOKEN_REFRESH_MARGIN, TokenFailure};

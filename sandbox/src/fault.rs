@@ -4,7 +4,7 @@ use std::time::{Duration, SystemTime};
 
 use uuid::Uuid;
 
-use crate::app::{Operation, Target};
+use crate::routes::{Operation, Target};
 
 /// How a `429` says when to come back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,7 +131,7 @@ pub(crate) fn take(faults: &mut Vec<Fault>, target: Option<Target>) -> Option<Fa
 
 /// A fault written as `KIND:TIMES[:ARG][@OPERATION]`, as the sandbox binary's `--fault` takes
 /// it: `throttle:2:1s` (429 with `Retry-After: 1`, twice), `error:3:503`, `delay:5:200ms`,
-/// `drop:1`; `@list` or `@delete` limits it to one operation.
+/// `drop:1`; `@NAME` limits it to one operation ([`Operation::name`]: `@list`, `@delete`, …).
 ///
 /// ```
 /// use partner_center_sandbox::{Fault, Operation, RetryAfter};
@@ -144,13 +144,17 @@ impl std::str::FromStr for Fault {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let usage = "write KIND:TIMES[:ARG][@list|@delete]: throttle:2:1s, error:3:503, delay:5:200ms, drop:1";
+        let usage = format!(
+            "write KIND:TIMES[:ARG][@OPERATION]: throttle:2:1s, error:3:503, delay:5:200ms, drop:1; OPERATION is one of {}",
+            Operation::names()
+        );
         let (spec, operation) = match text.split_once('@') {
-            Some((spec, "list")) => (spec, Some(Operation::ListCustomers)),
-            Some((spec, "delete")) => (spec, Some(Operation::DeleteCustomer)),
-            Some((_, other)) => {
-                return Err(format!("fault `{text}`: unknown operation `{other}`; {usage}"));
-            }
+            Some((spec, name)) => match Operation::from_name(name) {
+                Some(op) => (spec, Some(op)),
+                None => {
+                    return Err(format!("fault `{text}`: unknown operation `{name}`; {usage}"));
+                }
+            },
             None => (text, None),
         };
         let mut parts = spec.split(':');

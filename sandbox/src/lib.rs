@@ -47,6 +47,7 @@ mod continuation;
 mod fault;
 mod layers;
 mod ops;
+mod routes;
 mod server;
 mod store;
 
@@ -59,12 +60,12 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
-pub use app::Operation;
 pub use continuation::CONTINUATION_LIFETIME;
 pub use fault::{Fault, FaultKind, RetryAfter};
 pub use layers::idempotency::Idempotency;
 pub use layers::record::{RECORDED_REQUESTS, RecordedRequest};
 pub use ops::list::MAX_PAGE_SIZE;
+pub use routes::{Operation, Resource};
 
 use app::Shared;
 use store::Store;
@@ -232,6 +233,7 @@ impl SandboxBuilder {
             replays: layers::idempotency::Replays::new(self.idempotency),
             faults: Default::default(),
             requests: Mutex::new(VecDeque::new()),
+            arrivals: Default::default(),
             connections: AtomicUsize::new(0),
             realm: Uuid::new_v4(),
             secret: Uuid::new_v4().as_u128(),

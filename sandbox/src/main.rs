@@ -4,8 +4,8 @@ use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::num::NonZeroU32;
 
-use clap::Parser;
-use partner_center_sandbox::{Fault, Sandbox};
+use clap::{CommandFactory, FromArgMatches, Parser};
+use partner_center_sandbox::{Fault, Operation, Sandbox};
 use uuid::Uuid;
 
 /// An offline Partner Center integration sandbox on loopback.
@@ -27,7 +27,7 @@ struct Args {
     /// The TiP partner's bearer token (default: a fresh random one).
     #[arg(long)]
     token: Option<String>,
-    /// Script a fault: KIND:TIMES[:ARG][@list|@delete], such as throttle:2:1s (429 with
+    /// Script a fault: KIND:TIMES[:ARG][@OPERATION], such as throttle:2:1s (429 with
     /// Retry-After: 1, twice), error:3:503, delay:5:200ms, drop:1 (repeatable; in order).
     #[arg(long = "fault", value_name = "FAULT")]
     faults: Vec<Fault>,
@@ -42,7 +42,13 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let args = Args::parse();
+    // The operation names come from the sandbox's routing table, not a copy here.
+    let operations = Operation::all().map(Operation::name).collect::<Vec<_>>().join(", ");
+    let command = Args::command().mut_arg("faults", |arg| {
+        let help = arg.get_long_help().or(arg.get_help()).map(ToString::to_string);
+        arg.long_help(format!("{}\nOPERATION: {operations}.", help.unwrap_or_default()))
+    });
+    let args = Args::from_arg_matches(&command.get_matches()).unwrap_or_else(|e| e.exit());
     let token = args.token.unwrap_or_else(|| format!("sandbox-{}", Uuid::new_v4().simple()));
     let customers: Vec<Uuid> =
         args.extra.iter().copied().chain((0..args.customers).map(|_| Uuid::new_v4())).collect();

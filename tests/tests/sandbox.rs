@@ -378,3 +378,42 @@ async fn a_rate_limit_answers_429_with_retry_after_above_it() {
     assert_eq!(sandbox.throttled(), 1);
     assert!(sandbox.has_customer(ids[2]), "a throttled request changes nothing");
 }
+
+#[tokio::test]
+async fn the_record_keeps_each_answers_status_and_none_for_a_dropped_connection() {
+    let c = Uuid::new_v4();
+    let sandbox = sandbox_with(&[c], &[]).await;
+    let pc = client(&sandbox, TIP, quick());
+    pc.customers().by_id(cid(c)).delete().await.expect("204");
+    pc.customers().by_id(cid(c)).delete().await.expect_err("404");
+    let put = raw().put(url(&sandbox, &c.to_string())).bearer_auth(TIP).send().await.expect("405");
+    assert_eq!(put.status(), 405);
+    sandbox.inject(Fault::drop_connection());
+    let _ = raw().get(format!("{}/v1/customers", sandbox.base_url())).bearer_auth(TIP).send().await;
+    let statuses: Vec<(String, Option<u16>)> =
+        sandbox.requests().into_iter().map(|r| (r.method.clone(), r.status)).collect();
+    assert_eq!(
+        statuses,
+        [
+            ("DELETE".to_string(), Some(204)),
+            ("DELETE".to_string(), Some(404)),
+            ("PUT".to_string(), Some(405)),
+            ("GET".to_string(), None),
+        ]
+    );
+    // Routes that take no body record none.
+    assert!(sandbox.requests().iter().all(|r| r.body.is_empty()));
+}
+
+#[tokio::test]
+async fn fault_names_come_from_the_routing_table() {
+    for op in partner_center_sandbox::Operation::all() {
+        let fault: Fault = format!("drop:1@{}", op.name()).parse().expect("known name");
+        assert_eq!(fault, Fault::drop_connection().for_operation(op));
+    }
+    let refused = "drop:1@nothing".parse::<Fault>().expect_err("unknown name");
+    assert!(
+        refused.contains("unknown operation `nothing`") && refused.contains("list|delete"),
+        "{refused}"
+    );
+}

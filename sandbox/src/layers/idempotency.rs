@@ -1,6 +1,7 @@
-//! Idempotent replay for requests that change state (DELETE): a repeat of a partner's
+//! Idempotent replay for requests that change state (DELETE, PATCH): a repeat of a partner's
 //! `MS-RequestId` gets the original answer, within the bounds of [`Idempotency`]; the same id
-//! sent for another request is a `409`. Reads (GET) are safe to repeat and are not replayed.
+//! sent for another request (another operation, path or body) is a `409`. Reads (GET) are
+//! safe to repeat and are not replayed.
 //!
 //! A repeat that arrives while the original is still being answered waits for that answer
 //! instead of being handled a second time (a client retrying after its own timeout can race
@@ -14,11 +15,13 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes, to_bytes};
+use axum::http::request::Parts;
 use axum::http::{Response, StatusCode, header};
 use tokio::sync::Notify;
 use uuid::Uuid;
 
-use crate::app::{Shared, Target};
+use crate::app::Shared;
+use crate::routes::Target;
 use crate::{answer, codes};
 
 /// Remembered answers are Partner Center error objects or empty; anything larger is not kept.
@@ -39,11 +42,32 @@ impl Default for Idempotency {
     }
 }
 
+/// What a request was: a repeat with the same `MS-RequestId` is a retry only if it is the same
+/// (operation, method and path, body); anything else reuses the id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Fingerprint {
+    target: Target,
+    digest: u64,
+}
+
+impl Fingerprint {
+    pub(crate) fn of(target: Target, head: &Parts, body: &[u8]) -> Self {
+        use std::hash::{DefaultHasher, Hash, Hasher};
+        // Within one process the hasher is the same for every request, which is all a
+        // comparison between a request and its repeat needs.
+        let mut h = DefaultHasher::new();
+        head.method.as_str().hash(&mut h);
+        head.uri.path_and_query().map(|p| p.as_str()).hash(&mut h);
+        body.hash(&mut h);
+        Self { target, digest: h.finish() }
+    }
+}
+
 /// What a request came to, kept so a repeat with the same `MS-RequestId` gets the same answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Outcome {
-    /// What the request was for: a reused `MS-RequestId` for another request is not a retry.
-    pub target: Target,
+    /// What the request was: a reused `MS-RequestId` for another request is not a retry.
+    pub request: Fingerprint,
     pub status: StatusCode,
     pub body: Bytes,
 }
@@ -54,7 +78,7 @@ type Key = (usize, Uuid);
 enum Entry {
     /// Being answered now; a repeat waits for [`Memory::settled`].
     InFlight {
-        target: Target,
+        request: Fingerprint,
     },
     Done {
         at: Instant,
@@ -75,7 +99,7 @@ pub(crate) struct Memory {
 
 enum Begin {
     Replay(Outcome),
-    InFlight(Target),
+    InFlight(Fingerprint),
     Fresh,
 }
 
@@ -85,15 +109,15 @@ impl Memory {
     }
 
     /// The outcome to replay, the request answering now, or (marked in flight) a fresh start.
-    fn begin(&mut self, key: Key, target: Target, now: Instant) -> Begin {
+    fn begin(&mut self, key: Key, request: Fingerprint, now: Instant) -> Begin {
         self.expire(now);
         match self.entries.entry(key) {
             Slot::Occupied(e) => match e.get() {
                 Entry::Done { outcome, .. } => Begin::Replay(outcome.clone()),
-                Entry::InFlight { target } => Begin::InFlight(*target),
+                Entry::InFlight { request } => Begin::InFlight(*request),
             },
             Slot::Vacant(e) => {
-                e.insert(Entry::InFlight { target });
+                e.insert(Entry::InFlight { request });
                 Begin::Fresh
             }
         }
@@ -218,18 +242,21 @@ pub(crate) async fn replayed(
     partner: usize,
     request_id: Uuid,
     target: Target,
+    head: &Parts,
+    body: &[u8],
     answer: impl Future<Output = Response<Body>>,
 ) -> Response<Body> {
     let key = (partner, request_id);
+    let request = Fingerprint::of(target, head, body);
     let replays = &shared.replays;
     let claim = loop {
         let settled = replays.settled.notified();
         let mut settled = pin!(settled);
         {
             let mut memory = replays.lock();
-            match memory.begin(key, target, Instant::now()) {
-                Begin::InFlight(other) | Begin::Replay(Outcome { target: other, .. })
-                    if other != target =>
+            match memory.begin(key, request, Instant::now()) {
+                Begin::InFlight(other) | Begin::Replay(Outcome { request: other, .. })
+                    if other != request =>
                 {
                     return reused();
                 }
@@ -256,7 +283,7 @@ pub(crate) async fn replayed(
             "sandbox: answer too large to remember",
         );
     };
-    claim.settle(Outcome { target, status: parts.status, body: bytes.clone() });
+    claim.settle(Outcome { request, status: parts.status, body: bytes.clone() });
     Response::from_parts(parts, Body::from(bytes))
 }
 
@@ -287,19 +314,22 @@ mod tests {
 
     fn outcome(status: u16) -> Outcome {
         Outcome {
-            target: target(),
+            request: request(),
             status: StatusCode::from_u16(status).expect("status"),
             body: Bytes::new(),
         }
     }
 
-    fn target() -> Target {
-        Target { operation: crate::Operation::DeleteCustomer, customer: None }
+    fn request() -> Fingerprint {
+        Fingerprint {
+            target: Target { operation: crate::Operation::DeleteCustomer, customer: None },
+            digest: 0,
+        }
     }
 
     /// What a repeat would be answered with now, if anything (leaves nothing in flight).
     fn recall(memory: &mut Memory, key: Key, now: Instant) -> Option<Outcome> {
-        match memory.begin(key, target(), now) {
+        match memory.begin(key, request(), now) {
             Begin::Replay(o) => Some(o),
             Begin::InFlight(..) => panic!("nothing is in flight in these tests"),
             Begin::Fresh => {
@@ -357,11 +387,11 @@ mod tests {
         let mut m = bounded();
         let key = (0, Uuid::new_v4());
         let now = Instant::now();
-        assert!(matches!(m.begin(key, target(), now), Begin::Fresh));
-        assert!(matches!(m.begin(key, target(), now), Begin::InFlight(t) if t == target()));
+        assert!(matches!(m.begin(key, request(), now), Begin::Fresh));
+        assert!(matches!(m.begin(key, request(), now), Begin::InFlight(t) if t == request()));
         // The original is abandoned: the key is free again.
         m.abandon(key);
-        assert!(matches!(m.begin(key, target(), now), Begin::Fresh));
+        assert!(matches!(m.begin(key, request(), now), Begin::Fresh));
         assert_eq!(m.len(), 1);
     }
 }

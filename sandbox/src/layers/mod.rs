@@ -19,23 +19,37 @@ pub(crate) mod ids;
 pub(crate) mod rate_limit;
 pub(crate) mod record;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::Request;
-use axum::http::Response;
+use axum::http::{Response, StatusCode};
 
-use crate::app::{self, Shared};
+use crate::app::Shared;
+use crate::layers::faults::DropConnection;
+use crate::{answer, codes, routes};
+
+/// The largest request body a route reads; Partner Center's PATCH bodies are a few KiB.
+pub(crate) const MAX_REQUEST_BODY: usize = 1024 * 1024;
 
 /// Every request, start to answer: the concerns in order, then the operation's handler
-/// ([`app::answer`]), or for a request that is for no operation (an unknown path, a method a
+/// ([`routes::answer`]), or for a request that is for no operation (an unknown path, a method a
 /// path does not serve) a `404` or `405` after recording and faults. Every answer echoes the
-/// ids.
+/// ids, and the recorder gets the body read and the status answered.
 pub(crate) async fn request_wide(shared: &Shared, req: Request) -> Response<Body> {
-    record::capture(shared, &req);
+    let seq = record::capture(shared, &req);
+    let (response, body) = concerns(shared, req).await;
+    let status =
+        response.extensions().get::<DropConnection>().is_none().then(|| response.status().as_u16());
+    record::answered(shared, seq, body, status);
+    response
+}
+
+async fn concerns(shared: &Shared, req: Request) -> (Response<Body>, Bytes) {
     let call_ids = ids::Ids::of(&req);
-    let target = app::target(req.method(), req.uri().path());
+    let target = routes::target(req.method(), req.uri().path());
+    let none = Bytes::new();
     // A fault applies to whatever request comes next, before anything else looks at it.
     let delay = match faults::take(shared, target) {
-        Some(faults::Effect::Answer(response)) => return call_ids.onto(response),
+        Some(faults::Effect::Answer(response)) => return (call_ids.onto(response), none),
         Some(faults::Effect::Delay(wait)) => Some(wait),
         None => None,
     };
@@ -48,31 +62,46 @@ pub(crate) async fn request_wide(shared: &Shared, req: Request) -> Response<Body
     };
     let Some(target) = target else {
         slow().await;
-        return call_ids.onto(app::not_served(req.uri().path()));
+        return (call_ids.onto(routes::not_served(req.uri().path())), none);
     };
     let partner = match auth::partner(shared, &req) {
         Ok(partner) => partner,
-        Err(refused) => return call_ids.onto(refused),
+        Err(refused) => return (call_ids.onto(refused), none),
     };
     if let Err(throttled) = rate_limit::check(shared, partner) {
-        return call_ids.onto(throttled);
+        return (call_ids.onto(throttled), none);
     }
     let request_id = match call_ids.validate() {
         Ok(id) => id,
-        Err(refused) => return call_ids.onto(refused),
+        Err(refused) => return (call_ids.onto(refused), none),
     };
-    // The body is not needed (no operation takes one), and without it the request can be
-    // held across the wait.
-    let (request, _body) = req.into_parts();
+    // Only the routes that take a body read it; the others are answered without waiting for
+    // one.
+    let (request, body) = req.into_parts();
+    let body = if target.route().takes_body {
+        match to_bytes(body, MAX_REQUEST_BODY).await {
+            Ok(bytes) => bytes,
+            Err(_) => {
+                let refused = answer::error(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    codes::INVALID_REQUEST_INPUT,
+                    "The request body is too large, or was not sent whole.",
+                );
+                return (call_ids.onto(refused), none);
+            }
+        }
+    } else {
+        none
+    };
     let handle = async {
         slow().await;
-        app::answer(shared, partner, target, &request)
+        routes::answer(shared, partner, target, &request, &body)
     };
     let response = match request_id {
         Some(id) if target.changes_state() => {
-            idempotency::replayed(shared, partner.index, id, target, handle).await
+            idempotency::replayed(shared, partner.index, id, target, &request, &body, handle).await
         }
         _ => handle.await,
     };
-    call_ids.onto(response)
+    (call_ids.onto(response), body)
 }

@@ -1,5 +1,10 @@
-//! Records every request (token redacted), keeping the most recent [`RECORDED_REQUESTS`].
+//! Records every request (token redacted), keeping the most recent [`RECORDED_REQUESTS`]: its
+//! head on arrival, then its body (for routes that take one) and the status it was answered
+//! with once it is answered.
 
+use std::sync::atomic::Ordering;
+
+use axum::body::Bytes;
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, Uri, header};
 
@@ -11,6 +16,7 @@ pub const RECORDED_REQUESTS: usize = 100_000;
 
 /// One request as the sandbox saw it; the `Authorization` value is redacted.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RecordedRequest {
     /// The method.
     pub method: String,
@@ -20,9 +26,19 @@ pub struct RecordedRequest {
     pub headers: Vec<(String, String)>,
     /// When it arrived.
     pub at: std::time::Instant,
+    /// The body, for the routes that read one (`PATCH`); empty otherwise.
+    pub body: Vec<u8>,
+    /// The status it was answered with; `None` while it is being answered, or when no answer
+    /// was sent (a dropped connection, by a fault or by the client).
+    pub status: Option<u16>,
 }
 
 impl RecordedRequest {
+    /// The body as text (lossy).
+    pub fn body_text(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.body)
+    }
+
     /// The first value of header `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
         let name = name.to_ascii_lowercase();
@@ -34,10 +50,14 @@ impl RecordedRequest {
 /// the request), turned into a [`RecordedRequest`] only when someone reads it.
 #[derive(Debug)]
 pub(crate) struct Captured {
+    /// Its place in arrival order, to find it again when it is answered.
+    seq: u64,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     at: std::time::Instant,
+    body: Bytes,
+    status: Option<u16>,
 }
 
 impl Captured {
@@ -56,27 +76,55 @@ impl Captured {
                 })
                 .collect(),
             at: self.at,
+            body: self.body.to_vec(),
+            status: self.status,
         }
     }
 }
 
+/// A captured request's place, for [`answered`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Seq(u64);
+
 /// Records `req`, its token redacted at once (the secret is never kept).
-pub(crate) fn capture(shared: &Shared, req: &Request) {
+pub(crate) fn capture(shared: &Shared, req: &Request) -> Seq {
     let mut headers = req.headers().clone();
     if let Some(value) = headers.get_mut(header::AUTHORIZATION) {
         *value = redact(value);
     }
-    let captured = Captured {
+    let mut captured = Captured {
+        seq: 0,
         method: req.method().clone(),
         uri: req.uri().clone(),
         headers,
         at: std::time::Instant::now(),
+        body: Bytes::new(),
+        status: None,
     };
-    if let Ok(mut requests) = shared.requests.lock() {
-        if requests.len() >= RECORDED_REQUESTS {
-            requests.pop_front();
-        }
-        requests.push_back(captured);
+    let Ok(mut requests) = shared.requests.lock() else { return Seq(u64::MAX) };
+    // Numbered under the lock, so the queue is in number order and [`answered`] finds a
+    // request by arithmetic.
+    let seq = shared.arrivals.fetch_add(1, Ordering::Relaxed);
+    captured.seq = seq;
+    if requests.len() >= RECORDED_REQUESTS {
+        requests.pop_front();
+    }
+    requests.push_back(captured);
+    Seq(seq)
+}
+
+/// Completes the record of request `seq`: the body it sent (if its route read one) and the
+/// status it was answered with (`None`: no answer was sent).
+pub(crate) fn answered(shared: &Shared, seq: Seq, body: Bytes, status: Option<u16>) {
+    let Ok(mut requests) = shared.requests.lock() else { return };
+    let Some(first) = requests.front().map(|c| c.seq) else { return };
+    // Forgotten already (the recorder is bounded) when it is before the first.
+    let Some(index) = seq.0.checked_sub(first).and_then(|i| usize::try_from(i).ok()) else {
+        return;
+    };
+    if let Some(c) = requests.get_mut(index).filter(|c| c.seq == seq.0) {
+        c.body = body;
+        c.status = status;
     }
 }
 

@@ -1,20 +1,19 @@
 //! `DELETE /v1/customers/{customer-tenant-id}`.
 
 use axum::body::Body;
-use axum::http::request::Parts;
 use axum::http::{Response, StatusCode};
 use uuid::Uuid;
 
 use crate::app::Shared;
 use crate::layers::auth::Partner;
+use crate::routes::Incoming;
 use crate::store::Deletion;
 use crate::{answer, codes};
 
-pub(crate) fn handle(shared: &Shared, partner: Partner, req: &Parts) -> Response<Body> {
+pub(crate) fn handle(shared: &Shared, partner: Partner, req: &Incoming<'_>) -> Response<Body> {
     // The raw path segment: an id that is not a GUID (or not even valid percent-encoding) is
     // Partner Center's JSON 400.
-    let raw_id = req.uri.path().rsplit('/').next().unwrap_or_default();
-    let Ok(customer) = Uuid::try_parse(raw_id) else {
+    let Ok(customer) = Uuid::try_parse(req.customer) else {
         return answer::error(
             StatusCode::BAD_REQUEST,
             codes::INVALID_CUSTOMER_ID,

@@ -5,21 +5,21 @@
 //! the listing skip or repeat one that remains.
 
 use axum::body::Body;
-use axum::http::request::Parts;
 use axum::http::{Response, StatusCode};
 use serde_json::json;
 
 use crate::app::Shared;
 use crate::continuation::{self, Position};
 use crate::layers::auth::Partner;
+use crate::routes::Incoming;
 use crate::store::CustomerRecord;
 use crate::{answer, codes};
 
 /// The largest page (and the size of a page when the request names none).
 pub const MAX_PAGE_SIZE: usize = 500;
 
-pub(crate) fn handle(shared: &Shared, partner: Partner, req: &Parts) -> Response<Body> {
-    let (uri, headers) = (&req.uri, &req.headers);
+pub(crate) fn handle(shared: &Shared, partner: Partner, req: &Incoming<'_>) -> Response<Body> {
+    let (uri, headers) = (&req.parts.uri, &req.parts.headers);
     let query = match Query::parse(uri.query().unwrap_or_default()) {
         Ok(q) => q,
         Err(message) => return bad_request(&message),

@@ -1,4 +1,4 @@
-//! One small handler per operation, called by [`crate::app::answer`]; what they share runs
+//! One small handler per operation, called through the routing table ([`crate::routes`]); what they share runs
 //! before them ([`crate::layers`]).
 
 pub(crate) mod delete;

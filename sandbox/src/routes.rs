@@ -1,0 +1,254 @@
+//! The routing table: every operation the sandbox serves, written once. Matching a request
+//! to its operation ([`target`]), the `404`/`405` for anything else ([`not_served`]), which
+//! handler answers ([`answer`]), the names faults and the binary's flags use
+//! ([`Operation::name`]), and which documented rate limit a request counts against
+//! ([`Resource`]) all read [`ROUTES`]. Adding an operation is one row here and its handler in
+//! [`crate::ops`].
+
+use axum::body::{Body, Bytes};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, Response, StatusCode, header};
+use uuid::Uuid;
+
+use crate::app::Shared;
+use crate::layers::auth::Partner;
+use crate::{answer, codes, ops};
+
+/// The operations the sandbox serves, for faults that target one of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Operation {
+    /// `GET /v1/customers`.
+    ListCustomers,
+    /// `DELETE /v1/customers/{customer-tenant-id}`.
+    DeleteCustomer,
+}
+
+/// The resources Partner Center documents a rate limit for (500 requests a minute per tenant
+/// on each); a request counts against its route's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Resource {
+    /// The Customer resource: listing and deleting customers.
+    Customer,
+}
+
+/// What a handler is given: the request's head, its body (empty for routes that take none)
+/// and the path's parameters as sent (`""` where the route has none).
+pub(crate) struct Incoming<'a> {
+    pub parts: &'a Parts,
+    #[allow(dead_code)] // read by the first route that takes a body
+    pub body: &'a Bytes,
+    pub customer: &'a str,
+    #[allow(dead_code)]
+    pub order: &'a str,
+}
+
+type Handler = fn(&Shared, Partner, &Incoming<'_>) -> Response<Body>;
+
+/// One row of the table.
+pub(crate) struct Route {
+    pub operation: Operation,
+    /// The name faults (`throttle:1:1s@NAME`) and flags use.
+    pub name: &'static str,
+    /// A `GET` route also answers `HEAD` (hyper leaves the body out).
+    pub method: Method,
+    /// Literal segments and the parameters `{customer}` and `{order}`, each one whole segment.
+    pub path: &'static str,
+    pub resource: Resource,
+    /// Whether the request's body is read and handed to the handler.
+    pub takes_body: bool,
+    handler: Handler,
+}
+
+/// Every operation the sandbox serves.
+pub(crate) static ROUTES: &[Route] = &[
+    Route {
+        operation: Operation::ListCustomers,
+        name: "list",
+        method: Method::GET,
+        path: "/v1/customers",
+        resource: Resource::Customer,
+        takes_body: false,
+        handler: ops::list::handle,
+    },
+    Route {
+        operation: Operation::DeleteCustomer,
+        name: "delete",
+        method: Method::DELETE,
+        path: "/v1/customers/{customer}",
+        resource: Resource::Customer,
+        takes_body: false,
+        handler: ops::delete::handle,
+    },
+];
+
+impl Operation {
+    /// Its row in [`ROUTES`].
+    pub(crate) fn route(self) -> &'static Route {
+        ROUTES.iter().find(|r| r.operation == self).expect("every operation has a route (tested)")
+    }
+
+    /// The short name faults and the sandbox binary's flags use: `list`, `delete`.
+    pub fn name(self) -> &'static str {
+        self.route().name
+    }
+
+    /// The operation with this [`name`](Self::name).
+    pub fn from_name(name: &str) -> Option<Self> {
+        ROUTES.iter().find(|r| r.name == name).map(|r| r.operation)
+    }
+
+    /// The documented resource whose rate limit it counts against.
+    pub fn resource(self) -> Resource {
+        self.route().resource
+    }
+
+    /// Every operation the sandbox serves, in the routing table's order.
+    pub fn all() -> impl Iterator<Item = Operation> {
+        ROUTES.iter().map(|r| r.operation)
+    }
+
+    /// Every operation's name, `a|b|c`, for usage messages.
+    pub(crate) fn names() -> String {
+        ROUTES.iter().map(|r| r.name).collect::<Vec<_>>().join("|")
+    }
+
+    /// Whether it changes state on the server (then a repeated `MS-RequestId` is replayed).
+    pub(crate) fn changes_state(self) -> bool {
+        self.route().method != Method::GET
+    }
+}
+
+/// What a request is for: its operation and, where the path names one, its customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Target {
+    pub operation: Operation,
+    pub customer: Option<Uuid>,
+}
+
+impl Target {
+    pub(crate) fn changes_state(&self) -> bool {
+        self.operation.changes_state()
+    }
+
+    pub(crate) fn route(&self) -> &'static Route {
+        self.operation.route()
+    }
+}
+
+/// The path's parameters, if `path` has the shape of `template`.
+fn matches<'p>(template: &str, path: &'p str) -> Option<(&'p str, &'p str)> {
+    let (mut customer, mut order) = ("", "");
+    let mut sent = path.split('/');
+    for expected in template.split('/') {
+        let segment = sent.next()?;
+        match expected {
+            "{customer}" if !segment.is_empty() => customer = segment,
+            "{order}" if !segment.is_empty() => order = segment,
+            literal if literal == segment => {}
+            _ => return None,
+        }
+    }
+    sent.next().is_none().then_some((customer, order))
+}
+
+fn serves(route: &Route, method: &Method) -> bool {
+    route.method == method || (route.method == Method::GET && method == Method::HEAD)
+}
+
+/// The operation a method and path are for (`None` for anything the sandbox does not serve).
+pub(crate) fn target(method: &Method, path: &str) -> Option<Target> {
+    ROUTES.iter().filter(|r| serves(r, method)).find_map(|r| {
+        let (customer, _) = matches(r.path, path)?;
+        Some(Target { operation: r.operation, customer: Uuid::try_parse(customer).ok() })
+    })
+}
+
+/// The operation's handler answers a request the request-wide concerns let through.
+pub(crate) fn answer(
+    shared: &Shared,
+    partner: Partner,
+    target: Target,
+    parts: &Parts,
+    body: &Bytes,
+) -> Response<Body> {
+    let route = target.route();
+    let (customer, order) = matches(route.path, parts.uri.path()).unwrap_or_default();
+    (route.handler)(shared, partner, &Incoming { parts, body, customer, order })
+}
+
+/// The answer to a request that is for no operation: `405` with `Allow` on a path the sandbox
+/// serves with other methods, `404` elsewhere.
+pub(crate) fn not_served(path: &str) -> Response<Body> {
+    let allowed: Vec<&str> = ROUTES
+        .iter()
+        .filter(|r| matches(r.path, path).is_some())
+        .flat_map(|r| {
+            if r.method == Method::GET { vec!["GET", "HEAD"] } else { vec![r.method.as_str()] }
+        })
+        .collect();
+    if allowed.is_empty() {
+        return answer::error(StatusCode::NOT_FOUND, codes::NOT_FOUND, "Not found");
+    }
+    let mut r = Response::new(Body::empty());
+    *r.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+    if let Ok(allow) = HeaderValue::from_str(&allowed.join(",")) {
+        r.headers_mut().insert(header::ALLOW, allow);
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_has_one_route_and_a_unique_name() {
+        let all = [Operation::ListCustomers, Operation::DeleteCustomer];
+        for op in all {
+            assert_eq!(ROUTES.iter().filter(|r| r.operation == op).count(), 1, "{op:?}");
+            assert_eq!(Operation::from_name(op.name()), Some(op));
+        }
+        assert_eq!(ROUTES.len(), all.len());
+    }
+
+    #[test]
+    fn paths_match_whole_segments_only() {
+        let id = Uuid::new_v4();
+        let delete = format!("/v1/customers/{id}");
+        assert_eq!(
+            target(&Method::DELETE, &delete),
+            Some(Target { operation: Operation::DeleteCustomer, customer: Some(id) })
+        );
+        assert_eq!(
+            target(&Method::HEAD, "/v1/customers").map(|t| t.operation),
+            Some(Operation::ListCustomers)
+        );
+        // A malformed id is still the operation's (its handler answers 400), an empty one not.
+        assert_eq!(target(&Method::DELETE, "/v1/customers/x").map(|t| t.customer), Some(None));
+        assert_eq!(target(&Method::DELETE, "/v1/customers/"), None);
+        assert_eq!(target(&Method::DELETE, &format!("{delete}/x")), None);
+        assert_eq!(target(&Method::GET, "/v1/customersx"), None);
+    }
+
+    #[test]
+    fn other_methods_get_405_with_allow_and_other_paths_404() {
+        let allow = |path: &str| {
+            let r = not_served(path);
+            (
+                r.status(),
+                r.headers().get(header::ALLOW).map(|v| v.to_str().unwrap_or("").to_owned()),
+            )
+        };
+        assert_eq!(
+            allow("/v1/customers"),
+            (StatusCode::METHOD_NOT_ALLOWED, Some("GET,HEAD".into()))
+        );
+        assert_eq!(
+            allow("/v1/customers/abc"),
+            (StatusCode::METHOD_NOT_ALLOWED, Some("DELETE".into()))
+        );
+        assert_eq!(allow("/v1/invoices").0, StatusCode::NOT_FOUND);
+    }
+}
