@@ -89,6 +89,7 @@ impl ApiError {
             body_excerpt: None,
             body_truncated: false,
             call: call.echoed_in(headers),
+            hint: None,
         }
     }
 

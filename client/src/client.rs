@@ -10,7 +10,9 @@ use crate::builder::PartnerCenterBuilder;
 use crate::cloud::Cloud;
 use crate::customer_id::CustomerTenantId;
 use crate::delete::{DeleteCustomer, DeleteRequest};
+use crate::entitlements::{EntitlementsRequest, ListEntitlements};
 use crate::list::ListCustomers;
+use crate::orders::CustomerOrders;
 use crate::pacer::Pacer;
 use crate::pending::Pending;
 use crate::retry::RetryPolicy;
@@ -122,6 +124,20 @@ impl<'a> CustomerById<'a> {
     /// Await it, optionally after setting a correlation id.
     pub fn delete(self) -> DeleteCustomer<'a> {
         Pending::new(self.pc, DeleteRequest { id: self.id })
+    }
+
+    /// The customer's entitlements (`GET /v1/customers/{id}/entitlements`), each naming the
+    /// order it came from; optionally of one type ([`ListEntitlements::entitlement_type`]).
+    pub fn entitlements(self) -> ListEntitlements<'a> {
+        Pending::new(
+            self.pc,
+            EntitlementsRequest { customer: self.id, entitlement_type: None, show_expiry: None },
+        )
+    }
+
+    /// The customer's orders: `.by_id(order_id).get()` and `.cancel()`.
+    pub fn orders(self) -> CustomerOrders<'a> {
+        CustomerOrders { pc: self.pc, customer: self.id }
     }
 
     /// The customer's tenant id.

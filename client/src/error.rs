@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::classify;
 use crate::customer_id::ParseCustomerTenantIdError;
+use crate::order_id::ParseOrderIdError;
 use crate::token::BoxError;
 
 /// What a call had done when it ended: the ids a support ticket needs, how many attempts it
@@ -148,6 +149,10 @@ pub enum Error {
     /// A customer tenant id did not parse.
     #[error(transparent)]
     InvalidCustomerTenantId(#[from] ParseCustomerTenantIdError),
+
+    /// An order id did not parse; nothing was sent.
+    #[error(transparent)]
+    InvalidOrderId(#[from] ParseOrderIdError),
 }
 
 fn after(call: &Option<CallInfo>) -> String {
@@ -281,9 +286,17 @@ pub struct ApiError {
     pub(crate) body_excerpt: Option<String>,
     pub(crate) body_truncated: bool,
     pub(crate) call: CallInfo,
+    /// What to do about it, where this client knows better than the answer says.
+    pub(crate) hint: Option<&'static str>,
 }
 
 impl ApiError {
+    /// What to do about it, where the operation knows (for example, that listing
+    /// entitlements needs App+User credentials); shown at the end of the message.
+    pub fn hint(&self) -> Option<&str> {
+        self.hint
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         self.status
@@ -370,6 +383,9 @@ impl fmt::Display for ApiError {
             write!(f, ", Retry-After {}s", wait.as_secs())?;
         }
         f.write_str("]")?;
+        if let Some(hint) = self.hint {
+            write!(f, " — {hint}")?;
+        }
         if let Some(excerpt) = &self.body_excerpt {
             let short: String = excerpt.chars().take(200).collect();
             let more = if short.len() < excerpt.len() || self.body_truncated { "…" } else { "" };

@@ -10,6 +10,39 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    ///An artifact of an entitlement, such as a reservation.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct Artifact {
+        ///For example `reservedinstance`.
+        #[serde(
+            rename = "artifactType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub artifact_type: ::std::option::Option<::std::string::String>,
+        ///Type-specific details, for example `reservationType` (`virtualmachines` or `sqldatabases`).
+        #[serde(
+            rename = "dynamicAttributes",
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty"
+        )]
+        pub dynamic_attributes: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub link: ::std::option::Option<Link>,
+        #[serde(
+            rename = "resourceId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub resource_id: ::std::option::Option<::std::string::String>,
+    }
+    impl Artifact {
+        pub fn builder() -> builder::Artifact {
+            Default::default()
+        }
+    }
     ///Links of a page; `next` is present when there is another page.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -117,6 +150,100 @@ pub mod types {
     }
     impl CustomerCompanyProfile {
         pub fn builder() -> builder::CustomerCompanyProfile {
+            Default::default()
+        }
+    }
+    ///Something a customer is entitled to by a purchase.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct Entitlement {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub attributes: ::std::option::Option<ResourceAttributes>,
+        ///Type-specific details; the documentation's example puts them here, its resource table on the artifact.
+        #[serde(
+            rename = "dynamicAttributes",
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty"
+        )]
+        pub dynamic_attributes: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+        #[serde(
+            rename = "entitledArtifacts",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub entitled_artifacts: ::std::vec::Vec<Artifact>,
+        ///For example `software`, `reservedinstance` or `virtualmachinereservedinstance`.
+        #[serde(
+            rename = "entitlementType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub entitlement_type: ::std::option::Option<::std::string::String>,
+        ///When the entitlement expires, an RFC 3339 UTC date-time such as `2022-01-28T00:00:00Z`; only with `showExpiry=true`, and only where one applies. Kept as text.
+        #[serde(
+            rename = "expiryDate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub expiry_date: ::std::option::Option<::std::string::String>,
+        ///The fulfillment state (in the SDK models only; no values are documented).
+        #[serde(
+            rename = "fulfillmentState",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub fulfillment_state: ::std::option::Option<::std::string::String>,
+        ///Entitlements the product includes; they carry this entitlement's order id.
+        #[serde(
+            rename = "includedEntitlements",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub included_entitlements: ::std::vec::Vec<Entitlement>,
+        #[serde(
+            rename = "productId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub product_id: ::std::option::Option<::std::string::String>,
+        ///How many; unfulfilled and transferred entitlements are not counted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub quantity: ::std::option::Option<i32>,
+        ///The quantity by status.
+        #[serde(
+            rename = "quantityDetails",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub quantity_details: ::std::vec::Vec<QuantityDetail>,
+        #[serde(rename = "referenceOrder")]
+        pub reference_order: ReferenceOrder,
+        #[serde(
+            rename = "skuId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub sku_id: ::std::option::Option<::std::string::String>,
+    }
+    impl Entitlement {
+        pub fn builder() -> builder::Entitlement {
+            Default::default()
+        }
+    }
+    ///All of a customer's entitlements.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct EntitlementCollection {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub attributes: ::std::option::Option<ResourceAttributes>,
+        pub items: ::std::vec::Vec<Entitlement>,
+        ///How many entitlements `items` holds (included entitlements are not counted).
+        #[serde(
+            rename = "totalCount",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub total_count: ::std::option::Option<i32>,
+    }
+    impl EntitlementCollection {
+        pub fn builder() -> builder::EntitlementCollection {
             Default::default()
         }
     }
@@ -297,6 +424,219 @@ pub mod types {
             value.parse()
         }
     }
+    ///A customer's order.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct Order {
+        ///A friendly id of the order.
+        #[serde(
+            rename = "alternateId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub alternate_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub attributes: ::std::option::Option<ResourceAttributes>,
+        ///For example `one_time`, `monthly`, `annual`, `triennial`, `none` or `unknown`.
+        #[serde(
+            rename = "billingCycle",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub billing_cycle: ::std::option::Option<::std::string::String>,
+        ///When the order was created, an RFC 3339 UTC date-time such as `2018-03-13T22:49:54.3396949Z`. Kept as text.
+        #[serde(
+            rename = "creationDate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub creation_date: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "currencyCode",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub currency_code: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "currencySymbol",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub currency_symbol: ::std::option::Option<::std::string::String>,
+        pub id: ::std::string::String,
+        #[serde(
+            rename = "lineItems",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub line_items: ::std::vec::Vec<OrderLineItem>,
+        ///Related requests by name, for example `self`, `provisioningStatus`, `patchOperation`.
+        #[serde(
+            default,
+            skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
+        )]
+        pub links: ::std::collections::HashMap<::std::string::String, Link>,
+        ///The customer's tenant id.
+        #[serde(
+            rename = "referenceCustomerId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub reference_customer_id: ::std::option::Option<::std::string::String>,
+        ///The order's status. Documented values: `unknown`, `completed`, `pending`, `cancelled` (order resources), and also `pending_po_upload`, `po_upload_complete`, `partial_success`, `po_review_rejected`, `suspended`, `pending_review`, `error` (REST reference); others may appear. Compare case-insensitively: the documentation writes both `cancelled` and `Cancelled`.
+        pub status: ::std::string::String,
+        ///For example `UserPurchase`, `SystemPurchase` or `SystemBilling`.
+        #[serde(
+            rename = "transactionType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub transaction_type: ::std::option::Option<::std::string::String>,
+    }
+    impl Order {
+        pub fn builder() -> builder::Order {
+            Default::default()
+        }
+    }
+    ///An order id, for example `YxH1q4KScfvfkJQjgRI8QY1DznnUWZTH1` (documented ids are 33 letters, digits and `_`). The id is put into a request path, so only letters, digits, `_` and `-` are allowed: a `.`, `/` or `\` would change which path is requested.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct OrderId(::std::string::String);
+    impl ::std::ops::Deref for OrderId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<OrderId> for ::std::string::String {
+        fn from(value: OrderId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for OrderId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[A-Za-z0-9_-]{1,64}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[A-Za-z0-9_-]{1,64}$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for OrderId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for OrderId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for OrderId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///A line item of an order.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct OrderLineItem {
+        #[serde(
+            rename = "friendlyName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub friendly_name: ::std::option::Option<::std::string::String>,
+        ///The line item's position in the order, from 0.
+        #[serde(rename = "lineItemNumber")]
+        pub line_item_number: i32,
+        ///Related requests by name, for example `product`, `sku`, `availability`.
+        #[serde(
+            default,
+            skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
+        )]
+        pub links: ::std::collections::HashMap<::std::string::String, Link>,
+        #[serde(
+            rename = "offerId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub offer_id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "parentSubscriptionId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub parent_subscription_id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "partnerIdOnRecord",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub partner_id_on_record: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "provisioningContext",
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty"
+        )]
+        pub provisioning_context: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+        ///How many; a cancelled line item shows 0.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub quantity: ::std::option::Option<i32>,
+        #[serde(
+            rename = "subscriptionId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub subscription_id: ::std::option::Option<::std::string::String>,
+        ///For example `P1M`, `P1Y` or `P3Y`; may be empty.
+        #[serde(
+            rename = "termDuration",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub term_duration: ::std::option::Option<::std::string::String>,
+        ///For example `new`, `renew`, `addQuantity`, `removeQuantity` or `cancel`.
+        #[serde(
+            rename = "transactionType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub transaction_type: ::std::option::Option<::std::string::String>,
+    }
+    impl OrderLineItem {
+        pub fn builder() -> builder::OrderLineItem {
+            Default::default()
+        }
+    }
+    ///An update of an order: its id and new status, `cancelled` to cancel it. `lineItems` (each with `lineItemNumber` and `offerId`) limits a software cancellation to those line items. The SDKs send the whole order as read; its other fields are accepted.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct OrderUpdate {
+        ///The order's id, the same as the `order-id` in the path.
+        pub id: ::std::string::String,
+        ///Only these line items (software cancellation).
+        #[serde(
+            rename = "lineItems",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub line_items: ::std::vec::Vec<OrderLineItem>,
+        ///The new status; `cancelled` cancels the order.
+        pub status: ::std::string::String,
+    }
+    impl OrderUpdate {
+        pub fn builder() -> builder::OrderUpdate {
+            Default::default()
+        }
+    }
     ///Partner Center's error object.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -372,6 +712,44 @@ pub mod types {
                 })
         }
     }
+    ///A quantity in one status.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct QuantityDetail {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub quantity: ::std::option::Option<i32>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    impl QuantityDetail {
+        pub fn builder() -> builder::QuantityDetail {
+            Default::default()
+        }
+    }
+    ///The order (line item) an entitlement came from.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct ReferenceOrder {
+        ///The alternate id of the order line item.
+        #[serde(
+            rename = "alternateId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub alternate_id: ::std::option::Option<::std::string::String>,
+        ///The order's id, the `order-id` of that order.
+        pub id: ::std::string::String,
+        ///The line item's number, as text (for example `"0"`).
+        #[serde(
+            rename = "lineItemId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub line_item_id: ::std::option::Option<::std::string::String>,
+    }
+    impl ReferenceOrder {
+        pub fn builder() -> builder::ReferenceOrder {
+            Default::default()
+        }
+    }
     ///Metadata of a resource.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -407,6 +785,112 @@ pub mod types {
     }
     /// Types for composing complex structures.
     pub mod builder {
+        #[derive(Clone, Debug)]
+        pub struct Artifact {
+            artifact_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            dynamic_attributes: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            link: ::std::result::Result<
+                ::std::option::Option<super::Link>,
+                ::std::string::String,
+            >,
+            resource_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Artifact {
+            fn default() -> Self {
+                Self {
+                    artifact_type: Ok(Default::default()),
+                    dynamic_attributes: Ok(Default::default()),
+                    link: Ok(Default::default()),
+                    resource_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl Artifact {
+            pub fn artifact_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.artifact_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for artifact_type: {e}")
+                    });
+                self
+            }
+            pub fn dynamic_attributes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.dynamic_attributes = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for dynamic_attributes: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn link<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Link>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.link = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for link: {e}")
+                    });
+                self
+            }
+            pub fn resource_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.resource_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for resource_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Artifact> for super::Artifact {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Artifact,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    artifact_type: value.artifact_type?,
+                    dynamic_attributes: value.dynamic_attributes?,
+                    link: value.link?,
+                    resource_id: value.resource_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Artifact> for Artifact {
+            fn from(value: super::Artifact) -> Self {
+                Self {
+                    artifact_type: Ok(value.artifact_type),
+                    dynamic_attributes: Ok(value.dynamic_attributes),
+                    link: Ok(value.link),
+                    resource_id: Ok(value.resource_id),
+                }
+            }
+        }
         #[derive(Clone, Debug)]
         pub struct CollectionLinks {
             next: ::std::result::Result<
@@ -909,6 +1393,367 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct Entitlement {
+            attributes: ::std::result::Result<
+                ::std::option::Option<super::ResourceAttributes>,
+                ::std::string::String,
+            >,
+            dynamic_attributes: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            entitled_artifacts: ::std::result::Result<
+                ::std::vec::Vec<super::Artifact>,
+                ::std::string::String,
+            >,
+            entitlement_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            expiry_date: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            fulfillment_state: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            included_entitlements: ::std::result::Result<
+                ::std::vec::Vec<super::Entitlement>,
+                ::std::string::String,
+            >,
+            product_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            quantity: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            quantity_details: ::std::result::Result<
+                ::std::vec::Vec<super::QuantityDetail>,
+                ::std::string::String,
+            >,
+            reference_order: ::std::result::Result<
+                super::ReferenceOrder,
+                ::std::string::String,
+            >,
+            sku_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Entitlement {
+            fn default() -> Self {
+                Self {
+                    attributes: Ok(Default::default()),
+                    dynamic_attributes: Ok(Default::default()),
+                    entitled_artifacts: Ok(Default::default()),
+                    entitlement_type: Ok(Default::default()),
+                    expiry_date: Ok(Default::default()),
+                    fulfillment_state: Ok(Default::default()),
+                    included_entitlements: Ok(Default::default()),
+                    product_id: Ok(Default::default()),
+                    quantity: Ok(Default::default()),
+                    quantity_details: Ok(Default::default()),
+                    reference_order: Err(
+                        "no value supplied for reference_order".to_string(),
+                    ),
+                    sku_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl Entitlement {
+            pub fn attributes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ResourceAttributes>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.attributes = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for attributes: {e}")
+                    });
+                self
+            }
+            pub fn dynamic_attributes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.dynamic_attributes = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for dynamic_attributes: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn entitled_artifacts<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Artifact>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.entitled_artifacts = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for entitled_artifacts: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn entitlement_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.entitlement_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for entitlement_type: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn expiry_date<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.expiry_date = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for expiry_date: {e}")
+                    });
+                self
+            }
+            pub fn fulfillment_state<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.fulfillment_state = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for fulfillment_state: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn included_entitlements<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Entitlement>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.included_entitlements = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for included_entitlements: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn product_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.product_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for product_id: {e}")
+                    });
+                self
+            }
+            pub fn quantity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quantity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for quantity: {e}")
+                    });
+                self
+            }
+            pub fn quantity_details<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::QuantityDetail>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quantity_details = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for quantity_details: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn reference_order<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ReferenceOrder>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reference_order = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for reference_order: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn sku_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sku_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sku_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Entitlement> for super::Entitlement {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Entitlement,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    attributes: value.attributes?,
+                    dynamic_attributes: value.dynamic_attributes?,
+                    entitled_artifacts: value.entitled_artifacts?,
+                    entitlement_type: value.entitlement_type?,
+                    expiry_date: value.expiry_date?,
+                    fulfillment_state: value.fulfillment_state?,
+                    included_entitlements: value.included_entitlements?,
+                    product_id: value.product_id?,
+                    quantity: value.quantity?,
+                    quantity_details: value.quantity_details?,
+                    reference_order: value.reference_order?,
+                    sku_id: value.sku_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Entitlement> for Entitlement {
+            fn from(value: super::Entitlement) -> Self {
+                Self {
+                    attributes: Ok(value.attributes),
+                    dynamic_attributes: Ok(value.dynamic_attributes),
+                    entitled_artifacts: Ok(value.entitled_artifacts),
+                    entitlement_type: Ok(value.entitlement_type),
+                    expiry_date: Ok(value.expiry_date),
+                    fulfillment_state: Ok(value.fulfillment_state),
+                    included_entitlements: Ok(value.included_entitlements),
+                    product_id: Ok(value.product_id),
+                    quantity: Ok(value.quantity),
+                    quantity_details: Ok(value.quantity_details),
+                    reference_order: Ok(value.reference_order),
+                    sku_id: Ok(value.sku_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct EntitlementCollection {
+            attributes: ::std::result::Result<
+                ::std::option::Option<super::ResourceAttributes>,
+                ::std::string::String,
+            >,
+            items: ::std::result::Result<
+                ::std::vec::Vec<super::Entitlement>,
+                ::std::string::String,
+            >,
+            total_count: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for EntitlementCollection {
+            fn default() -> Self {
+                Self {
+                    attributes: Ok(Default::default()),
+                    items: Err("no value supplied for items".to_string()),
+                    total_count: Ok(Default::default()),
+                }
+            }
+        }
+        impl EntitlementCollection {
+            pub fn attributes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ResourceAttributes>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.attributes = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for attributes: {e}")
+                    });
+                self
+            }
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Entitlement>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {e}")
+                    });
+                self
+            }
+            pub fn total_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total_count: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<EntitlementCollection>
+        for super::EntitlementCollection {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: EntitlementCollection,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    attributes: value.attributes?,
+                    items: value.items?,
+                    total_count: value.total_count?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::EntitlementCollection>
+        for EntitlementCollection {
+            fn from(value: super::EntitlementCollection) -> Self {
+                Self {
+                    attributes: Ok(value.attributes),
+                    items: Ok(value.items),
+                    total_count: Ok(value.total_count),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct KeyValuePair {
             key: ::std::result::Result<::std::string::String, ::std::string::String>,
             value: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -1047,6 +1892,587 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct Order {
+            alternate_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            attributes: ::std::result::Result<
+                ::std::option::Option<super::ResourceAttributes>,
+                ::std::string::String,
+            >,
+            billing_cycle: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            creation_date: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            currency_code: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            currency_symbol: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            line_items: ::std::result::Result<
+                ::std::vec::Vec<super::OrderLineItem>,
+                ::std::string::String,
+            >,
+            links: ::std::result::Result<
+                ::std::collections::HashMap<::std::string::String, super::Link>,
+                ::std::string::String,
+            >,
+            reference_customer_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<::std::string::String, ::std::string::String>,
+            transaction_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Order {
+            fn default() -> Self {
+                Self {
+                    alternate_id: Ok(Default::default()),
+                    attributes: Ok(Default::default()),
+                    billing_cycle: Ok(Default::default()),
+                    creation_date: Ok(Default::default()),
+                    currency_code: Ok(Default::default()),
+                    currency_symbol: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    line_items: Ok(Default::default()),
+                    links: Ok(Default::default()),
+                    reference_customer_id: Ok(Default::default()),
+                    status: Err("no value supplied for status".to_string()),
+                    transaction_type: Ok(Default::default()),
+                }
+            }
+        }
+        impl Order {
+            pub fn alternate_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.alternate_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for alternate_id: {e}")
+                    });
+                self
+            }
+            pub fn attributes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ResourceAttributes>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.attributes = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for attributes: {e}")
+                    });
+                self
+            }
+            pub fn billing_cycle<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.billing_cycle = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for billing_cycle: {e}")
+                    });
+                self
+            }
+            pub fn creation_date<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.creation_date = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for creation_date: {e}")
+                    });
+                self
+            }
+            pub fn currency_code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.currency_code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for currency_code: {e}")
+                    });
+                self
+            }
+            pub fn currency_symbol<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.currency_symbol = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for currency_symbol: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn line_items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::OrderLineItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.line_items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for line_items: {e}")
+                    });
+                self
+            }
+            pub fn links<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::collections::HashMap<::std::string::String, super::Link>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.links = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for links: {e}")
+                    });
+                self
+            }
+            pub fn reference_customer_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reference_customer_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for reference_customer_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn transaction_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.transaction_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for transaction_type: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Order> for super::Order {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Order,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    alternate_id: value.alternate_id?,
+                    attributes: value.attributes?,
+                    billing_cycle: value.billing_cycle?,
+                    creation_date: value.creation_date?,
+                    currency_code: value.currency_code?,
+                    currency_symbol: value.currency_symbol?,
+                    id: value.id?,
+                    line_items: value.line_items?,
+                    links: value.links?,
+                    reference_customer_id: value.reference_customer_id?,
+                    status: value.status?,
+                    transaction_type: value.transaction_type?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Order> for Order {
+            fn from(value: super::Order) -> Self {
+                Self {
+                    alternate_id: Ok(value.alternate_id),
+                    attributes: Ok(value.attributes),
+                    billing_cycle: Ok(value.billing_cycle),
+                    creation_date: Ok(value.creation_date),
+                    currency_code: Ok(value.currency_code),
+                    currency_symbol: Ok(value.currency_symbol),
+                    id: Ok(value.id),
+                    line_items: Ok(value.line_items),
+                    links: Ok(value.links),
+                    reference_customer_id: Ok(value.reference_customer_id),
+                    status: Ok(value.status),
+                    transaction_type: Ok(value.transaction_type),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct OrderLineItem {
+            friendly_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            line_item_number: ::std::result::Result<i32, ::std::string::String>,
+            links: ::std::result::Result<
+                ::std::collections::HashMap<::std::string::String, super::Link>,
+                ::std::string::String,
+            >,
+            offer_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            parent_subscription_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            partner_id_on_record: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            provisioning_context: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            quantity: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            subscription_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            term_duration: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            transaction_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for OrderLineItem {
+            fn default() -> Self {
+                Self {
+                    friendly_name: Ok(Default::default()),
+                    line_item_number: Err(
+                        "no value supplied for line_item_number".to_string(),
+                    ),
+                    links: Ok(Default::default()),
+                    offer_id: Ok(Default::default()),
+                    parent_subscription_id: Ok(Default::default()),
+                    partner_id_on_record: Ok(Default::default()),
+                    provisioning_context: Ok(Default::default()),
+                    quantity: Ok(Default::default()),
+                    subscription_id: Ok(Default::default()),
+                    term_duration: Ok(Default::default()),
+                    transaction_type: Ok(Default::default()),
+                }
+            }
+        }
+        impl OrderLineItem {
+            pub fn friendly_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.friendly_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for friendly_name: {e}")
+                    });
+                self
+            }
+            pub fn line_item_number<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.line_item_number = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for line_item_number: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn links<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::collections::HashMap<::std::string::String, super::Link>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.links = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for links: {e}")
+                    });
+                self
+            }
+            pub fn offer_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.offer_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for offer_id: {e}")
+                    });
+                self
+            }
+            pub fn parent_subscription_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.parent_subscription_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for parent_subscription_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn partner_id_on_record<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.partner_id_on_record = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for partner_id_on_record: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn provisioning_context<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.provisioning_context = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for provisioning_context: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn quantity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quantity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for quantity: {e}")
+                    });
+                self
+            }
+            pub fn subscription_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.subscription_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for subscription_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn term_duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.term_duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for term_duration: {e}")
+                    });
+                self
+            }
+            pub fn transaction_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.transaction_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for transaction_type: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<OrderLineItem> for super::OrderLineItem {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: OrderLineItem,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    friendly_name: value.friendly_name?,
+                    line_item_number: value.line_item_number?,
+                    links: value.links?,
+                    offer_id: value.offer_id?,
+                    parent_subscription_id: value.parent_subscription_id?,
+                    partner_id_on_record: value.partner_id_on_record?,
+                    provisioning_context: value.provisioning_context?,
+                    quantity: value.quantity?,
+                    subscription_id: value.subscription_id?,
+                    term_duration: value.term_duration?,
+                    transaction_type: value.transaction_type?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::OrderLineItem> for OrderLineItem {
+            fn from(value: super::OrderLineItem) -> Self {
+                Self {
+                    friendly_name: Ok(value.friendly_name),
+                    line_item_number: Ok(value.line_item_number),
+                    links: Ok(value.links),
+                    offer_id: Ok(value.offer_id),
+                    parent_subscription_id: Ok(value.parent_subscription_id),
+                    partner_id_on_record: Ok(value.partner_id_on_record),
+                    provisioning_context: Ok(value.provisioning_context),
+                    quantity: Ok(value.quantity),
+                    subscription_id: Ok(value.subscription_id),
+                    term_duration: Ok(value.term_duration),
+                    transaction_type: Ok(value.transaction_type),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct OrderUpdate {
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            line_items: ::std::result::Result<
+                ::std::vec::Vec<super::OrderLineItem>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for OrderUpdate {
+            fn default() -> Self {
+                Self {
+                    id: Err("no value supplied for id".to_string()),
+                    line_items: Ok(Default::default()),
+                    status: Err("no value supplied for status".to_string()),
+                }
+            }
+        }
+        impl OrderUpdate {
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn line_items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::OrderLineItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.line_items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for line_items: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<OrderUpdate> for super::OrderUpdate {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: OrderUpdate,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    id: value.id?,
+                    line_items: value.line_items?,
+                    status: value.status?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::OrderUpdate> for OrderUpdate {
+            fn from(value: super::OrderUpdate) -> Self {
+                Self {
+                    id: Ok(value.id),
+                    line_items: Ok(value.line_items),
+                    status: Ok(value.status),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct PartnerCenterError {
             code: ::std::result::Result<super::ErrorCode, ::std::string::String>,
             data: ::std::result::Result<
@@ -1142,6 +2568,148 @@ pub mod types {
                     data: Ok(value.data),
                     description: Ok(value.description),
                     source: Ok(value.source),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct QuantityDetail {
+            quantity: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for QuantityDetail {
+            fn default() -> Self {
+                Self {
+                    quantity: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                }
+            }
+        }
+        impl QuantityDetail {
+            pub fn quantity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quantity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for quantity: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<QuantityDetail> for super::QuantityDetail {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: QuantityDetail,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    quantity: value.quantity?,
+                    status: value.status?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::QuantityDetail> for QuantityDetail {
+            fn from(value: super::QuantityDetail) -> Self {
+                Self {
+                    quantity: Ok(value.quantity),
+                    status: Ok(value.status),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ReferenceOrder {
+            alternate_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            line_item_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ReferenceOrder {
+            fn default() -> Self {
+                Self {
+                    alternate_id: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    line_item_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl ReferenceOrder {
+            pub fn alternate_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.alternate_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for alternate_id: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn line_item_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.line_item_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for line_item_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ReferenceOrder> for super::ReferenceOrder {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ReferenceOrder,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    alternate_id: value.alternate_id?,
+                    id: value.id?,
+                    line_item_id: value.line_item_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ReferenceOrder> for ReferenceOrder {
+            fn from(value: super::ReferenceOrder) -> Self {
+                Self {
+                    alternate_id: Ok(value.alternate_id),
+                    id: Ok(value.id),
+                    line_item_id: Ok(value.line_item_id),
                 }
             }
         }
@@ -1306,7 +2874,9 @@ pub mod types {
 
 The Partner Center REST operations this workspace covers: listing the signed-in partner's
 customers, and deleting a customer account from a Testing in Production (TiP) integration
-sandbox. Sources for every fact are in `openapi/SOURCES.md`.
+sandbox, with the calls the documented deletion procedure makes first: listing the
+customer's entitlements, getting each entitlement's order, and cancelling it. Sources for
+every fact are in `openapi/SOURCES.md`.
 
 Every call is authenticated with an Azure AD access token for the resource
 `https://api.partnercenter.microsoft.com` (v2 scope `https://api.partnercenter.microsoft.com/.default`);
@@ -1450,6 +3020,123 @@ let response = client.delete_customer()
 ```*/
     pub fn delete_customer(&self) -> builder::DeleteCustomer<'_> {
         builder::DeleteCustomer::new(self)
+    }
+    /**Get a customer's entitlements
+
+Returns all of the customer's entitlements in one collection (no paging is documented).
+Each names the order that produced it (`referenceOrder`). Entitlements a product
+includes are nested in `includedEntitlements` and carry their parent's order id, and
+each line item of an order has its own entitlement, so order ids repeat: deduplicate
+them before acting on the orders.
+
+The documentation lists app+user credentials for this call, while its procedure for
+deleting a customer from the integration sandbox makes it with the sandbox account's
+credentials (see `openapi/SOURCES.md`).
+
+A read: retrying it, with the same `MS-RequestId`, is always safe.
+
+
+Sends a `GET` request to `/v1/customers/{customer-tenant-id}/entitlements`
+
+Arguments:
+- `customer_tenant_id`: The customer's tenant id, a GUID.
+- `entitlement_type`: Only entitlements of this type, for example `software`, `reservedInstance`, or `virtualMachineReservedInstance` (the pre-1.9 SDK contract for VM reservations); all types when left out. The documentation's own example sends the name in lower case (`entitlementtype=software`), so the server matches the name case-insensitively; this spec uses the SDKs' spelling.
+- `show_expiry`: `true` asks for `expiryDate` on the entitlements that have one.
+- `ms_contract_version`: The API version requested; usually `v1`.
+- `ms_correlation_id`: Ties the call to others in Partner Center's logs and traces. Send a new GUID per call unless several calls belong together.
+- `ms_partner_center_application`: The name of the application calling Partner Center.
+- `ms_request_id`: Identifies the call and makes it idempotent: send a new GUID for each call and the same GUID on every retry of that call.
+- `x_locale`: Language of localized text such as error descriptions; defaults to `en-US`.
+```ignore
+let response = client.list_entitlements()
+    .customer_tenant_id(customer_tenant_id)
+    .entitlement_type(entitlement_type)
+    .show_expiry(show_expiry)
+    .ms_contract_version(ms_contract_version)
+    .ms_correlation_id(ms_correlation_id)
+    .ms_partner_center_application(ms_partner_center_application)
+    .ms_request_id(ms_request_id)
+    .x_locale(x_locale)
+    .send()
+    .await;
+```*/
+    pub fn list_entitlements(&self) -> builder::ListEntitlements<'_> {
+        builder::ListEntitlements::new(self)
+    }
+    /**Get an order of a customer by its id
+
+Returns the order, with its line items and its `status`. After a cancellation, read the
+order again until its `status` is `cancelled` (compared case-insensitively): the
+documented deletion procedure polls it before deleting the customer.
+
+A read: retrying it, with the same `MS-RequestId`, is always safe.
+
+
+Sends a `GET` request to `/v1/customers/{customer-tenant-id}/orders/{order-id}`
+
+Arguments:
+- `customer_tenant_id`: The customer's tenant id, a GUID.
+- `order_id`: The order's id, as given in an entitlement's `referenceOrder.id` or an order's `id`.
+- `ms_contract_version`: The API version requested; usually `v1`.
+- `ms_correlation_id`: Ties the call to others in Partner Center's logs and traces. Send a new GUID per call unless several calls belong together.
+- `ms_partner_center_application`: The name of the application calling Partner Center.
+- `ms_request_id`: Identifies the call and makes it idempotent: send a new GUID for each call and the same GUID on every retry of that call.
+- `x_locale`: Language of localized text such as error descriptions; defaults to `en-US`.
+```ignore
+let response = client.get_order()
+    .customer_tenant_id(customer_tenant_id)
+    .order_id(order_id)
+    .ms_contract_version(ms_contract_version)
+    .ms_correlation_id(ms_correlation_id)
+    .ms_partner_center_application(ms_partner_center_application)
+    .ms_request_id(ms_request_id)
+    .x_locale(x_locale)
+    .send()
+    .await;
+```*/
+    pub fn get_order(&self) -> builder::GetOrder<'_> {
+        builder::GetOrder::new(self)
+    }
+    /**Update an order; in the integration sandbox, cancel it
+
+Cancels the order when sent its `id` and `"status": "cancelled"`. In an integration
+(TiP) sandbox this cancels Azure Reserved VM Instance, software and third-party SaaS
+orders, which must be cancelled before the customer can be deleted. Sandbox orders
+older than 60 days cannot be cancelled (400, code 900117). With `lineItems`, only those
+line items are cancelled (software purchases, within their cancellation window).
+
+The answer is the updated order. Its `status` may not be final yet: the documented
+deletion procedure reads the order again until it is `cancelled`.
+
+Retry a call with the same `MS-RequestId`; a new call uses a fresh one.
+
+
+Sends a `PATCH` request to `/v1/customers/{customer-tenant-id}/orders/{order-id}`
+
+Arguments:
+- `customer_tenant_id`: The customer's tenant id, a GUID.
+- `order_id`: The order's id, as given in an entitlement's `referenceOrder.id` or an order's `id`.
+- `ms_contract_version`: The API version requested; usually `v1`.
+- `ms_correlation_id`: Ties the call to others in Partner Center's logs and traces. Send a new GUID per call unless several calls belong together.
+- `ms_partner_center_application`: The name of the application calling Partner Center.
+- `ms_request_id`: Identifies the call and makes it idempotent: send a new GUID for each call and the same GUID on every retry of that call.
+- `x_locale`: Language of localized text such as error descriptions; defaults to `en-US`.
+- `body`: The order's id and its new status.
+```ignore
+let response = client.update_order()
+    .customer_tenant_id(customer_tenant_id)
+    .order_id(order_id)
+    .ms_contract_version(ms_contract_version)
+    .ms_correlation_id(ms_correlation_id)
+    .ms_partner_center_application(ms_partner_center_application)
+    .ms_request_id(ms_request_id)
+    .x_locale(x_locale)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_order(&self) -> builder::UpdateOrder<'_> {
+        builder::UpdateOrder::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -1915,6 +3602,835 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 204u16 => Ok(ResponseValue::empty(response)),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                409u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                502u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_entitlements`]
+
+[`Client::list_entitlements`]: super::Client::list_entitlements*/
+    #[derive(Debug, Clone)]
+    pub struct ListEntitlements<'a> {
+        client: &'a super::Client,
+        customer_tenant_id: Result<::uuid::Uuid, String>,
+        entitlement_type: Result<Option<::std::string::String>, String>,
+        show_expiry: Result<Option<bool>, String>,
+        ms_contract_version: Result<Option<::std::string::String>, String>,
+        ms_correlation_id: Result<Option<::uuid::Uuid>, String>,
+        ms_partner_center_application: Result<Option<::std::string::String>, String>,
+        ms_request_id: Result<Option<::uuid::Uuid>, String>,
+        x_locale: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> ListEntitlements<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                customer_tenant_id: Err(
+                    "customer_tenant_id was not initialized".to_string(),
+                ),
+                entitlement_type: Ok(None),
+                show_expiry: Ok(None),
+                ms_contract_version: Ok(None),
+                ms_correlation_id: Ok(None),
+                ms_partner_center_application: Ok(None),
+                ms_request_id: Ok(None),
+                x_locale: Ok(None),
+            }
+        }
+        pub fn customer_tenant_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.customer_tenant_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for customer_tenant_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn entitlement_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.entitlement_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for entitlement_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn show_expiry<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.show_expiry = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for show_expiry failed".to_string());
+            self
+        }
+        pub fn ms_contract_version<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.ms_contract_version = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for ms_contract_version failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_correlation_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.ms_correlation_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for ms_correlation_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_partner_center_application<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.ms_partner_center_application = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for ms_partner_center_application failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_request_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.ms_request_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for ms_request_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_locale<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_locale = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_locale failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/customers/{customer-tenant-id}/entitlements`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::EntitlementCollection>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self {
+                client,
+                customer_tenant_id,
+                entitlement_type,
+                show_expiry,
+                ms_contract_version,
+                ms_correlation_id,
+                ms_partner_center_application,
+                ms_request_id,
+                x_locale,
+            } = self;
+            let customer_tenant_id = customer_tenant_id.map_err(Error::InvalidRequest)?;
+            let entitlement_type = entitlement_type.map_err(Error::InvalidRequest)?;
+            let show_expiry = show_expiry.map_err(Error::InvalidRequest)?;
+            let ms_contract_version = ms_contract_version
+                .map_err(Error::InvalidRequest)?;
+            let ms_correlation_id = ms_correlation_id.map_err(Error::InvalidRequest)?;
+            let ms_partner_center_application = ms_partner_center_application
+                .map_err(Error::InvalidRequest)?;
+            let ms_request_id = ms_request_id.map_err(Error::InvalidRequest)?;
+            let x_locale = x_locale.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/customers/{}/entitlements", client.baseurl, encode_path(&
+                customer_tenant_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(6usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = ms_contract_version {
+                header_map.append("MS-Contract-Version", value.to_string().try_into()?);
+            }
+            if let Some(value) = ms_correlation_id {
+                header_map.append("MS-CorrelationId", value.to_string().try_into()?);
+            }
+            if let Some(value) = ms_partner_center_application {
+                header_map
+                    .append(
+                        "MS-PartnerCenter-Application",
+                        value.to_string().try_into()?,
+                    );
+            }
+            if let Some(value) = ms_request_id {
+                header_map.append("MS-RequestId", value.to_string().try_into()?);
+            }
+            if let Some(value) = x_locale {
+                header_map.append("X-Locale", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "entitlementType",
+                        &entitlement_type,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("showExpiry", &show_expiry))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_entitlements",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                502u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_order`]
+
+[`Client::get_order`]: super::Client::get_order*/
+    #[derive(Debug, Clone)]
+    pub struct GetOrder<'a> {
+        client: &'a super::Client,
+        customer_tenant_id: Result<::uuid::Uuid, String>,
+        order_id: Result<types::OrderId, String>,
+        ms_contract_version: Result<Option<::std::string::String>, String>,
+        ms_correlation_id: Result<Option<::uuid::Uuid>, String>,
+        ms_partner_center_application: Result<Option<::std::string::String>, String>,
+        ms_request_id: Result<Option<::uuid::Uuid>, String>,
+        x_locale: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> GetOrder<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                customer_tenant_id: Err(
+                    "customer_tenant_id was not initialized".to_string(),
+                ),
+                order_id: Err("order_id was not initialized".to_string()),
+                ms_contract_version: Ok(None),
+                ms_correlation_id: Ok(None),
+                ms_partner_center_application: Ok(None),
+                ms_request_id: Ok(None),
+                x_locale: Ok(None),
+            }
+        }
+        pub fn customer_tenant_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.customer_tenant_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for customer_tenant_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn order_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::OrderId>,
+        {
+            self.order_id = value
+                .try_into()
+                .map_err(|_| "conversion to `OrderId` for order_id failed".to_string());
+            self
+        }
+        pub fn ms_contract_version<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.ms_contract_version = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for ms_contract_version failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_correlation_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.ms_correlation_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for ms_correlation_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_partner_center_application<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.ms_partner_center_application = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for ms_partner_center_application failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_request_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.ms_request_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for ms_request_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_locale<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_locale = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_locale failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/customers/{customer-tenant-id}/orders/{order-id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::Order>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                customer_tenant_id,
+                order_id,
+                ms_contract_version,
+                ms_correlation_id,
+                ms_partner_center_application,
+                ms_request_id,
+                x_locale,
+            } = self;
+            let customer_tenant_id = customer_tenant_id.map_err(Error::InvalidRequest)?;
+            let order_id = order_id.map_err(Error::InvalidRequest)?;
+            let ms_contract_version = ms_contract_version
+                .map_err(Error::InvalidRequest)?;
+            let ms_correlation_id = ms_correlation_id.map_err(Error::InvalidRequest)?;
+            let ms_partner_center_application = ms_partner_center_application
+                .map_err(Error::InvalidRequest)?;
+            let ms_request_id = ms_request_id.map_err(Error::InvalidRequest)?;
+            let x_locale = x_locale.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/customers/{}/orders/{}", client.baseurl, encode_path(&
+                customer_tenant_id.to_string()), encode_path(& order_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(6usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = ms_contract_version {
+                header_map.append("MS-Contract-Version", value.to_string().try_into()?);
+            }
+            if let Some(value) = ms_correlation_id {
+                header_map.append("MS-CorrelationId", value.to_string().try_into()?);
+            }
+            if let Some(value) = ms_partner_center_application {
+                header_map
+                    .append(
+                        "MS-PartnerCenter-Application",
+                        value.to_string().try_into()?,
+                    );
+            }
+            if let Some(value) = ms_request_id {
+                header_map.append("MS-RequestId", value.to_string().try_into()?);
+            }
+            if let Some(value) = x_locale {
+                header_map.append("X-Locale", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_order",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                502u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_order`]
+
+[`Client::update_order`]: super::Client::update_order*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateOrder<'a> {
+        client: &'a super::Client,
+        customer_tenant_id: Result<::uuid::Uuid, String>,
+        order_id: Result<types::OrderId, String>,
+        ms_contract_version: Result<Option<::std::string::String>, String>,
+        ms_correlation_id: Result<Option<::uuid::Uuid>, String>,
+        ms_partner_center_application: Result<Option<::std::string::String>, String>,
+        ms_request_id: Result<Option<::uuid::Uuid>, String>,
+        x_locale: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::OrderUpdate, String>,
+    }
+    impl<'a> UpdateOrder<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                customer_tenant_id: Err(
+                    "customer_tenant_id was not initialized".to_string(),
+                ),
+                order_id: Err("order_id was not initialized".to_string()),
+                ms_contract_version: Ok(None),
+                ms_correlation_id: Ok(None),
+                ms_partner_center_application: Ok(None),
+                ms_request_id: Ok(None),
+                x_locale: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn customer_tenant_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.customer_tenant_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for customer_tenant_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn order_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::OrderId>,
+        {
+            self.order_id = value
+                .try_into()
+                .map_err(|_| "conversion to `OrderId` for order_id failed".to_string());
+            self
+        }
+        pub fn ms_contract_version<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.ms_contract_version = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for ms_contract_version failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_correlation_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.ms_correlation_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for ms_correlation_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_partner_center_application<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.ms_partner_center_application = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for ms_partner_center_application failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_request_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.ms_request_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for ms_request_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_locale<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_locale = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_locale failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::OrderUpdate>,
+            <V as std::convert::TryInto<types::OrderUpdate>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `OrderUpdate` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::OrderUpdate,
+            ) -> types::builder::OrderUpdate,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PATCH` request to `/v1/customers/{customer-tenant-id}/orders/{order-id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::Order>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                customer_tenant_id,
+                order_id,
+                ms_contract_version,
+                ms_correlation_id,
+                ms_partner_center_application,
+                ms_request_id,
+                x_locale,
+                body,
+            } = self;
+            let customer_tenant_id = customer_tenant_id.map_err(Error::InvalidRequest)?;
+            let order_id = order_id.map_err(Error::InvalidRequest)?;
+            let ms_contract_version = ms_contract_version
+                .map_err(Error::InvalidRequest)?;
+            let ms_correlation_id = ms_correlation_id.map_err(Error::InvalidRequest)?;
+            let ms_partner_center_application = ms_partner_center_application
+                .map_err(Error::InvalidRequest)?;
+            let ms_request_id = ms_request_id.map_err(Error::InvalidRequest)?;
+            let x_locale = x_locale.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::OrderUpdate::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/customers/{}/orders/{}", client.baseurl, encode_path(&
+                customer_tenant_id.to_string()), encode_path(& order_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(6usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = ms_contract_version {
+                header_map.append("MS-Contract-Version", value.to_string().try_into()?);
+            }
+            if let Some(value) = ms_correlation_id {
+                header_map.append("MS-CorrelationId", value.to_string().try_into()?);
+            }
+            if let Some(value) = ms_partner_center_application {
+                header_map
+                    .append(
+                        "MS-PartnerCenter-Application",
+                        value.to_string().try_into()?,
+                    );
+            }
+            if let Some(value) = ms_request_id {
+                header_map.append("MS-RequestId", value.to_string().try_into()?);
+            }
+            if let Some(value) = x_locale {
+                header_map.append("X-Locale", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_order",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(

@@ -72,9 +72,12 @@ mod cloud;
 mod customer_id;
 mod delete;
 mod engine;
+mod entitlements;
 mod error;
 mod ids;
 mod list;
+mod order_id;
+mod orders;
 mod pacer;
 mod pending;
 mod retry;
@@ -105,10 +108,13 @@ pub use client::{CustomerById, Customers, PartnerCenter};
 pub use cloud::{Cloud, UnknownCloud};
 pub use customer_id::{CustomerTenantId, ParseCustomerTenantIdError};
 pub use delete::{DeleteCustomer, Deleted};
+pub use entitlements::{Entitlement, Entitlements, ListEntitlements, ReferenceOrder};
 pub use error::{ApiError, CallInfo, Error, ErrorCode};
 pub use list::{
     Continuation, Customer, CustomerPage, CustomerStream, ListCustomers, MAX_PAGE_SIZE, PageStream,
 };
+pub use order_id::{OrderId, ParseOrderIdError};
+pub use orders::{CancelOrder, CustomerOrders, GetOrder, Order, OrderById, OrderStatus};
 pub use pacer::Pacer;
 pub use pending::Pending;
 pub use retry::RetryPolicy;

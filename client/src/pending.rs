@@ -46,6 +46,11 @@ impl<'a, O: Operation + Send + 'a> Pending<'a, O> {
         Self { pc, op, correlation_id: None }
     }
 
+    /// The request, for an operation's own setters.
+    pub(crate) fn request_mut(&mut self) -> &mut O {
+        &mut self.op
+    }
+
     /// Sends this `MS-CorrelationId` instead of a fresh one, to tie several calls together in
     /// Partner Center's logs.
     pub fn correlation_id(mut self, id: Uuid) -> Self {

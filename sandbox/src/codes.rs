@@ -27,3 +27,18 @@ pub const INVALID_REQUEST_INPUT: i64 = 800002;
 pub const REQUEST_ID_REUSED: i64 = 409;
 /// 400: the customer tenant id is not a GUID.
 pub const INVALID_CUSTOMER_ID: i64 = 900118;
+/// 403: a partner that is not an integration sandbox account may cancel only software orders
+/// ("Non-Sandbox tenants are not allowed to cancel purchases other than software subscriptions
+/// and perpetual software").
+pub const NON_SANDBOX_CANCEL: i64 = 800019;
+/// 409: a cancel of this order is still being processed ("Your order is in progress. Check
+/// your order history for recent orders in few minutes").
+pub const ORDER_IN_PROGRESS: i64 = 800060;
+/// 400: the order cannot be cancelled ("Order cannot be canceled"); here, a `PATCH` asking for
+/// a status other than `cancelled`.
+pub const ORDER_CANNOT_BE_CANCELLED: i64 = 800061;
+/// 404: no such order for this customer ("Order ID not found").
+pub const ORDER_NOT_FOUND: i64 = 20000;
+/// 400: the order is older than its cancellation window ("You have passed your 60-day
+/// cancellation window").
+pub const CANCELLATION_WINDOW_PASSED: i64 = 900117;

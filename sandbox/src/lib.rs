@@ -13,10 +13,19 @@
 //! * `DELETE /v1/customers/{id}` → `204` and the customer is gone; unknown or already
 //!   deleted → `404` (code 60003); a partner that is not a TiP account → `403` (code 2032);
 //!   a malformed id → `400` (code 900118).
+//! * `GET /v1/customers/{id}/entitlements[?entitlementType=…&showExpiry=…]` → the entitlements
+//!   of the customer's orders ([`SandboxBuilder::customer_with_orders`], [`OrderSeed`]), each
+//!   naming its order; `GET …/orders/{order-id}` → the order; `PATCH …/orders/{order-id}` with
+//!   `{"id": …, "status": "cancelled"}` cancels it: the answer says `cancelled` at once, GET
+//!   says so after [`SandboxBuilder::cancellation_latency`] (a second cancel meanwhile → `409`,
+//!   800060), past [`CANCELLATION_WINDOW`] → `400` (900117); unknown order → `404` (20000).
+//!   A delete is refused with `409`, naming the orders by alternate id, while any order is not
+//!   cancelled, or while the customer has an Azure plan
+//!   ([`SandboxBuilder::customer_with_azure_plan`]), which no entitlement shows.
 //! * Missing or unknown bearer token → `401` with `WWW-Authenticate`; a malformed
 //!   `MS-RequestId`/`MS-CorrelationId` → `400`.
 //! * Every answer echoes `MS-RequestId` and `MS-CorrelationId`, generating them when absent.
-//! * A repeated delete with the same `MS-RequestId` by the same partner gets the original
+//! * A repeated delete or PATCH with the same `MS-RequestId` (and body) by the same partner gets the original
 //!   outcome (a retried delete that already succeeded answers `204` again), within a bounded
 //!   window and number of remembered ids ([`Idempotency`]); the same id reused for another
 //!   request is a `409`.
@@ -24,7 +33,8 @@
 //! * [`Fault`]s script the next N answers (of one [`Operation`], or for one customer): `429`
 //!   with `Retry-After`, a `5xx`, a delay, or a dropped connection.
 //! * Every request is recorded ([`Sandbox::requests`], the latest [`RECORDED_REQUESTS`]) with
-//!   the token redacted.
+//!   the token redacted, its body (for a PATCH) and the status it was answered with.
+//! * [`SandboxBuilder::rate_limit`] throttles per partner and documented [`Resource`].
 //!
 //! ```
 //! use partner_center_sandbox::Sandbox;
@@ -47,6 +57,7 @@ mod continuation;
 mod fault;
 mod layers;
 mod ops;
+mod purchases;
 mod routes;
 mod server;
 mod store;
@@ -65,6 +76,7 @@ pub use fault::{Fault, FaultKind, RetryAfter};
 pub use layers::idempotency::Idempotency;
 pub use layers::record::{RECORDED_REQUESTS, RecordedRequest};
 pub use ops::list::MAX_PAGE_SIZE;
+pub use purchases::{CANCELLATION_WINDOW, DEFAULT_CANCELLATION_LATENCY, OrderSeed, ProductKind};
 pub use routes::{Operation, Resource};
 
 use app::Shared;
@@ -74,7 +86,8 @@ struct PartnerSeed {
     tip: bool,
     tokens: Vec<String>,
     customers: Vec<(Uuid, Option<(String, String)>)>,
-    with_active_purchases: Vec<Uuid>,
+    orders: Vec<(Uuid, Vec<OrderSeed>)>,
+    azure_plans: Vec<Uuid>,
 }
 
 /// How long a connection may take to send a request's head (request line and headers),
@@ -89,6 +102,8 @@ pub struct SandboxBuilder {
     addr: Option<SocketAddr>,
     rate_limit: Option<(NonZeroU32, NonZeroU32)>,
     header_read_timeout: Duration,
+    cancellation_latency: Duration,
+    purchases_share: f64,
 }
 
 impl Default for SandboxBuilder {
@@ -99,6 +114,8 @@ impl Default for SandboxBuilder {
             addr: None,
             rate_limit: None,
             header_read_timeout: HEADER_READ_TIMEOUT,
+            cancellation_latency: DEFAULT_CANCELLATION_LATENCY,
+            purchases_share: 0.0,
         }
     }
 }
@@ -111,6 +128,8 @@ impl std::fmt::Debug for SandboxBuilder {
             .field("addr", &self.addr)
             .field("rate_limit", &self.rate_limit)
             .field("header_read_timeout", &self.header_read_timeout)
+            .field("cancellation_latency", &self.cancellation_latency)
+            .field("purchases_share", &self.purchases_share)
             .finish()
     }
 }
@@ -131,7 +150,8 @@ impl SandboxBuilder {
             tip,
             tokens: vec![token.into()],
             customers: Vec::new(),
-            with_active_purchases: Vec::new(),
+            orders: Vec::new(),
+            azure_plans: Vec::new(),
         });
         self
     }
@@ -173,22 +193,62 @@ impl SandboxBuilder {
         self
     }
 
-    /// A customer of the partner added last (as [`Self::customers`]) that has active Azure
-    /// reservations or software orders: deleting it is refused with `409` and the description
-    /// Partner Center gives ("Customer relationship cannot be removed due to active Azure
-    /// reserved instances. Please cancel the following orders…").
-    pub fn customer_with_active_purchases(mut self, id: Uuid) -> Self {
+    /// A customer of the partner added last (as [`Self::customers`]) with an active Azure
+    /// Reserved VM Instance order and an active software order: deleting it is refused with
+    /// `409` and the description Partner Center gives ("Customer relationship cannot be
+    /// removed due to active Azure reserved instances.Please cancel the following orders: …")
+    /// until both are cancelled.
+    pub fn customer_with_active_purchases(self, id: Uuid) -> Self {
+        self.customer_with_orders(id, [OrderSeed::reserved_instance(), OrderSeed::software()])
+    }
+
+    /// A customer of the partner added last (as [`Self::customers`]) with these orders. Its
+    /// deletion is refused (`409`, naming the orders by alternate id) while any of them is not
+    /// cancelled.
+    pub fn customer_with_orders(
+        mut self,
+        id: Uuid,
+        orders: impl IntoIterator<Item = OrderSeed>,
+    ) -> Self {
         self = self.customers([id]);
         if let Some(p) = self.partners.last_mut() {
-            p.with_active_purchases.push(id);
+            p.orders.push((id, orders.into_iter().collect()));
         }
         self
     }
 
-    /// Throttles each partner above `per_minute` requests a minute (with bursts of up to
-    /// `burst`), answering `429` with `Retry-After` and the throttling body, as Partner Center
-    /// does above its documented limit (500 a minute on the customer resource). Default: no
-    /// limit.
+    /// A customer of the partner added last (as [`Self::customers`]) with an Azure plan: its
+    /// deletion is refused (`409`, naming the plan's order) whatever is cancelled by order,
+    /// and nothing the documented delete procedure reads shows the plan, as in Partner
+    /// Center, where an Azure plan is cancelled by subscription.
+    pub fn customer_with_azure_plan(mut self, id: Uuid) -> Self {
+        self = self.customers([id]);
+        if let Some(p) = self.partners.last_mut() {
+            p.azure_plans.push(id);
+        }
+        self
+    }
+
+    /// Gives about this share (0 to 1) of the customers seeded without orders some, in a
+    /// repeating pattern: a Reserved Instance order; a software order of two line items, each
+    /// including two more entitlements (one order id throughout); both. Default 0.
+    pub fn purchases_share(mut self, share: f64) -> Self {
+        self.purchases_share = if share.is_finite() { share.clamp(0.0, 1.0) } else { 0.0 };
+        self
+    }
+
+    /// How long a cancelled order takes to read `cancelled` (default
+    /// [`DEFAULT_CANCELLATION_LATENCY`]; zero: at once). Meanwhile it reads as before, and
+    /// another cancel of it is `409` (code 800060, "in progress").
+    pub fn cancellation_latency(mut self, latency: Duration) -> Self {
+        self.cancellation_latency = latency;
+        self
+    }
+
+    /// Throttles each partner above `per_minute` requests a minute on each documented
+    /// resource ([`Resource`]: customers, orders), with bursts of up to `burst`, answering
+    /// `429` with `Retry-After` and the throttling body, as Partner Center does above its
+    /// documented limits (500 a minute on each). Default: no limit.
     pub fn rate_limit(mut self, per_minute: NonZeroU32, burst: NonZeroU32) -> Self {
         self.rate_limit = Some((per_minute, burst));
         self
@@ -216,15 +276,28 @@ impl SandboxBuilder {
     /// Starts serving in the background. Dropping the returned [`Sandbox`] stops it.
     pub async fn start(self) -> std::io::Result<Sandbox> {
         let mut store = Store::default();
+        store.cancellation_latency = self.cancellation_latency;
         let mut accounts = layers::auth::Accounts::default();
+        let mut plain = 0_usize;
         for seed in &self.partners {
             let index = store.add_partner();
             accounts.add(index, seed.tip, &seed.tokens);
             for (c, names) in &seed.customers {
                 store.add_customer(index, *c, names.clone());
+                let seeded =
+                    seed.orders.iter().any(|(id, _)| id == c) || seed.azure_plans.contains(c);
+                if !seeded {
+                    if let Some(orders) = share_pattern(plain, self.purchases_share) {
+                        store.add_orders(*c, &orders);
+                    }
+                    plain += 1;
+                }
             }
-            for &c in &seed.with_active_purchases {
-                store.block_with_active_purchases(c);
+            for (c, orders) in &seed.orders {
+                store.add_orders(*c, orders);
+            }
+            for &c in &seed.azure_plans {
+                store.add_azure_plan(c);
             }
         }
         let shared = Arc::new(Shared {
@@ -247,6 +320,21 @@ impl SandboxBuilder {
             server::start(addr, Arc::clone(&shared), self.header_read_timeout).await?;
         Ok(Sandbox { addr, shared, task })
     }
+}
+
+/// The orders the `n`th customer seeded without orders gets under `share`: spread evenly (the
+/// `n`th has some when `⌊(n+1)·share⌋` grows), in a repeating pattern.
+fn share_pattern(n: usize, share: f64) -> Option<Vec<OrderSeed>> {
+    let before = (n as f64 * share).floor();
+    let after = ((n + 1) as f64 * share).floor();
+    if after <= before {
+        return None;
+    }
+    Some(match (after as usize) % 3 {
+        1 => vec![OrderSeed::reserved_instance()],
+        2 => vec![OrderSeed::software().line_items(2).included(2)],
+        _ => vec![OrderSeed::reserved_instance(), OrderSeed::software()],
+    })
 }
 
 /// The token of the partner [`SandboxBuilder::customers`] adds when none was configured.
@@ -305,6 +393,16 @@ impl Sandbox {
     pub fn customers(&self, token: &str) -> Vec<Uuid> {
         let Some(partner) = self.shared.accounts.partner(token) else { return Vec::new() };
         self.shared.store.lock().map(|s| s.customers_of(partner.index)).unwrap_or_default()
+    }
+
+    /// The ids of `customer`'s orders (any partner's), in the order they were seeded.
+    pub fn orders(&self, customer: Uuid) -> Vec<String> {
+        self.shared.store.lock().map(|s| s.order_ids(customer)).unwrap_or_default()
+    }
+
+    /// Whether `customer`'s order `order` reads `cancelled` now.
+    pub fn order_is_cancelled(&self, customer: Uuid, order: &str) -> bool {
+        self.shared.store.lock().is_ok_and(|s| s.order_is_cancelled(customer, order))
     }
 
     /// Scripts a fault; faults apply in the order they were added.

@@ -5,7 +5,9 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::num::NonZeroU32;
 
 use clap::{CommandFactory, FromArgMatches, Parser};
-use partner_center_sandbox::{Fault, Operation, Sandbox};
+use std::time::Duration;
+
+use partner_center_sandbox::{CANCELLATION_WINDOW, Fault, Operation, OrderSeed, Sandbox};
 use uuid::Uuid;
 
 /// An offline Partner Center integration sandbox on loopback.
@@ -31,10 +33,30 @@ struct Args {
     /// Retry-After: 1, twice), error:3:503, delay:5:200ms, drop:1 (repeatable; in order).
     #[arg(long = "fault", value_name = "FAULT")]
     faults: Vec<Fault>,
-    /// Throttle above this many requests a minute (429 with Retry-After), as Partner Center
-    /// does above its documented 500 a minute; bursts of up to --burst.
+    /// Throttle above this many requests a minute on each documented resource (customers,
+    /// orders; 429 with Retry-After), as Partner Center does above its documented 500 a
+    /// minute; bursts of up to --burst.
     #[arg(long, value_name = "N")]
     rate_limit: Option<NonZeroU32>,
+    /// Give about this share (0 to 1) of the seeded customers Reserved Instance and software
+    /// orders, which must be cancelled before the customer can be deleted.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.0)]
+    purchases_share: f64,
+    /// Also seed this customer with an active Reserved Instance and software order
+    /// (repeatable).
+    #[arg(long = "customer-with-orders", value_name = "UUID")]
+    with_orders: Vec<Uuid>,
+    /// Also seed this customer with a software order older than the 60-day cancellation
+    /// window (repeatable).
+    #[arg(long = "customer-with-old-order", value_name = "UUID")]
+    with_old_order: Vec<Uuid>,
+    /// Also seed this customer with an Azure plan, which blocks its deletion and which the
+    /// delete procedure cannot see (repeatable).
+    #[arg(long = "customer-with-azure-plan", value_name = "UUID")]
+    with_azure_plan: Vec<Uuid>,
+    /// How long a cancelled order takes to read `cancelled`.
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = humantime::parse_duration)]
+    cancellation_latency: std::time::Duration,
     /// The burst the rate limit allows.
     #[arg(long, value_name = "N", default_value = "1", requires = "rate_limit")]
     burst: NonZeroU32,
@@ -55,7 +77,19 @@ async fn main() -> std::io::Result<()> {
     let mut builder = Sandbox::builder()
         .tip_partner(token.clone())
         .customers(customers.iter().copied())
+        .purchases_share(args.purchases_share)
+        .cancellation_latency(args.cancellation_latency)
         .bind(SocketAddr::new(args.host, args.port));
+    for &c in &args.with_orders {
+        builder = builder.customer_with_active_purchases(c);
+    }
+    let old = OrderSeed::software().created_ago(CANCELLATION_WINDOW + Duration::from_secs(86_400));
+    for &c in &args.with_old_order {
+        builder = builder.customer_with_orders(c, [old.clone()]);
+    }
+    for &c in &args.with_azure_plan {
+        builder = builder.customer_with_azure_plan(c);
+    }
     if let Some(per_minute) = args.rate_limit {
         builder = builder.rate_limit(per_minute, args.burst);
     }

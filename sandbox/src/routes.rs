@@ -22,6 +22,12 @@ pub enum Operation {
     ListCustomers,
     /// `DELETE /v1/customers/{customer-tenant-id}`.
     DeleteCustomer,
+    /// `GET /v1/customers/{customer-tenant-id}/entitlements`.
+    ListEntitlements,
+    /// `GET /v1/customers/{customer-tenant-id}/orders/{order-id}`.
+    GetOrder,
+    /// `PATCH /v1/customers/{customer-tenant-id}/orders/{order-id}` (cancel an order).
+    UpdateOrder,
 }
 
 /// The resources Partner Center documents a rate limit for (500 requests a minute per tenant
@@ -29,18 +35,19 @@ pub enum Operation {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Resource {
-    /// The Customer resource: listing and deleting customers.
+    /// The Customer resource: listing and deleting customers, and (a choice: no limit is
+    /// documented for them, and their path is the customer's) reading its entitlements.
     Customer,
+    /// The Order resource: reading and cancelling orders.
+    Order,
 }
 
 /// What a handler is given: the request's head, its body (empty for routes that take none)
 /// and the path's parameters as sent (`""` where the route has none).
 pub(crate) struct Incoming<'a> {
     pub parts: &'a Parts,
-    #[allow(dead_code)] // read by the first route that takes a body
     pub body: &'a Bytes,
     pub customer: &'a str,
-    #[allow(dead_code)]
     pub order: &'a str,
 }
 
@@ -80,6 +87,33 @@ pub(crate) static ROUTES: &[Route] = &[
         resource: Resource::Customer,
         takes_body: false,
         handler: ops::delete::handle,
+    },
+    Route {
+        operation: Operation::ListEntitlements,
+        name: "entitlements",
+        method: Method::GET,
+        path: "/v1/customers/{customer}/entitlements",
+        resource: Resource::Customer,
+        takes_body: false,
+        handler: ops::entitlements::handle,
+    },
+    Route {
+        operation: Operation::GetOrder,
+        name: "get-order",
+        method: Method::GET,
+        path: "/v1/customers/{customer}/orders/{order}",
+        resource: Resource::Order,
+        takes_body: false,
+        handler: ops::orders::get,
+    },
+    Route {
+        operation: Operation::UpdateOrder,
+        name: "update-order",
+        method: Method::PATCH,
+        path: "/v1/customers/{customer}/orders/{order}",
+        resource: Resource::Order,
+        takes_body: true,
+        handler: ops::orders::update,
     },
 ];
 
@@ -205,7 +239,13 @@ mod tests {
 
     #[test]
     fn every_operation_has_one_route_and_a_unique_name() {
-        let all = [Operation::ListCustomers, Operation::DeleteCustomer];
+        let all = [
+            Operation::ListCustomers,
+            Operation::DeleteCustomer,
+            Operation::ListEntitlements,
+            Operation::GetOrder,
+            Operation::UpdateOrder,
+        ];
         for op in all {
             assert_eq!(ROUTES.iter().filter(|r| r.operation == op).count(), 1, "{op:?}");
             assert_eq!(Operation::from_name(op.name()), Some(op));
@@ -249,6 +289,11 @@ mod tests {
             allow("/v1/customers/abc"),
             (StatusCode::METHOD_NOT_ALLOWED, Some("DELETE".into()))
         );
+        assert_eq!(
+            allow("/v1/customers/abc/orders/o1"),
+            (StatusCode::METHOD_NOT_ALLOWED, Some("GET,HEAD,PATCH".into()))
+        );
+        assert_eq!(allow("/v1/customers/abc/orders").0, StatusCode::NOT_FOUND);
         assert_eq!(allow("/v1/invoices").0, StatusCode::NOT_FOUND);
     }
 }

@@ -1,19 +1,29 @@
 //! The sandbox's changing state: each partner's customers. (Who the partners are is fixed when
 //! the sandbox starts: [`crate::layers::auth::Accounts`].)
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, SystemTime};
 
 use uuid::Uuid;
 
+use crate::purchases::{OrderRecord, OrderSeed};
+
 /// What a delete came to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Deletion {
     Deleted,
     NotFound,
     /// The customer exists, but another partner's.
     OtherPartner,
-    /// Active Azure reservations or software orders must be cancelled first.
-    ActivePurchases,
+    /// Orders must be cancelled first: these, by alternate id.
+    ActivePurchases(Vec<String>),
+}
+
+/// What a request for one of a customer's resources finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lookup {
+    NotFound,
+    OtherPartner,
 }
 
 /// A customer as the sandbox keeps it.
@@ -33,7 +43,13 @@ pub(crate) struct Store {
     /// Each partner's customers in listing order.
     listings: Vec<BTreeMap<u64, CustomerRecord>>,
     next_seq: u64,
-    with_active_purchases: HashSet<Uuid>,
+    /// Each customer's orders, in the order they were seeded.
+    orders: HashMap<Uuid, Vec<OrderRecord>>,
+    /// Customers with an Azure plan (by its order's alternate id): it blocks a delete, and
+    /// nothing the documented procedure reads shows it.
+    azure_plans: HashMap<Uuid, String>,
+    /// How long a cancelled order takes to read `cancelled`.
+    pub cancellation_latency: Duration,
 }
 
 impl Store {
@@ -99,21 +115,92 @@ impl Store {
         match self.customers.get(&customer) {
             None => Deletion::NotFound,
             Some(&(owner, _)) if owner != partner => Deletion::OtherPartner,
-            Some(_) if self.with_active_purchases.contains(&customer) => Deletion::ActivePurchases,
             Some(_) => {
+                let blocking = self.blocking(customer);
+                if !blocking.is_empty() {
+                    return Deletion::ActivePurchases(blocking);
+                }
                 self.remove(customer);
                 Deletion::Deleted
             }
         }
     }
 
-    /// Marks `customer` as having active Azure reservations or software orders, which Partner
-    /// Center requires to be cancelled before the customer can be deleted.
-    pub fn block_with_active_purchases(&mut self, customer: Uuid) {
-        self.with_active_purchases.insert(customer);
+    /// The alternate ids of what blocks deleting `customer`: orders not yet cancelled, and an
+    /// Azure plan.
+    fn blocking(&self, customer: Uuid) -> Vec<String> {
+        let latency = self.cancellation_latency;
+        let orders = self.orders.get(&customer).into_iter().flatten();
+        orders
+            .filter(|o| !o.is_cancelled(latency))
+            .map(|o| o.alternate_id.clone())
+            .chain(self.azure_plans.get(&customer).cloned())
+            .collect()
+    }
+
+    /// Adds orders to `customer`; a seed with the id of an order it has adds to that order.
+    pub fn add_orders(&mut self, customer: Uuid, seeds: &[OrderSeed]) {
+        let now = SystemTime::now();
+        let orders = self.orders.entry(customer).or_default();
+        for seed in seeds {
+            let new = OrderRecord::from_seed(customer, seed, now);
+            match orders.iter_mut().find(|o| o.id == new.id) {
+                Some(same) => same.line_items += new.line_items,
+                None => orders.push(new),
+            }
+        }
+    }
+
+    /// Gives `customer` an Azure plan, which blocks its deletion and which the documented
+    /// procedure cannot cancel.
+    pub fn add_azure_plan(&mut self, customer: Uuid) {
+        let alternate_id = Uuid::new_v4().simple().to_string()[..11].to_string();
+        self.azure_plans.insert(customer, alternate_id);
+    }
+
+    /// The ids of `customer`'s orders.
+    pub fn order_ids(&self, customer: Uuid) -> Vec<String> {
+        self.orders
+            .get(&customer)
+            .map(|o| o.iter().map(|o| o.id.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Whether `customer`'s order `order` reads `cancelled`.
+    pub fn order_is_cancelled(&self, customer: Uuid, order: &str) -> bool {
+        let orders = self.orders.get(&customer).into_iter().flatten();
+        orders.filter(|o| o.id == order).any(|o| o.is_cancelled(self.cancellation_latency))
+    }
+
+    /// `partner`'s `customer`, or why not.
+    pub fn owned(&self, partner: usize, customer: Uuid) -> Result<(), Lookup> {
+        match self.customers.get(&customer) {
+            None => Err(Lookup::NotFound),
+            Some(&(owner, _)) if owner != partner => Err(Lookup::OtherPartner),
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// The orders of `customer` (owned by `partner`).
+    pub fn orders(&self, partner: usize, customer: Uuid) -> Result<&[OrderRecord], Lookup> {
+        self.owned(partner, customer)?;
+        Ok(self.orders.get(&customer).map_or(&[], Vec::as_slice))
+    }
+
+    /// One order of `customer` (owned by `partner`); `Ok(None)` when it has no such order.
+    pub fn order_mut(
+        &mut self,
+        partner: usize,
+        customer: Uuid,
+        order: &str,
+    ) -> Result<Option<&mut OrderRecord>, Lookup> {
+        self.owned(partner, customer)?;
+        Ok(self.orders.get_mut(&customer).and_then(|o| o.iter_mut().find(|o| o.id == order)))
     }
 
     fn remove(&mut self, customer: Uuid) {
+        self.orders.remove(&customer);
+        self.azure_plans.remove(&customer);
         if let Some((p, seq)) = self.customers.remove(&customer)
             && let Some(listing) = self.listings.get_mut(p)
         {

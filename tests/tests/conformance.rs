@@ -5,8 +5,10 @@
 use std::path::Path;
 use std::time::Duration;
 
-use partner_center_sandbox::{Fault, Operation, RetryAfter, Sandbox};
-use partner_center_tests::{PROD, TIP, sandbox_with};
+use partner_center_sandbox::{
+    CANCELLATION_WINDOW, Fault, Operation, OrderSeed, RetryAfter, Sandbox,
+};
+use partner_center_tests::{PROD, TIP};
 use uuid::Uuid;
 use xtask::verify::message::{Header, Message, StartLine};
 
@@ -17,17 +19,24 @@ struct Case {
     target: String,
     headers: Vec<(&'static str, String)>,
     fault: Option<Fault>,
+    body: Option<String>,
     expect: u16,
 }
 
 fn case(label: &'static str, method: &'static str, target: String, expect: u16) -> Case {
-    Case { label, method, target, headers: Vec::new(), fault: None, expect }
+    Case { label, method, target, headers: Vec::new(), fault: None, body: None, expect }
 }
 
 impl Case {
     fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.headers.push((name, value.into()));
         self
+    }
+
+    /// A JSON body (sent with `Content-Type: application/json`).
+    fn json(mut self, body: impl Into<String>) -> Self {
+        self.body = Some(body.into());
+        self.header("Content-Type", "application/json")
     }
 
     fn fault(mut self, fault: Fault) -> Self {
@@ -53,6 +62,9 @@ async fn exchange(sandbox: &Sandbox, case: &Case) -> (Message, Message) {
     for (n, v) in &case.headers {
         req = req.header(*n, v);
     }
+    if let Some(body) = &case.body {
+        req = req.body(body.clone());
+    }
     let resp = req.send().await.expect("answer");
     let status = resp.status().as_u16();
     let resp_headers = resp
@@ -66,7 +78,7 @@ async fn exchange(sandbox: &Sandbox, case: &Case) -> (Message, Message) {
     let request = Message {
         start: StartLine::Request { method: case.method.into(), target: case.target.clone() },
         headers: req_headers,
-        body: vec![],
+        body: case.body.clone().unwrap_or_default().into_bytes(),
         body_line: 0,
     };
     let response = Message {
@@ -89,8 +101,32 @@ fn status_of(m: &Message) -> u16 {
 async fn every_kind_of_answer_of_every_operation_conforms_to_the_spec() {
     let root = xtask::workspace_root();
     let spec = xtask::spec::Spec::load(&root.join(xtask::SPEC_PATH)).expect("spec");
-    let (c, p) = (Uuid::new_v4(), Uuid::new_v4());
-    let sandbox = sandbox_with(&[c, Uuid::new_v4(), Uuid::new_v4()], &[p]).await;
+    let (c, p, buyer, quiet) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    let old = OrderSeed::software()
+        .id("Old1")
+        .created_ago(CANCELLATION_WINDOW + Duration::from_secs(3600));
+    let sandbox = Sandbox::builder()
+        .tip_partner(TIP)
+        .customers([c, quiet, Uuid::new_v4()])
+        .customer_with_orders(
+            buyer,
+            [
+                OrderSeed::reserved_instance().id("Ri1"),
+                OrderSeed::software().id("Sw1").line_items(2).included(2),
+                old,
+            ],
+        )
+        // Long enough that a second cancel meets the first in progress.
+        .cancellation_latency(Duration::from_secs(3600))
+        .production_partner(PROD)
+        .customers([p])
+        .start()
+        .await
+        .expect("sandbox starts");
+    let entitlements = |id: &Uuid, query: &str| format!("/v1/customers/{id}/entitlements{query}");
+    let order = |id: &Uuid, order: &str| format!("/v1/customers/{id}/orders/{order}");
+    let cancel = |order: &str| format!(r#"{{"id": "{order}", "status": "cancelled"}}"#);
+    let patch_rid = Uuid::new_v4().to_string();
     let tip = format!("Bearer {TIP}");
     let prod = format!("Bearer {PROD}");
     let rid = Uuid::new_v4().to_string();
@@ -163,17 +199,92 @@ async fn every_kind_of_answer_of_every_operation_conforms_to_the_spec() {
         case("delete 429 date", "DELETE", customer(&c), 429)
             .header("Authorization", &tip)
             .fault(throttle_date(Operation::DeleteCustomer)),
+        case("delete 409 active purchases", "DELETE", customer(&buyer), 409)
+            .header("Authorization", &tip),
+        // list_entitlements
+        case("entitlements 200", "GET", entitlements(&buyer, ""), 200)
+            .header("Authorization", &tip)
+            .header("Accept", "application/json"),
+        case(
+            "entitlements 200 software with expiry",
+            "GET",
+            entitlements(&buyer, "?entitlementType=software&showExpiry=true"),
+            200,
+        )
+        .header("Authorization", &tip),
+        case("entitlements 200 none", "GET", entitlements(&quiet, ""), 200)
+            .header("Authorization", &tip),
+        case(
+            "entitlements 400 id",
+            "GET",
+            "/v1/customers/<customer-tenant-id>/entitlements".into(),
+            400,
+        )
+        .header("Authorization", &tip),
+        case("entitlements 403", "GET", entitlements(&p, ""), 403).header("Authorization", &tip),
+        case("entitlements 404", "GET", entitlements(&Uuid::new_v4(), ""), 404)
+            .header("Authorization", &tip),
+        case("entitlements 401", "GET", entitlements(&buyer, ""), 401),
+        case("entitlements 429", "GET", entitlements(&buyer, ""), 429)
+            .header("Authorization", &tip)
+            .fault(throttle(Operation::ListEntitlements)),
+        // get_order
+        case("get order 200", "GET", order(&buyer, "Ri1"), 200)
+            .header("Authorization", &tip)
+            .header("Accept", "application/json"),
+        case("get order 404", "GET", order(&buyer, "Nope"), 404).header("Authorization", &tip),
+        case("get order 404 customer", "GET", order(&Uuid::new_v4(), "Ri1"), 404)
+            .header("Authorization", &tip),
+        case("get order 401", "GET", order(&buyer, "Ri1"), 401),
+        case("get order 429", "GET", order(&buyer, "Ri1"), 429)
+            .header("Authorization", &tip)
+            .fault(throttle_date(Operation::GetOrder)),
+        // update_order
+        case("cancel 200", "PATCH", order(&buyer, "Sw1"), 200)
+            .header("Authorization", &tip)
+            .header("MS-RequestId", &patch_rid)
+            .json(cancel("Sw1")),
+        case("cancel 200 replayed", "PATCH", order(&buyer, "Sw1"), 200)
+            .header("Authorization", &tip)
+            .header("MS-RequestId", &patch_rid)
+            .json(cancel("Sw1")),
+        case("cancel 409 reused request id", "PATCH", order(&buyer, "Ri1"), 409)
+            .header("Authorization", &tip)
+            .header("MS-RequestId", &patch_rid)
+            .json(cancel("Ri1")),
+        case("cancel 409 in progress", "PATCH", order(&buyer, "Sw1"), 409)
+            .header("Authorization", &tip)
+            .json(cancel("Sw1")),
+        case("cancel 400 past the window", "PATCH", order(&buyer, "Old1"), 400)
+            .header("Authorization", &tip)
+            .json(cancel("Old1")),
+        case("cancel 400 not cancelled", "PATCH", order(&buyer, "Ri1"), 400)
+            .header("Authorization", &tip)
+            .json(r#"{"id": "Ri1", "status": "active"}"#),
+        case("cancel 404", "PATCH", order(&buyer, "Nope"), 404)
+            .header("Authorization", &tip)
+            .json(cancel("Nope")),
+        case("cancel 401", "PATCH", order(&buyer, "Ri1"), 401).json(cancel("Ri1")),
+        case("cancel 429", "PATCH", order(&buyer, "Ri1"), 429)
+            .header("Authorization", &tip)
+            .json(cancel("Ri1"))
+            .fault(throttle(Operation::UpdateOrder)),
     ];
     for status in [500, 502, 503, 504] {
-        for (op, method, target) in [
-            (Operation::ListCustomers, "GET", list("?size=1")),
-            (Operation::DeleteCustomer, "DELETE", customer(&c)),
+        for (op, method, target, body) in [
+            (Operation::ListCustomers, "GET", list("?size=1"), None),
+            (Operation::DeleteCustomer, "DELETE", customer(&c), None),
+            (Operation::ListEntitlements, "GET", entitlements(&buyer, ""), None),
+            (Operation::GetOrder, "GET", order(&buyer, "Ri1"), None),
+            (Operation::UpdateOrder, "PATCH", order(&buyer, "Ri1"), Some(cancel("Ri1"))),
         ] {
-            cases.push(
-                case("5xx", method, target, status)
-                    .header("Authorization", &tip)
-                    .fault(Fault::server_error(status).for_operation(op)),
-            );
+            let mut row = case("5xx", method, target, status)
+                .header("Authorization", &tip)
+                .fault(Fault::server_error(status).for_operation(op));
+            if let Some(body) = body {
+                row = row.json(body);
+            }
+            cases.push(row);
         }
     }
 
@@ -215,6 +326,9 @@ async fn every_kind_of_answer_of_every_operation_conforms_to_the_spec() {
     for (label, what) in [
         ("list 200 first page", "GET /v1/customers"),
         ("delete 204", "DELETE /v1/customers/{customer-tenant-id}"),
+        ("entitlements 200", "GET /v1/customers/{customer-tenant-id}/entitlements"),
+        ("get order 200", "GET /v1/customers/{customer-tenant-id}/orders/{order-id}"),
+        ("cancel 200", "PATCH /v1/customers/{customer-tenant-id}/orders/{order-id}"),
     ] {
         let (request, mut response) = answered(label);
         response.start = StartLine::Response { status: 418 };

@@ -55,8 +55,10 @@ fn documented_examples_match_the_spec() {
         panic!("{}", ps.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
     });
     // delete-customer (the documented pair), customer-not-found, throttled, missing-token;
-    // list-customers (the documented pair), list-customers-first-of-two-pages, -next-page.
-    assert_eq!(summary.pairs, 7);
+    // list-customers (the documented pair), list-customers-first-of-two-pages, -next-page;
+    // list-entitlements, list-entitlements-software-with-expiry, get-order, cancel-order (the
+    // documented pairs) and cancel-order-past-window.
+    assert_eq!(summary.pairs, 12);
 }
 
 #[test]
@@ -153,7 +155,7 @@ fn broken_examples_are_reported_with_file_and_line() {
             "r3-undeclared-method",
             "case.request.http",
             Some(1),
-            "no operation in the spec uses method PATCH",
+            "no operation in the spec uses method PUT",
         ),
         (
             "r3-undeclared-query-parameter",
@@ -235,6 +237,38 @@ fn broken_examples_are_reported_with_file_and_line() {
             "case.request.http",
             Some(5),
             "declares no request body, but the example has 2 bytes",
+        ),
+        // Rule 5 for request bodies (update_order declares a required JSON body). The first
+        // is the documented cancel-order request as printed: a trailing comma.
+        (
+            "r5-request-body-not-json",
+            "case.request.http",
+            Some(10),
+            "the request body is not valid JSON: trailing comma at line 4",
+        ),
+        (
+            "r5-request-body-off-schema",
+            "case.request.http",
+            Some(7),
+            "the request body does not match the spec's schema for PATCH /v1/customers/{customer-tenant-id}/orders/{order-id}: \"status\" is a required property",
+        ),
+        (
+            "r5-request-body-without-content-type",
+            "case.request.http",
+            Some(6),
+            "the request body has no Content-Type header (PATCH /v1/customers/{customer-tenant-id}/orders/{order-id} declares application/json)",
+        ),
+        (
+            "r5-request-body-undeclared-content-type",
+            "case.request.http",
+            Some(5),
+            "Content-Type `text/plain` is not declared for PATCH /v1/customers/{customer-tenant-id}/orders/{order-id} (declared: application/json)",
+        ),
+        (
+            "r5-request-body-missing",
+            "case.request.http",
+            Some(1),
+            "PATCH /v1/customers/{customer-tenant-id}/orders/{order-id} requires a request body (application/json), but the example has none",
         ),
         (
             "r5-error-body-off-schema",

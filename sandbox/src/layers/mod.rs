@@ -46,10 +46,28 @@ pub(crate) async fn request_wide(shared: &Shared, req: Request) -> Response<Body
 async fn concerns(shared: &Shared, req: Request) -> (Response<Body>, Bytes) {
     let call_ids = ids::Ids::of(&req);
     let target = routes::target(req.method(), req.uri().path());
-    let none = Bytes::new();
+    // The routes that take a body read it first, so the record has it whatever the answer;
+    // the others are answered without waiting for one.
+    let (req, body) = match target.filter(|t| t.route().takes_body) {
+        Some(_) => {
+            let (head, body) = req.into_parts();
+            match to_bytes(body, MAX_REQUEST_BODY).await {
+                Ok(bytes) => (Request::from_parts(head, Body::empty()), bytes),
+                Err(_) => {
+                    let refused = answer::error(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        codes::INVALID_REQUEST_INPUT,
+                        "The request body is too large, or was not sent whole.",
+                    );
+                    return (call_ids.onto(refused), Bytes::new());
+                }
+            }
+        }
+        None => (req, Bytes::new()),
+    };
     // A fault applies to whatever request comes next, before anything else looks at it.
     let delay = match faults::take(shared, target) {
-        Some(faults::Effect::Answer(response)) => return (call_ids.onto(response), none),
+        Some(faults::Effect::Answer(response)) => return (call_ids.onto(response), body),
         Some(faults::Effect::Delay(wait)) => Some(wait),
         None => None,
     };
@@ -62,37 +80,20 @@ async fn concerns(shared: &Shared, req: Request) -> (Response<Body>, Bytes) {
     };
     let Some(target) = target else {
         slow().await;
-        return (call_ids.onto(routes::not_served(req.uri().path())), none);
+        return (call_ids.onto(routes::not_served(req.uri().path())), body);
     };
     let partner = match auth::partner(shared, &req) {
         Ok(partner) => partner,
-        Err(refused) => return (call_ids.onto(refused), none),
+        Err(refused) => return (call_ids.onto(refused), body),
     };
-    if let Err(throttled) = rate_limit::check(shared, partner) {
-        return (call_ids.onto(throttled), none);
+    if let Err(throttled) = rate_limit::check(shared, partner, target.route().resource) {
+        return (call_ids.onto(throttled), body);
     }
     let request_id = match call_ids.validate() {
         Ok(id) => id,
-        Err(refused) => return (call_ids.onto(refused), none),
+        Err(refused) => return (call_ids.onto(refused), body),
     };
-    // Only the routes that take a body read it; the others are answered without waiting for
-    // one.
-    let (request, body) = req.into_parts();
-    let body = if target.route().takes_body {
-        match to_bytes(body, MAX_REQUEST_BODY).await {
-            Ok(bytes) => bytes,
-            Err(_) => {
-                let refused = answer::error(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    codes::INVALID_REQUEST_INPUT,
-                    "The request body is too large, or was not sent whole.",
-                );
-                return (call_ids.onto(refused), none);
-            }
-        }
-    } else {
-        none
-    };
+    let (request, _) = req.into_parts();
     let handle = async {
         slow().await;
         routes::answer(shared, partner, target, &request, &body)

@@ -1,24 +1,20 @@
-//! `DELETE /v1/customers/{customer-tenant-id}`.
+//! `DELETE /v1/customers/{customer-tenant-id}`: refused while the customer has orders to cancel
+//! (Reserved Instances, software) or an Azure plan.
 
 use axum::body::Body;
 use axum::http::{Response, StatusCode};
-use uuid::Uuid;
 
 use crate::app::Shared;
 use crate::layers::auth::Partner;
+use crate::ops::{customer_id, refused, with_store};
 use crate::routes::Incoming;
-use crate::store::Deletion;
+use crate::store::{Deletion, Lookup};
 use crate::{answer, codes};
 
 pub(crate) fn handle(shared: &Shared, partner: Partner, req: &Incoming<'_>) -> Response<Body> {
-    // The raw path segment: an id that is not a GUID (or not even valid percent-encoding) is
-    // Partner Center's JSON 400.
-    let Ok(customer) = Uuid::try_parse(req.customer) else {
-        return answer::error(
-            StatusCode::BAD_REQUEST,
-            codes::INVALID_CUSTOMER_ID,
-            "Invalid Customer Id",
-        );
+    let customer = match customer_id(req.customer) {
+        Ok(id) => id,
+        Err(refusal) => return refusal,
     };
     if !partner.tip {
         return answer::error(
@@ -27,34 +23,23 @@ pub(crate) fn handle(shared: &Shared, partner: Partner, req: &Incoming<'_>) -> R
             "Access denied: customers can be deleted only from an integration sandbox (Testing in Production) account.",
         );
     }
-    let outcome = match shared.store.lock() {
-        Ok(mut store) => store.delete(partner.index, customer),
-        Err(_) => {
-            return answer::error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                500,
-                "sandbox state is poisoned",
-            );
-        }
+    let outcome = match with_store(shared, |store| store.delete(partner.index, customer)) {
+        Ok(outcome) => outcome,
+        Err(refusal) => return refusal,
     };
     match outcome {
         Deletion::Deleted => answer::no_content(),
-        Deletion::NotFound => {
-            answer::error(StatusCode::NOT_FOUND, codes::TENANT_NOT_FOUND, "Tenant not found.")
-        }
-        Deletion::OtherPartner => answer::error(
-            StatusCode::FORBIDDEN,
-            codes::NO_RELATIONSHIP,
-            &format!(
-                "partner id {} has no commerce relationship with the customer id {customer}",
-                partner.index
-            ),
-        ),
-        Deletion::ActivePurchases => answer::error(
+        Deletion::NotFound => refused(Lookup::NotFound, partner, customer),
+        Deletion::OtherPartner => refused(Lookup::OtherPartner, partner, customer),
+        // The wording users report from Partner Center (Partner-Center-PowerShell issue 215),
+        // also when what blocks is not a reservation.
+        Deletion::ActivePurchases(orders) => answer::error(
             StatusCode::CONFLICT,
             codes::ACTIVE_PURCHASES,
-            "Customer relationship cannot be removed due to active Azure reserved instances. \
-             Please cancel the following orders: sandbox-order-0001.",
+            &format!(
+                "Customer relationship cannot be removed due to active Azure reserved instances.Please cancel the following orders: {}",
+                orders.join(", ")
+            ),
         ),
     }
 }

@@ -295,11 +295,40 @@ fn check_request(
         )),
         None => {}
         Some(body) => match spec.resolve(body) {
-            Ok(body) => problems.extend(check_body(checker, file, msg, &body.content)),
+            Ok(body) => problems.extend(check_request_body(checker, file, msg, op, &body)),
             Err(e) => problems.push(Problem::in_file(file, e)),
         },
     }
     problems
+}
+
+/// Rule 5 for a request whose operation declares a request body: present when it is
+/// required; when present, sent with a `Content-Type` the operation declares, and (for JSON)
+/// JSON that validates against the declared schema.
+fn check_request_body(
+    checker: &SchemaChecker<'_>,
+    file: &Path,
+    msg: &Message,
+    op: &Op,
+    body: &openapiv3::RequestBody,
+) -> Vec<Problem> {
+    if msg.body.is_empty() {
+        if body.required {
+            let declared: Vec<&str> = body.content.keys().map(String::as_str).collect();
+            return vec![Problem::at(
+                file,
+                1,
+                format!(
+                    "{} requires a request body ({}), but the example has none",
+                    op.label(),
+                    declared.join(", ")
+                ),
+            )];
+        }
+        return Vec::new();
+    }
+    let whose = BodyOf { noun: "the request body", declarer: op.label() };
+    check_body(checker, file, msg, &body.content, &whose)
 }
 
 /// Rule 4 for the query string: each value satisfies its parameter's schema (placeholders
@@ -430,7 +459,13 @@ fn check_response(
             ));
         }
     }
-    problems.extend(check_body(checker, file, msg, &response.content));
+    problems.extend(check_body(
+        checker,
+        file,
+        msg,
+        &response.content,
+        &BodyOf { noun: "the body", declarer: format!("status {status}") },
+    ));
     problems
 }
 
@@ -438,44 +473,52 @@ fn header_schema(spec: &Spec, header: &ReferenceOr<Header>) -> Result<Value, Str
     Ok(operation::schema_json(&spec.resolve(header)?.format))
 }
 
-/// Rule 5 for one message: a body only where content is declared, in a declared media type,
-/// and (for JSON) valid against its schema.
+/// Whose body is checked, in the words of a problem: "the request body" of
+/// "PATCH /v1/…", or "the body" of "status 200".
+struct BodyOf {
+    noun: &'static str,
+    declarer: String,
+}
+
+/// Rule 5 for one message: a body only where content is declared, with a declared
+/// `Content-Type`, and (for JSON) valid against its schema.
 fn check_body(
     checker: &SchemaChecker<'_>,
     file: &Path,
     msg: &Message,
     content: &indexmap::IndexMap<String, openapiv3::MediaType>,
+    BodyOf { noun, declarer }: &BodyOf,
 ) -> Vec<Problem> {
     if msg.body.is_empty() {
         return Vec::new();
     }
-    let what = match msg.start {
-        StartLine::Request { .. } => "the operation declares no request body".to_string(),
-        StartLine::Response { status } => format!("status {status} declares no body"),
-    };
     if content.is_empty() {
         return vec![Problem::at(
             file,
             msg.body_line,
-            format!("{what}, but the example has {} bytes", msg.body.len()),
+            format!("{declarer} declares no body, but the example has {} bytes", msg.body.len()),
         )];
     }
+    let declared: Vec<&str> = content.keys().map(String::as_str).collect();
+    let declared = declared.join(", ");
     let Some(content_type) = msg.header("content-type") else {
-        return vec![Problem::at(file, msg.body_line, "the body has no Content-Type header")];
+        return vec![Problem::at(
+            file,
+            msg.body_line,
+            format!("{noun} has no Content-Type header ({declarer} declares {declared})"),
+        )];
     };
     let essence =
         content_type.value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
     let Some(media) =
         content.iter().find(|(k, _)| k.eq_ignore_ascii_case(&essence)).map(|(_, m)| m)
     else {
-        let declared: Vec<&str> = content.keys().map(String::as_str).collect();
         return vec![Problem::at(
             file,
             content_type.line,
             format!(
-                "Content-Type `{}` is not declared (declared: {})",
-                content_type.value,
-                declared.join(", ")
+                "Content-Type `{}` is not declared for {declarer} (declared: {declared})",
+                content_type.value
             ),
         )];
     };
@@ -488,7 +531,7 @@ fn check_body(
             return vec![Problem::at(
                 file,
                 msg.body_line + e.line().saturating_sub(1),
-                format!("the body is not valid JSON: {e}"),
+                format!("{noun} is not valid JSON: {e}"),
             )];
         }
     };
@@ -503,7 +546,7 @@ fn check_body(
                 Problem::at(
                     file,
                     msg.body_line,
-                    format!("the body does not match the spec's schema: {e}"),
+                    format!("{noun} does not match the spec's schema for {declarer}: {e}"),
                 )
             })
             .collect(),

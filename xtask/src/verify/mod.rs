@@ -8,7 +8,8 @@
 //! 3. a request matches exactly one operation, on a declared server ([`operation`]);
 //! 4. every header and query parameter is declared (or a standard header), declared values
 //!    satisfy their schemas, and required ones are present;
-//! 5. bodies appear only where declared and validate against their schemas;
+//! 5. bodies appear only where declared (and a required request body is there), carry a
+//!    declared `Content-Type`, and (JSON) parse and validate against their schemas;
 //! 6. a response's status is declared for its request's operation ([`examples`]).
 
 pub mod examples;
