@@ -15,6 +15,7 @@ use crate::list::ListCustomers;
 use crate::orders::CustomerOrders;
 use crate::pacer::Pacer;
 use crate::pending::Pending;
+use crate::removal::DeleteWithPurchases;
 use crate::retry::RetryPolicy;
 use crate::token_cache::TokenCache;
 use crate::watchdog::Watchdog;
@@ -133,6 +134,13 @@ impl<'a> CustomerById<'a> {
             self.pc,
             EntitlementsRequest { customer: self.id, entitlement_type: None, show_expiry: None },
         )
+    }
+
+    /// The documented delete procedure: cancel the customer's Azure Reserved Instance and
+    /// software orders, wait until each reads `cancelled`, then delete the customer. See
+    /// [`DeleteWithPurchases`].
+    pub fn delete_with_purchases(self) -> DeleteWithPurchases<'a> {
+        DeleteWithPurchases::new(self.pc, self.id)
     }
 
     /// The customer's orders: `.by_id(order_id).get()` and `.cancel()`.

@@ -80,6 +80,7 @@ mod order_id;
 mod orders;
 mod pacer;
 mod pending;
+mod removal;
 mod retry;
 mod token;
 mod token_cache;
@@ -117,6 +118,10 @@ pub use order_id::{OrderId, ParseOrderIdError};
 pub use orders::{CancelOrder, CustomerOrders, GetOrder, Order, OrderById, OrderStatus};
 pub use pacer::Pacer;
 pub use pending::Pending;
+pub use removal::{
+    CANCELLATION_WINDOW, DEFAULT_ORDER_CONCURRENCY, DeleteWithPurchases, Phase, PollPolicy,
+    Progress, Removal, RemovalError, RemovalErrorKind,
+};
 pub use retry::RetryPolicy;
 pub use token::{AccessToken, BoxError, StaticToken, TokenProvider};
 pub use token_cache::{TOKEN_REFRESH_MARGIN, TokenFailure};
