@@ -414,6 +414,9 @@ async fn cli(out: &mut String, cli: &str) {
             "--sandbox",
             "--seed",
             "10000",
+            // Plain deletes, as this item always measured (no purchases to cancel).
+            "--purchases-share",
+            "0",
             "--rate",
             "0",
             "customers",

@@ -48,6 +48,10 @@ pub struct Target {
     /// Customers the embedded sandbox starts with (with --sandbox).
     #[arg(long, global = true, value_name = "N", default_value_t = 25, requires = "sandbox")]
     pub seed: usize,
+    /// The share (0 to 1) of the embedded sandbox's customers that hold Reserved Instance or
+    /// software orders, which must be cancelled before they can be deleted (with --sandbox).
+    #[arg(long, global = true, value_name = "SHARE", default_value_t = 0.33, requires = "sandbox", value_parser = parse_share)]
+    pub purchases_share: f64,
     /// Requests a minute for the whole run, lists included (0: no pacing). Partner Center
     /// documents 500 a minute per partner on the customer resource.
     #[arg(long, global = true, value_name = "N/min", default_value = "480/min", value_parser = parse_rate)]
@@ -67,6 +71,40 @@ pub enum Customers {
     List(ListArgs),
     /// Delete customers from the integration sandbox.
     Delete(DeleteArgs),
+    /// Show what would block deleting customers: their Reserved Instance and software orders
+    /// (from their entitlements), each order's status, and whether it can be cancelled.
+    Purchases(PurchasesArgs),
+}
+
+/// Which customers a command is for: ids, a file of ids, all, or a name prefix.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["ids", "from_file", "all", "prefix"])))]
+pub struct Selection {
+    /// Customer tenant ids (GUIDs).
+    #[arg(value_name = "ID")]
+    pub ids: Vec<String>,
+    /// Read ids from FILE, one per line (blank lines and `#` comments allowed); `-` reads
+    /// standard input.
+    #[arg(long, value_name = "FILE")]
+    pub from_file: Option<PathBuf>,
+    /// Every customer of the partner (found with list).
+    #[arg(long)]
+    pub all: bool,
+    /// The customers whose company name or domain starts with TEXT (found with list).
+    #[arg(long, value_name = "TEXT")]
+    pub prefix: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PurchasesArgs {
+    #[command(flatten)]
+    pub which: Selection,
+    /// Customers looked up at once.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+    /// table: aligned columns; json: one JSON object per order (and per customer with none).
+    #[arg(long, value_enum, default_value_t = ListOutput::Table)]
+    pub output: ListOutput,
 }
 
 #[derive(Debug, Args)]
@@ -87,25 +125,22 @@ pub enum ListOutput {
 }
 
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("which").required(true).args(["ids", "from_file", "all", "prefix"])))]
 pub struct DeleteArgs {
-    /// Customer tenant ids (GUIDs) to delete.
-    #[arg(value_name = "ID")]
-    pub ids: Vec<String>,
-    /// Read ids from FILE, one per line (blank lines and `#` comments allowed); `-` reads
-    /// standard input.
-    #[arg(long, value_name = "FILE")]
-    pub from_file: Option<PathBuf>,
-    /// Delete every customer of the partner (found with list).
+    #[command(flatten)]
+    pub which: Selection,
+    /// Cancel each customer's Azure Reserved Instance and software orders first, wait until
+    /// Partner Center reads them cancelled, then delete it (the documented procedure).
     #[arg(long)]
-    pub all: bool,
-    /// Delete the customers whose company name or domain starts with TEXT (found with list).
-    #[arg(long, value_name = "TEXT")]
-    pub prefix: Option<String>,
+    pub cancel_purchases: bool,
+    /// With --cancel-purchases: the first pause while waiting for cancelled orders (it grows
+    /// to 15 s; the wait gives up after 10 minutes).
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration, requires = "cancel_purchases")]
+    pub poll_interval: std::time::Duration,
     /// Do not ask for confirmation.
     #[arg(long, short)]
     pub yes: bool,
-    /// Show what would be deleted; send no DELETE.
+    /// Show what would be deleted (with --cancel-purchases, and the orders that would be
+    /// cancelled: those are read); send no DELETE or cancel.
     #[arg(long)]
     pub dry_run: bool,
     /// Deletes in flight at once.
@@ -126,6 +161,20 @@ pub enum DeleteOutput {
 fn parse_cloud(text: &str) -> Result<Cloud, String> {
     let name = if text.eq_ignore_ascii_case("usgov") { "us-government" } else { text };
     name.parse::<Cloud>().map_err(|e| e.to_string())
+}
+
+/// A share from 0 to 1.
+fn parse_share(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(share) if (0.0..=1.0).contains(&share) => Ok(share),
+        _ => Err(format!("`{text}` is not a share: write a number from 0 to 1, such as 0.33")),
+    }
+}
+
+/// `500ms`, `2s`, `1m`.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(text)
+        .map_err(|_| format!("`{text}` is not a duration: write one such as 500ms, 2s or 1m"))
 }
 
 /// `480/min`, `480` (a minute), or `0` (off).
@@ -150,6 +199,10 @@ mod tests {
         assert!(parse_rate("10/s").is_err());
         assert_eq!(parse_cloud("usgov"), Ok(Cloud::UsGovernment));
         assert!(parse_cloud("mars").is_err());
+        assert_eq!(parse_share("0.33"), Ok(0.33));
+        assert!(parse_share("1.5").is_err() && parse_share("lots").is_err());
+        assert_eq!(parse_duration("250ms"), Ok(std::time::Duration::from_millis(250)));
+        assert!(parse_duration("soon").is_err());
     }
 
     #[test]

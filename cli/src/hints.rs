@@ -12,9 +12,12 @@ pub fn for_error(err: &Error, cloud: Cloud) -> Option<String> {
     };
     let description = api.description().unwrap_or_default().to_ascii_lowercase();
     let hint = match (api.status().as_u16(), code) {
-        _ if description.contains("reserv") || description.contains("order") => {
-            "cancel the customer's active Azure reservations and software orders in Partner Center \
-             (the customer's Orders page), then delete it again"
+        // The refusal of a delete for active purchases only (Partner Center documents no code
+        // for it; this is the wording users report), not any error that mentions an order.
+        (409, _) if description.contains("cannot be removed due to active") => {
+            "the customer has active Azure Reserved Instance or software orders: run the delete \
+             again with --cancel-purchases to cancel them first (the documented procedure), or \
+             cancel them in Partner Center"
                 .to_string()
         }
         (403, Some(2032)) => "this partner account is not a Testing in Production (integration \

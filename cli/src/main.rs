@@ -7,6 +7,7 @@ mod exit;
 mod hints;
 mod list;
 mod pace;
+mod purchases;
 mod target;
 
 use std::process::ExitCode;
@@ -14,7 +15,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use partner_center_cli::ids;
 
-use crate::args::{Cli, Command, Customers, DeleteArgs};
+use crate::args::{Cli, Command, Customers, Selection};
 use crate::exit::Failure;
 
 fn main() -> ExitCode {
@@ -46,16 +47,23 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
         }
         Command::Customers(Customers::Delete(args)) => {
             // Every id is checked before anything is sent (or a sandbox started).
-            let (given, from_stdin) = given_ids(args).map_err(|bad| Failure::Usage(bad.0))?;
+            let (given, from_stdin) =
+                given_ids(&args.which).map_err(|bad| Failure::Usage(bad.0))?;
             let conn = target::connect(&cli.target, &given).await?;
-            let targets = delete::candidates(&conn, args, given).await?;
+            let targets = delete::candidates(&conn, &args.which, given).await?;
             delete::run(&conn, args, targets, from_stdin).await
+        }
+        Command::Customers(Customers::Purchases(args)) => {
+            let (given, _) = given_ids(&args.which).map_err(|bad| Failure::Usage(bad.0))?;
+            let conn = target::connect(&cli.target, &given).await?;
+            let targets = delete::candidates(&conn, &args.which, given).await?;
+            purchases::run(&conn, args, targets).await
         }
     }
 }
 
 fn given_ids(
-    args: &DeleteArgs,
+    args: &Selection,
 ) -> Result<(Vec<partner_center_client::CustomerTenantId>, bool), ids::BadIds> {
     match &args.from_file {
         Some(path) => Ok((ids::from_file(path)?, path.as_os_str() == "-")),

@@ -6,7 +6,7 @@ use std::num::NonZeroU32;
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
-use partner_center_sandbox::{Fault, Operation, RetryAfter, Sandbox};
+use partner_center_sandbox::{Fault, Operation, OrderSeed, RetryAfter, Sandbox};
 use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
 
@@ -252,10 +252,7 @@ async fn a_partial_failure_lists_each_failure_with_what_to_do_and_exits_1() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("deleted 1, already gone 1, failed 2 of 4"), "{stderr}");
     assert!(stderr.contains("belongs to another partner"), "{stderr}");
-    assert!(
-        stderr.contains("cancel the customer's active Azure reservations and software orders"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("run the delete again with --cancel-purchases"), "{stderr}");
 
     let by_id: HashMap<String, serde_json::Value> = json_lines(&out)
         .into_iter()
@@ -476,16 +473,38 @@ async fn configuration_and_usage_errors_exit_2_with_one_clear_line() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_embedded_sandbox_needs_no_credentials() {
-    let out = tokio::process::Command::new(BIN)
-        .args(["--sandbox", "--seed", "7", "--rate", "0", "customers", "delete", "--all", "--yes"])
-        .env_remove("PARTNER_CENTER_TOKEN")
-        .output()
-        .await
-        .expect("runs");
+async fn the_embedded_sandbox_needs_no_credentials_and_holds_purchases_like_a_real_one() {
+    let embedded = |extra: &[&str]| {
+        let mut cmd = tokio::process::Command::new(BIN);
+        cmd.args([
+            "--sandbox",
+            "--seed",
+            "7",
+            "--rate",
+            "0",
+            "customers",
+            "delete",
+            "--all",
+            "--yes",
+        ])
+        .args(extra)
+        .env_remove("PARTNER_CENTER_TOKEN");
+        cmd
+    };
+    // A third of its customers hold orders: a plain delete is refused for those, with the
+    // flag that fixes it named.
+    let plain = embedded(&[]).output().await.expect("runs");
+    let stderr = text(&plain.stderr);
+    assert_eq!(plain.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("deleted 5, already gone 0, failed 2 of 7"), "{stderr}");
+    assert!(stderr.contains("--cancel-purchases"), "{stderr}");
+    // The main job: the whole procedure.
+    let out =
+        embedded(&["--cancel-purchases", "--poll-interval", "200ms"]).output().await.expect("runs");
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("deleted 7, already gone 0, failed 0 of 7"), "{stderr}");
+    assert!(stderr.contains("; cancelled "), "{stderr}");
 }
 
 /// On a terminal: the confirmation prompt (count and the first names), then the progress bar.
@@ -612,4 +631,159 @@ async fn app_only_credentials_come_from_the_azure_variables_and_incomplete_ones_
     assert!(stderr.contains("AZURE_* credentials: invalid tenant"), "{stderr}");
     assert!(!stderr.contains("azure-secret-value"), "the secret is never echoed");
     assert!(sandbox.requests().is_empty());
+}
+
+/// A sandbox whose customers hold orders (two of them sharing one order across line items).
+async fn sandbox_with_orders(latency: Duration) -> (Sandbox, Vec<Uuid>) {
+    let (a, b, c) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    let sandbox = Sandbox::builder()
+        .tip_partner(TOKEN)
+        .cancellation_latency(latency)
+        .customer_with_orders(
+            a,
+            [OrderSeed::reserved_instance(), OrderSeed::software().line_items(2).included(2)],
+        )
+        .customer_with_orders(
+            b,
+            [OrderSeed::software().id("Shared1"), OrderSeed::software().id("Done1").cancelled()],
+        )
+        .customers([c])
+        .start()
+        .await
+        .expect("sandbox");
+    (sandbox, vec![a, b, c])
+}
+
+fn patches(sandbox: &Sandbox) -> Vec<partner_center_sandbox::RecordedRequest> {
+    sandbox.requests().into_iter().filter(|r| r.method == "PATCH").collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_purchases_cancels_each_order_once_then_deletes_and_the_json_lines_match_the_sandbox()
+ {
+    let (sandbox, customers) = sandbox_with_orders(Duration::from_millis(200)).await;
+    let out = run(cli(
+        &sandbox,
+        &[
+            "--rate",
+            "0",
+            "customers",
+            "delete",
+            "--all",
+            "--cancel-purchases",
+            "--poll-interval",
+            "50ms",
+            "--yes",
+            "--output",
+            "json",
+        ],
+    ))
+    .await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(sandbox.customers(TOKEN).is_empty(), "{stderr}");
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 3);
+    let patched: HashSet<String> = patches(&sandbox)
+        .iter()
+        .map(|r| r.path.rsplit('/').next().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(patches(&sandbox).len(), 3, "each order cancelled once: {patched:?}");
+    let mut reported = HashSet::new();
+    for line in &lines {
+        assert_eq!(line["outcome"], "deleted", "{line}");
+        assert_eq!(line["reached"], "done", "{line}");
+        for order in line["cancelled_orders"].as_array().expect("orders") {
+            reported.insert(order.as_str().expect("id").to_string());
+        }
+        let id = line["tenant_id"].as_str().expect("id");
+        let delete = sandbox
+            .requests()
+            .into_iter()
+            .find(|r| r.method == "DELETE" && r.path.ends_with(id))
+            .expect("its DELETE");
+        assert_eq!(delete.header("ms-requestid"), line["request_id"].as_str());
+    }
+    assert_eq!(reported, patched, "the lines name exactly the orders the sandbox saw cancelled");
+    let b = &lines.iter().find(|l| l["tenant_id"] == customers[1].to_string()).expect("b");
+    assert_eq!(b["already_cancelled_orders"], serde_json::json!(["Done1"]));
+    assert!(b["waited_ms"].as_u64().expect("waited") >= 150);
+}
+
+#[tokio::test]
+async fn a_dry_run_with_cancel_purchases_reads_and_shows_the_orders_and_changes_nothing() {
+    let (sandbox, customers) = sandbox_with_orders(Duration::ZERO).await;
+    let out =
+        run(cli(&sandbox, &["customers", "delete", "--all", "--cancel-purchases", "--dry-run"]))
+            .await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(stdout.contains("would cancel Shared1"), "{stdout}");
+    assert!(stdout.contains("already cancelled Done1"), "{stdout}");
+    assert!(sandbox.requests().iter().all(|r| r.method == "GET"), "only reads were sent");
+    assert_eq!(sandbox.customers(TOKEN).len(), customers.len());
+}
+
+#[tokio::test]
+async fn purchases_lists_what_blocks_each_delete() {
+    let (sandbox, customers) = sandbox_with_orders(Duration::ZERO).await;
+    let out = run(cli(&sandbox, &["customers", "purchases", "--all", "--output", "json"])).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let lines = json_lines(&out);
+    let of =
+        |c: &Uuid| lines.iter().filter(|l| l["tenant_id"] == c.to_string()).collect::<Vec<_>>();
+    assert_eq!(of(&customers[0]).len(), 2, "two orders");
+    let b = of(&customers[1]);
+    assert!(b.iter().any(|l| l["order_id"] == "Done1" && l["procedure"] == "already cancelled"));
+    assert!(b.iter().any(|l| l["order_id"] == "Shared1"
+        && l["procedure"] == "cancel"
+        && l["status"] == "completed"));
+    assert_eq!(of(&customers[2])[0]["state"], "no_orders");
+    assert!(patches(&sandbox).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupt_during_the_wait_stops_it_at_once_and_reports_each_customers_step() {
+    let (sandbox, customers) = sandbox_with_orders(Duration::from_secs(600)).await;
+    let mut cmd = cli(
+        &sandbox,
+        &[
+            "--rate",
+            "0",
+            "customers",
+            "delete",
+            "--all",
+            "--cancel-purchases",
+            "--poll-interval",
+            "100ms",
+            "--yes",
+            "--output",
+            "json",
+        ],
+    );
+    let child = cmd.spawn().expect("spawn");
+    // An event, not a sleep: every order's cancel has reached the sandbox.
+    let until = Instant::now() + Duration::from_secs(60);
+    while patches(&sandbox).len() < 3 {
+        assert!(Instant::now() < until, "the cancels never arrived: {:?}", sandbox.requests());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let pid = child.id().expect("pid").to_string();
+    assert!(
+        std::process::Command::new("kill").args(["-INT", &pid]).status().expect("kill").success()
+    );
+    let out = child.wait_with_output().await.expect("output");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 3, "{stderr}");
+    for c in &customers[..2] {
+        let line = lines.iter().find(|l| l["tenant_id"] == c.to_string()).expect("reported");
+        assert_eq!(line["outcome"], "stopped", "{line}");
+        assert_eq!(line["reached"], "waiting", "{line}");
+        assert!(!line["cancelled_orders"].as_array().expect("orders").is_empty(), "{line}");
+        assert!(sandbox.has_customer(*c), "orders cancelled, not deleted");
+    }
+    assert!(stderr.contains("orders cancelled"), "{stderr}");
+    assert!(stderr.contains("run again to finish"), "{stderr}");
 }

@@ -119,8 +119,8 @@ pub use orders::{CancelOrder, CustomerOrders, GetOrder, Order, OrderById, OrderS
 pub use pacer::Pacer;
 pub use pending::Pending;
 pub use removal::{
-    CANCELLATION_WINDOW, DEFAULT_ORDER_CONCURRENCY, DeleteWithPurchases, Phase, PollPolicy,
-    Progress, Removal, RemovalError, RemovalErrorKind,
+    CANCELLATION_WINDOW, DEFAULT_ORDER_CONCURRENCY, DeleteWithPurchases, Phase, PlannedOrder,
+    PollPolicy, Progress, PurchasePlan, Removal, RemovalError, RemovalErrorKind, Verdict,
 };
 pub use retry::RetryPolicy;
 pub use token::{AccessToken, BoxError, StaticToken, TokenProvider};

@@ -4,7 +4,7 @@
 //! sandbox"). Safe to run again after any interruption: orders already cancelled are skipped,
 //! a customer already deleted is "already gone".
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
@@ -259,6 +259,17 @@ impl<'a> DeleteWithPurchases<'a> {
         self
     }
 
+    /// Only the lookup: what the procedure would cancel (reads only; nothing is changed).
+    /// `Ok(None)` when the customer no longer exists.
+    pub async fn plan(self) -> Result<Option<PurchasePlan>, RemovalError> {
+        let DeleteWithPurchases { pc, customer, polling, concurrency, observer, .. } = self;
+        let run = Run { pc, customer, polling, concurrency, observer };
+        run.lookup().await.map_err(|(order, kind)| {
+            let done = Run::nothing_done(customer);
+            Run::fail(Phase::LookingUp, order, kind, &done)
+        })
+    }
+
     /// Runs the procedure (the same as awaiting it).
     pub async fn send(self) -> Result<Removal, RemovalError> {
         let DeleteWithPurchases { pc, customer, polling, concurrency, observer, stop } = self;
@@ -339,6 +350,108 @@ impl Removal {
     /// The delete, with its ids, when this run deleted the customer.
     pub fn deleted(&self) -> Option<&Deleted> {
         self.deleted.as_ref()
+    }
+}
+
+/// What stands between a customer and its deletion, as the procedure's lookup reads it
+/// ([`DeleteWithPurchases::plan`]).
+#[derive(Debug, Clone)]
+pub struct PurchasePlan {
+    customer: CustomerTenantId,
+    orders: Vec<PlannedOrder>,
+    by_subscription: Vec<String>,
+}
+
+impl PurchasePlan {
+    /// The customer.
+    pub fn customer(&self) -> CustomerTenantId {
+        self.customer
+    }
+
+    /// Each Reserved Instance or software order its entitlements reference, once.
+    pub fn orders(&self) -> &[PlannedOrder] {
+        &self.orders
+    }
+
+    /// Entitlement types cancelled by subscription, outside the documented procedure.
+    pub fn cancelled_by_subscription(&self) -> &[String] {
+        &self.by_subscription
+    }
+
+    /// Whether the procedure would refuse (an order past its cancellation window).
+    pub fn is_blocked(&self) -> bool {
+        self.orders.iter().any(|o| matches!(o.verdict, Verdict::PastWindow { .. }))
+    }
+}
+
+/// One order in a [`PurchasePlan`].
+#[derive(Debug, Clone)]
+pub struct PlannedOrder {
+    id: OrderId,
+    alternate_id: Option<String>,
+    status: OrderStatus,
+    creation_date: Option<String>,
+    entitlement_types: Vec<String>,
+    verdict: Verdict,
+}
+
+impl PlannedOrder {
+    /// The order's id.
+    pub fn id(&self) -> &OrderId {
+        &self.id
+    }
+
+    /// Its short id, which delete refusals name.
+    pub fn alternate_id(&self) -> Option<&str> {
+        self.alternate_id.as_deref()
+    }
+
+    /// Its status when read.
+    pub fn status(&self) -> &OrderStatus {
+        &self.status
+    }
+
+    /// When it was created (RFC 3339 text, as sent).
+    pub fn creation_date(&self) -> Option<&str> {
+        self.creation_date.as_deref()
+    }
+
+    /// The entitlement types that reference it (`software`, `reservedinstance`, ...).
+    pub fn entitlement_types(&self) -> &[String] {
+        &self.entitlement_types
+    }
+
+    /// What the procedure does with it.
+    pub fn verdict(&self) -> Verdict {
+        self.verdict
+    }
+}
+
+/// What the procedure does with an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Verdict {
+    /// It is cancelled.
+    Cancel,
+    /// It already reads `cancelled`: skipped.
+    AlreadyCancelled,
+    /// It is past its 60-day cancellation window: the procedure cancels nothing for this
+    /// customer.
+    PastWindow {
+        /// Its age in whole days.
+        days: u64,
+    },
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Verdict::Cancel => f.write_str("cancel"),
+            Verdict::AlreadyCancelled => f.write_str("already cancelled"),
+            Verdict::PastWindow { days } => {
+                write!(f, "not cancellable: created {days} days ago, past the 60-day window")
+            }
+        }
     }
 }
 
@@ -496,74 +609,28 @@ impl Run<'_> {
 
     async fn run(self, stop: &mut StopSignal<'_>) -> Result<Removal, RemovalError> {
         let customer = self.customer;
-        let mut done = Removal {
-            customer,
-            reached: None,
-            stopped: false,
-            already_gone: false,
-            cancelled: Vec::new(),
-            already_cancelled: Vec::new(),
-            by_subscription: Vec::new(),
-            waited: Duration::ZERO,
-            deleted: None,
-        };
+        let mut done = Self::nothing_done(customer);
         let by_id = self.pc.customers().by_id(customer);
 
         // Look up: entitlements, then each order they reference, once.
         self.phase(&mut done, Phase::LookingUp);
-        let entitlements = match by_id.entitlements().await {
-            Ok(e) => e,
-            Err(e) if e.customer_is_gone() => return Ok(self.gone(done)),
-            Err(e) => {
-                return Err(Self::fail(Phase::LookingUp, None, RemovalErrorKind::Call(e), &done));
-            }
+        let plan = match self.lookup().await {
+            Ok(Some(plan)) => plan,
+            Ok(None) => return Ok(self.gone(done)),
+            Err((order, kind)) => return Err(Self::fail(Phase::LookingUp, order, kind, &done)),
         };
-        let mut referenced = BTreeSet::new();
-        let mut by_subscription = BTreeSet::new();
-        for e in entitlements.all() {
-            if e.is_cancelled_by_order() {
-                let order = e
-                    .reference_order()
-                    .order_id()
-                    .map_err(|err| Self::fail(Phase::LookingUp, None, err.into(), &done))?;
-                referenced.insert(order);
-            } else {
-                by_subscription.insert(e.entitlement_type().unwrap_or("unknown").to_owned());
-            }
-        }
-        done.by_subscription = by_subscription.into_iter().collect();
-        let orders = self.read_orders(referenced.into_iter().collect()).await;
+        done.by_subscription = plan.by_subscription.clone();
         let mut to_cancel = Vec::new();
-        let now = SystemTime::now();
-        for (order, read) in orders {
-            let read = match read {
-                Ok(read) => read,
-                Err(e)
-                    if e.customer_is_gone()
-                        && e.api().is_some_and(|a| is_tenant_gone(a.code())) =>
-                {
-                    return Ok(self.gone(done));
+        for order in &plan.orders {
+            match order.verdict {
+                Verdict::AlreadyCancelled => done.already_cancelled.push(order.id.clone()),
+                Verdict::Cancel => to_cancel.push(order.id.clone()),
+                Verdict::PastWindow { days } => {
+                    let kind =
+                        RemovalErrorKind::PastCancellationWindow { order: order.id.clone(), days };
+                    return Err(Self::fail(Phase::LookingUp, Some(order.id.clone()), kind, &done));
                 }
-                Err(e) => {
-                    return Err(Self::fail(
-                        Phase::LookingUp,
-                        Some(order),
-                        RemovalErrorKind::Call(e),
-                        &done,
-                    ));
-                }
-            };
-            if read.status().is_cancelled() {
-                done.already_cancelled.push(order);
-                continue;
             }
-            let age = read.created_at().and_then(|c| now.duration_since(c).ok());
-            if let Some(age) = age.filter(|age| *age > CANCELLATION_WINDOW) {
-                let days = age.as_secs() / 86_400;
-                let kind = RemovalErrorKind::PastCancellationWindow { order: order.clone(), days };
-                return Err(Self::fail(Phase::LookingUp, Some(order), kind, &done));
-            }
-            to_cancel.push(order);
         }
         self.tell(Progress::Found {
             to_cancel: to_cancel.clone(),
@@ -616,6 +683,80 @@ impl Run<'_> {
                 &done,
             )),
             Err(e) => Err(Self::fail(Phase::Deleting, None, RemovalErrorKind::Call(e), &done)),
+        }
+    }
+
+    /// Reads what stands between the customer and its deletion (`None`: it is gone).
+    async fn lookup(&self) -> Result<Option<PurchasePlan>, (Option<OrderId>, RemovalErrorKind)> {
+        let by_id = self.pc.customers().by_id(self.customer);
+        let entitlements = match by_id.entitlements().await {
+            Ok(e) => e,
+            Err(e) if e.customer_is_gone() => return Ok(None),
+            Err(e) => return Err((None, RemovalErrorKind::Call(e))),
+        };
+        // Each order once, with the entitlement types that reference it.
+        let mut referenced: BTreeMap<OrderId, BTreeSet<String>> = BTreeMap::new();
+        let mut by_subscription = BTreeSet::new();
+        for e in entitlements.all() {
+            let kind = e.entitlement_type().unwrap_or("unknown").to_owned();
+            if e.is_cancelled_by_order() {
+                let order = e.reference_order().order_id().map_err(|err| (None, err.into()))?;
+                referenced.entry(order).or_default().insert(kind);
+            } else {
+                by_subscription.insert(kind);
+            }
+        }
+        let kinds: Vec<Vec<String>> =
+            referenced.values().map(|k| k.iter().cloned().collect()).collect();
+        let reads = self.read_orders(referenced.into_keys().collect()).await;
+        let now = SystemTime::now();
+        let mut orders = Vec::with_capacity(reads.len());
+        for ((id, read), entitlement_types) in reads.into_iter().zip(kinds) {
+            let read = match read {
+                Ok(read) => read,
+                Err(e)
+                    if e.customer_is_gone()
+                        && e.api().is_some_and(|a| is_tenant_gone(a.code())) =>
+                {
+                    return Ok(None);
+                }
+                Err(e) => return Err((Some(id), RemovalErrorKind::Call(e))),
+            };
+            let age = read.created_at().and_then(|c| now.duration_since(c).ok());
+            let verdict = if read.status().is_cancelled() {
+                Verdict::AlreadyCancelled
+            } else if let Some(age) = age.filter(|age| *age > CANCELLATION_WINDOW) {
+                Verdict::PastWindow { days: age.as_secs() / 86_400 }
+            } else {
+                Verdict::Cancel
+            };
+            orders.push(PlannedOrder {
+                id,
+                alternate_id: read.alternate_id().map(str::to_owned),
+                status: read.status().clone(),
+                creation_date: read.creation_date().map(str::to_owned),
+                entitlement_types,
+                verdict,
+            });
+        }
+        Ok(Some(PurchasePlan {
+            customer: self.customer,
+            orders,
+            by_subscription: by_subscription.into_iter().collect(),
+        }))
+    }
+
+    fn nothing_done(customer: CustomerTenantId) -> Removal {
+        Removal {
+            customer,
+            reached: None,
+            stopped: false,
+            already_gone: false,
+            cancelled: Vec::new(),
+            already_cancelled: Vec::new(),
+            by_subscription: Vec::new(),
+            waited: Duration::ZERO,
+            deleted: None,
         }
     }
 

@@ -1,0 +1,113 @@
+//! `partner-center customers purchases`: what would block deleting each customer — the
+//! Reserved Instance and software orders its entitlements reference, their status, and whether
+//! the documented procedure can cancel them — read with the procedure's own lookup.
+
+use std::io::Write;
+
+use futures_util::{StreamExt, stream};
+use partner_center_client::{PurchasePlan, RemovalError};
+use serde_json::json;
+
+use crate::args::{ListOutput, PurchasesArgs};
+use crate::delete::Candidate;
+use crate::exit::{self, Failure};
+use crate::target::Connected;
+
+/// One customer's lookup: its plan, `None` if it is gone, or why it could not be read.
+pub type PlanResult = Result<Option<PurchasePlan>, RemovalError>;
+
+/// The lookups for `targets`, in their order, `concurrency` at a time (reads only).
+pub async fn plans(conn: &Connected, targets: &[Candidate], concurrency: usize) -> Vec<PlanResult> {
+    stream::iter(targets)
+        .map(|c| conn.pc.customers().by_id(c.id).delete_with_purchases().plan())
+        .buffered(concurrency.max(1))
+        .collect()
+        .await
+}
+
+pub async fn run(
+    conn: &Connected,
+    args: &PurchasesArgs,
+    targets: Vec<Candidate>,
+) -> Result<u8, Failure> {
+    let plans = plans(conn, &targets, usize::from(args.concurrency)).await;
+    let mut out = std::io::stdout().lock();
+    let mut failed = 0;
+    let mut lines = Vec::new();
+    if args.output == ListOutput::Table {
+        lines.push(format!(
+            "{:<36}  {:<34}  {:<12}  {:<10}  {:<16}  {}",
+            "CUSTOMER", "ORDER", "ALTERNATE", "STATUS", "TYPE", "PROCEDURE"
+        ));
+    }
+    for (c, plan) in targets.iter().zip(&plans) {
+        let customer = c.id.to_string();
+        let name = c.name.as_deref();
+        match plan {
+            Err(e) => {
+                failed += 1;
+                eprintln!("failed        {customer}: {e}");
+            }
+            Ok(None) => match args.output {
+                ListOutput::Json => lines.push(
+                    json!({ "tenant_id": customer, "company_name": name, "state": "gone" })
+                        .to_string(),
+                ),
+                _ => lines.push(format!("{customer:<36}  (gone)")),
+            },
+            Ok(Some(plan)) => {
+                if plan.orders().is_empty() {
+                    match args.output {
+                        ListOutput::Json => lines.push(
+                            json!({
+                                "tenant_id": customer,
+                                "company_name": name,
+                                "state": "no_orders",
+                                "cancelled_by_subscription": plan.cancelled_by_subscription(),
+                            })
+                            .to_string(),
+                        ),
+                        _ => lines.push(format!("{customer:<36}  (no RI or software orders)")),
+                    }
+                }
+                for order in plan.orders() {
+                    let types = order.entitlement_types().join(",");
+                    match args.output {
+                        ListOutput::Json => lines.push(
+                            json!({
+                                "tenant_id": customer,
+                                "company_name": name,
+                                "order_id": order.id().as_str(),
+                                "alternate_id": order.alternate_id(),
+                                "status": order.status().as_str(),
+                                "entitlement_types": order.entitlement_types(),
+                                "creation_date": order.creation_date(),
+                                "procedure": order.verdict().to_string(),
+                            })
+                            .to_string(),
+                        ),
+                        _ => lines.push(format!(
+                            "{customer:<36}  {:<34}  {:<12}  {:<10}  {types:<16}  {}",
+                            order.id(),
+                            order.alternate_id().unwrap_or("-"),
+                            order.status(),
+                            order.verdict()
+                        )),
+                    }
+                }
+                if args.output != ListOutput::Json && !plan.cancelled_by_subscription().is_empty() {
+                    lines.push(format!(
+                        "{customer:<36}  also entitled by subscription ({}): cancelled by subscription, not by this procedure",
+                        plan.cancelled_by_subscription().join(", ")
+                    ));
+                }
+            }
+        }
+    }
+    for line in lines {
+        if writeln!(out, "{line}").is_err() {
+            break;
+        }
+    }
+    Ok(if failed > 0 { exit::SOME_FAILED } else { exit::OK })
+}
