@@ -52,8 +52,9 @@ pub struct Target {
     /// software orders, which must be cancelled before they can be deleted (with --sandbox).
     #[arg(long, global = true, value_name = "SHARE", default_value_t = 0.33, requires = "sandbox", value_parser = parse_share)]
     pub purchases_share: f64,
-    /// Requests a minute for the whole run, lists included (0: no pacing). Partner Center
-    /// documents 500 a minute per partner on the customer resource.
+    /// Requests a minute on each documented resource (customers, orders) for the whole run,
+    /// lists included (0: no pacing). Partner Center documents 500 a minute per partner on
+    /// each.
     #[arg(long, global = true, value_name = "N/min", default_value = "480/min", value_parser = parse_rate)]
     pub rate: u32,
 }

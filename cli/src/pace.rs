@@ -1,17 +1,24 @@
-//! One pacer for the whole run: a rate limit every request waits on (lists included), and a
-//! shared pause when Partner Center throttles, so no worker starts a request until the
-//! `Retry-After` of any throttled answer has passed.
+//! One pacer for the whole run: per documented resource (customers, orders), a rate limit every
+//! request on it waits on (lists included), and a shared pause when Partner Center throttles
+//! it, so no worker starts a request on that resource until the `Retry-After` has passed.
 
 use std::num::NonZeroU32;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use partner_center_client::Pacer;
+use partner_center_client::{Pacer, Resource};
 
 /// The run's pacer; see the module docs.
 #[derive(Debug)]
 pub struct RunPacer {
+    /// One budget and one pause per documented resource, in [`Resource::ALL`]'s order.
+    lanes: Vec<Lane>,
+}
+
+/// One resource's budget and pause.
+#[derive(Debug)]
+struct Lane {
     limiter: Option<DefaultDirectRateLimiter>,
     pause: Mutex<Pause>,
 }
@@ -27,27 +34,38 @@ pub struct Pause {
 }
 
 impl RunPacer {
-    /// Paces at `per_minute` requests a minute, evenly spaced (no bursts); 0 turns pacing off.
+    /// Paces each documented resource at `per_minute` requests a minute, evenly spaced (no
+    /// bursts); 0 turns pacing off.
     pub fn new(per_minute: u32) -> Self {
-        let limiter = NonZeroU32::new(per_minute).and_then(|n| {
-            let period = Duration::from_secs(60) / n.get();
-            Quota::with_period(period).map(RateLimiter::direct)
-        });
-        Self { limiter, pause: Mutex::new(Pause::default()) }
+        let lane = || Lane {
+            limiter: NonZeroU32::new(per_minute).and_then(|n| {
+                let period = Duration::from_secs(60) / n.get();
+                Quota::with_period(period).map(RateLimiter::direct)
+            }),
+            pause: Mutex::new(Pause::default()),
+        };
+        Self { lanes: Resource::ALL.iter().map(|_| lane()).collect() }
     }
 
-    /// The pauses so far.
+    /// The pauses so far, over every resource.
     pub fn pauses(&self) -> Pause {
-        self.pause.lock().map(|p| *p).unwrap_or_default()
+        self.lanes.iter().fold(Pause::default(), |sum, lane| {
+            let p = lane.pause.lock().map(|p| *p).unwrap_or_default();
+            Pause { until: None, count: sum.count + p.count, total: sum.total + p.total }
+        })
     }
 
-    fn paused_until(&self) -> Option<Instant> {
-        self.pause.lock().ok().and_then(|p| p.until).filter(|&t| t > Instant::now())
+    fn lane(&self, resource: Resource) -> &Lane {
+        let i = Resource::ALL.iter().position(|r| *r == resource).unwrap_or(0);
+        &self.lanes[i.min(self.lanes.len() - 1)]
     }
 }
 
-#[async_trait::async_trait]
-impl Pacer for RunPacer {
+impl Lane {
+    fn paused_until(&self) -> Option<Instant> {
+        self.pause.lock().ok().and_then(|p| p.until).filter(|&t| t > Instant::now())
+    }
+
     async fn ready(&self) {
         // A throttle may extend the pause while we sleep: look again after each sleep.
         while let Some(until) = self.paused_until() {
@@ -79,6 +97,27 @@ impl Pacer for RunPacer {
     }
 }
 
+/// A request on one resource waits for that resource's budget and pause only: a 429 on the
+/// orders pauses every worker's order requests, not its customer requests.
+#[async_trait::async_trait]
+impl Pacer for RunPacer {
+    async fn ready(&self) {
+        self.ready_for(Resource::Customer).await;
+    }
+
+    fn throttled(&self, wait: Duration) {
+        self.throttled_on(Resource::Customer, wait);
+    }
+
+    async fn ready_for(&self, resource: Resource) {
+        self.lane(resource).ready().await;
+    }
+
+    fn throttled_on(&self, resource: Resource, wait: Duration) {
+        self.lane(resource).throttled(wait);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,6 +135,18 @@ mod tests {
         assert!(
             pauses.total >= Duration::from_millis(299) && pauses.total < Duration::from_millis(400)
         );
+    }
+
+    #[tokio::test]
+    async fn each_resource_has_its_own_budget_and_pause() {
+        let pacer = RunPacer::new(60); // one a second per resource
+        pacer.ready_for(Resource::Customer).await;
+        pacer.throttled_on(Resource::Customer, Duration::from_secs(60));
+        let started = Instant::now();
+        // Orders are neither paused nor spent by the customer requests.
+        pacer.ready_for(Resource::Order).await;
+        assert!(started.elapsed() < Duration::from_secs(30), "{:?}", started.elapsed());
+        assert_eq!(pacer.pauses().count, 1);
     }
 
     #[tokio::test]

@@ -11,6 +11,7 @@ use crate::engine::{Operation, Sent, call_span};
 use crate::error::{CallInfo, Error};
 use crate::generated;
 use crate::ids::CallIds;
+use crate::pacer::Resource;
 use crate::pending::Pending;
 
 /// A pending `DELETE /v1/customers/{id}`; `.await` it (see [`Pending`]).
@@ -27,6 +28,7 @@ impl Operation for DeleteRequest {
     type Output = Deleted;
     const MAX_SUCCESS_BODY: usize = crate::hooks::MAX_BODY_BYTES;
     const CHANGES_STATE: bool = true;
+    const RESOURCE: Resource = Resource::Customer;
 
     fn span(&self, ids: CallIds) -> tracing::Span {
         call_span!("partner_center.delete_customer", ids, customer_id = %self.id)

@@ -24,6 +24,7 @@ use crate::error::{CallInfo, Error};
 use crate::generated::{self, types};
 use crate::hooks::CallContext;
 use crate::ids::CallIds;
+use crate::pacer::Resource;
 use crate::watchdog::Elapsed;
 
 /// What the generated client's `send()` returns.
@@ -45,6 +46,8 @@ pub trait Operation: Sync {
     /// Whether the operation changes state on the server (a delete) or only reads (a list):
     /// only then can a failed attempt "may have applied".
     const CHANGES_STATE: bool;
+    /// The documented resource whose rate limit it counts against (for the pacer).
+    const RESOURCE: Resource;
 
     /// The call's span, made with [`call_span!`] so every call has the same fields.
     fn span(&self, ids: CallIds) -> tracing::Span;
@@ -129,7 +132,7 @@ async fn run<O: Operation>(shared: &Shared, op: &O, ids: CallIds) -> Result<O::O
                 if let (Some(pacer), true, Some(wait)) =
                     (&shared.pacer, err.is_throttled(), err.retry_after())
                 {
-                    pacer.throttled(wait.min(policy.max_retry_after()));
+                    pacer.throttled_on(O::RESOURCE, wait.min(policy.max_retry_after()));
                 }
                 let err = op.reinterpret(err);
                 // Only a sent request can have changed anything, and only if it could.
@@ -203,7 +206,7 @@ async fn attempt_once<O: Operation>(
     // A token failure carries the call's context only if something was sent before it.
     let auth = |source| Error::Auth { source, call: (before.attempts > 0).then_some(before) };
     if let Some(pacer) = &shared.pacer {
-        pacer.ready().await;
+        pacer.ready_for(O::RESOURCE).await;
     }
     let Some(limit) = budget.attempt_limit() else {
         return unsent(Error::Timeout { call: before });

@@ -12,6 +12,7 @@ use crate::error::{CallInfo, Error};
 use crate::generated::{self, types};
 use crate::ids::CallIds;
 use crate::order_id::{OrderId, ParseOrderIdError};
+use crate::pacer::Resource;
 use crate::pending::Pending;
 
 /// A pending `GET /v1/customers/{id}/entitlements`; `.await` it (see [`Pending`]).
@@ -61,6 +62,7 @@ impl Operation for EntitlementsRequest {
     /// far above any real answer.
     const MAX_SUCCESS_BODY: usize = 16 * 1024 * 1024;
     const CHANGES_STATE: bool = false;
+    const RESOURCE: Resource = Resource::Customer;
 
     fn span(&self, ids: CallIds) -> tracing::Span {
         call_span!(

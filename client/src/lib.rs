@@ -116,7 +116,7 @@ pub use list::{
 };
 pub use order_id::{OrderId, ParseOrderIdError};
 pub use orders::{CancelOrder, CustomerOrders, GetOrder, Order, OrderById, OrderStatus};
-pub use pacer::Pacer;
+pub use pacer::{Pacer, Resource};
 pub use pending::Pending;
 pub use removal::{
     CANCELLATION_WINDOW, DEFAULT_ORDER_CONCURRENCY, DeleteWithPurchases, Phase, PlannedOrder,

@@ -17,6 +17,7 @@ use crate::engine::{self, Operation, Sent, call_span};
 use crate::error::{CallInfo, Error};
 use crate::generated::{self, types};
 use crate::ids::CallIds;
+use crate::pacer::Resource;
 
 /// The largest page Partner Center serves (and the page size used when none is set).
 pub const MAX_PAGE_SIZE: u32 = 500;
@@ -154,6 +155,7 @@ impl Operation for PageRequest<'_> {
     /// A page of 500 customers is about 250 KiB of JSON.
     const MAX_SUCCESS_BODY: usize = 16 * 1024 * 1024;
     const CHANGES_STATE: bool = false;
+    const RESOURCE: Resource = Resource::Customer;
 
     fn span(&self, ids: CallIds) -> tracing::Span {
         call_span!(

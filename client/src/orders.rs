@@ -14,6 +14,7 @@ use crate::error::{CallInfo, Error};
 use crate::generated::{self, types};
 use crate::ids::CallIds;
 use crate::order_id::OrderId;
+use crate::pacer::Resource;
 use crate::pending::Pending;
 
 /// A customer's orders (`pc.customers().by_id(id).orders()`).
@@ -99,6 +100,7 @@ impl Operation for GetOrderRequest {
     type Output = Order;
     const MAX_SUCCESS_BODY: usize = MAX_ORDER_BODY;
     const CHANGES_STATE: bool = false;
+    const RESOURCE: Resource = Resource::Order;
 
     fn span(&self, ids: CallIds) -> tracing::Span {
         call_span!("partner_center.get_order", ids, customer_id = %self.customer, order_id = %self.order)
@@ -125,6 +127,7 @@ impl Operation for CancelOrderRequest {
     type Output = Order;
     const MAX_SUCCESS_BODY: usize = MAX_ORDER_BODY;
     const CHANGES_STATE: bool = true;
+    const RESOURCE: Resource = Resource::Order;
 
     fn span(&self, ids: CallIds) -> tracing::Span {
         call_span!("partner_center.cancel_order", ids, customer_id = %self.customer, order_id = %self.order)

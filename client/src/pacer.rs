@@ -35,6 +35,52 @@ pub trait Pacer: Send + Sync + 'static {
 
     /// An answer asked callers to wait `wait` from now (a `429` with `Retry-After`).
     fn throttled(&self, wait: Duration);
+
+    /// Returns when the next attempt on `resource` may be sent. The engine calls this (not
+    /// [`ready`](Pacer::ready)); by default it is `ready`, one budget for every resource.
+    /// Partner Center limits each documented resource on its own, so a pacer that keeps a
+    /// budget per resource lets a whole cleanup go as fast as the limits allow.
+    async fn ready_for(&self, resource: Resource) {
+        let _ = resource;
+        self.ready().await;
+    }
+
+    /// A `429` on `resource` asked callers to wait `wait`; by default [`throttled`](Pacer::throttled).
+    fn throttled_on(&self, resource: Resource, wait: Duration) {
+        let _ = resource;
+        self.throttled(wait);
+    }
+}
+
+/// The resources Partner Center documents a rate limit for: 500 requests a minute per tenant
+/// on each ("Customer resources", "Order resources"). Each operation counts against one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Resource {
+    /// Customers: listing and deleting them, and (no limit of their own is documented; their
+    /// path is the customer's) reading their entitlements.
+    Customer,
+    /// Orders: reading and cancelling them.
+    Order,
+}
+
+impl Resource {
+    /// Every resource, for a pacer that keeps a budget for each.
+    pub const ALL: [Resource; 2] = [Resource::Customer, Resource::Order];
+
+    /// Its name: `customer`, `order`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Resource::Customer => "customer",
+            Resource::Order => "order",
+        }
+    }
+}
+
+impl std::fmt::Display for Resource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// A shared pacer paces too, so a program can keep its own handle (to read what its pacer
@@ -47,5 +93,13 @@ impl<P: Pacer + ?Sized> Pacer for Arc<P> {
 
     fn throttled(&self, wait: Duration) {
         (**self).throttled(wait);
+    }
+
+    async fn ready_for(&self, resource: Resource) {
+        (**self).ready_for(resource).await;
+    }
+
+    fn throttled_on(&self, resource: Resource, wait: Duration) {
+        (**self).throttled_on(resource, wait);
     }
 }

@@ -360,3 +360,38 @@ fn order_ids_that_could_change_the_path_are_refused_before_sending() {
     }
     assert!("2y6dF_rVgDAXMxypQPPnTquuXhKVK_3N1".parse::<OrderId>().is_ok());
 }
+
+/// Records which resource each attempt waited on.
+#[derive(Default)]
+struct Recording(std::sync::Mutex<Vec<partner_center_client::Resource>>);
+
+#[async_trait::async_trait]
+impl partner_center_client::Pacer for Recording {
+    async fn ready(&self) {
+        panic!("the engine asks per resource");
+    }
+    fn throttled(&self, _wait: Duration) {}
+    async fn ready_for(&self, resource: partner_center_client::Resource) {
+        self.0.lock().expect("lock").push(resource);
+    }
+}
+
+#[tokio::test]
+async fn the_pacer_is_told_which_documented_resource_each_call_is_for() {
+    use partner_center_client::Resource::{Customer, Order};
+    let c = Uuid::new_v4();
+    let sb = sandbox(|b| b.customer_with_orders(c, [OrderSeed::software().id("Sw1")])).await;
+    let pacer = std::sync::Arc::new(Recording::default());
+    let pc = partner_center_client::PartnerCenter::builder()
+        .base_url(sb.base_url())
+        .bearer_token(TIP)
+        .pacer(std::sync::Arc::clone(&pacer))
+        .build()
+        .expect("client");
+    pc.customers().list().first_page().await.expect("list");
+    pc.customers().by_id(c.into()).entitlements().await.expect("entitlements");
+    pc.customers().by_id(c.into()).orders().by_id(order("Sw1")).get().await.expect("get");
+    pc.customers().by_id(c.into()).orders().by_id(order("Sw1")).cancel().await.expect("cancel");
+    pc.customers().by_id(c.into()).delete().await.expect("delete");
+    assert_eq!(*pacer.0.lock().expect("lock"), [Customer, Customer, Order, Order, Customer]);
+}
