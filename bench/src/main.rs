@@ -4,6 +4,7 @@
 //! round by round (their order rotated each round) so machine drift cancels; each is reported as
 //! the median over the rounds with its min–max. Bounded: fixed request counts, 127.0.0.1 only.
 
+mod cleanup;
 mod floor;
 
 use std::fmt::Write as _;
@@ -558,6 +559,19 @@ async fn main() {
         }
         return;
     }
+    // Item 8 alone (about five minutes, most of it the C# port's 5-second polls).
+    if args.get(1).map(String::as_str) == Some("cleanup") {
+        let Some(cli) = args.get(2) else {
+            eprintln!(
+                "usage: partner-center-bench cleanup <path of the release partner-center binary>"
+            );
+            std::process::exit(2);
+        };
+        let mut out = String::new();
+        cleanup::cleanup(&mut out, cli).await;
+        print!("{out}");
+        return;
+    }
     let cli_path = args.get(1).cloned();
     let mut out = String::new();
     let _ = writeln!(out, "{}", machine());
@@ -567,11 +581,14 @@ async fn main() {
     sandbox_alone(&mut out).await;
     listing(&mut out).await;
     match cli_path {
-        Some(path) => cli(&mut out, &path).await,
+        Some(path) => {
+            cli(&mut out, &path).await;
+            cleanup::cleanup(&mut out, &path).await;
+        }
         None => {
             let _ = writeln!(
                 out,
-                "\n4./7. skipped: pass the release CLI binary's path (cargo xtask bench does)"
+                "\n4./7./8. skipped: pass the release CLI binary's path (cargo xtask bench does)"
             );
         }
     }

@@ -95,7 +95,17 @@ impl<'a> ListCustomers<'a> {
                     None => return Ok(None),
                     Some(Position::First) => list.first_page().await?,
                     Some(Position::After(c)) => list.page_after(&c).await?,
+                    // The page before was yielded; only now, asked for the page after it, the
+                    // link that cannot be followed is an error.
+                    Some(Position::Refused { message, call }) => {
+                        return Err(Error::InvalidAnswer { message, call });
+                    }
                 };
+                if let Some(message) = page.next_link_error() {
+                    let refused =
+                        Position::Refused { message: message.to_owned(), call: page.call };
+                    return Ok(Some((page, (Some(refused), seen))));
+                }
                 let next = match page.continuation() {
                     // A server that hands back a token it gave before would page forever.
                     Some(next) if !seen.insert(next.token.clone()) => {
@@ -141,6 +151,11 @@ fn checked_page_size(size: u32) -> Result<NonZeroU32, Error> {
 enum Position {
     First,
     After(Continuation),
+    /// The page before had a next link this client cannot follow.
+    Refused {
+        message: String,
+        call: CallInfo,
+    },
 }
 
 /// One page request: the first (with a size) or a following one (as its `next` link says).
@@ -188,19 +203,26 @@ impl Operation for PageRequest<'_> {
         call: CallInfo,
     ) -> Result<CustomerPage, Error> {
         let body = answer.into_inner();
-        let continuation = next_of(body.links, call)?;
+        // A next link that cannot be followed does not cost the page its customers: the page
+        // says so, and the error comes when the next page is asked for.
+        let (continuation, next_link_error) = match next_of(body.links, call) {
+            Ok(continuation) => (continuation, None),
+            Err(Error::InvalidAnswer { message, .. }) => (None, Some(message)),
+            Err(other) => return Err(other),
+        };
         Ok(CustomerPage {
             customers: body.items.into_iter().map(Customer::from).collect(),
             total_count: body.total_count.and_then(|n| u32::try_from(n).ok()),
             continuation,
+            next_link_error,
             call,
         })
     }
 }
 
 /// The continuation a page's `links` give: none on the last page, or its `next` link read by
-/// [`Continuation::from_link`]; a link this client cannot follow makes the page an
-/// [`Error::InvalidAnswer`].
+/// [`Continuation::from_link`]; a link this client cannot follow is an [`Error::InvalidAnswer`]
+/// (which the page keeps as its [`CustomerPage::next_link_error`]).
 fn next_of(
     links: Option<types::CollectionLinks>,
     call: CallInfo,
@@ -219,6 +241,7 @@ pub struct CustomerPage {
     customers: Vec<Customer>,
     total_count: Option<u32>,
     continuation: Option<Continuation>,
+    next_link_error: Option<String>,
     call: CallInfo,
 }
 
@@ -238,10 +261,25 @@ impl CustomerPage {
         self.total_count
     }
 
-    /// How to get the next page; `None` on the last page. Keep it (it serializes with serde)
-    /// to resume with [`ListCustomers::page_after`].
+    /// How to get the next page; `None` on the last page, and on a page whose next link this
+    /// client cannot follow ([`Self::next_link_error`]). Keep it (it serializes with serde) to
+    /// resume with [`ListCustomers::page_after`].
     pub fn continuation(&self) -> Option<&Continuation> {
         self.continuation.as_ref()
+    }
+
+    /// Why this page's `next` link cannot be followed (a method other than GET, another
+    /// collection, a parameter or header this client cannot send, no continuation token), if
+    /// so: the page is not the last, but the listing cannot go on. [`ListCustomers::pages`]
+    /// and [`ListCustomers::stream`] yield this page's customers, then this as an
+    /// [`Error::InvalidAnswer`].
+    pub fn next_link_error(&self) -> Option<&str> {
+        self.next_link_error.as_deref()
+    }
+
+    /// Whether this is the last page: no next link at all.
+    pub fn is_last(&self) -> bool {
+        self.continuation.is_none() && self.next_link_error.is_none()
     }
 
     /// The call that fetched this page.

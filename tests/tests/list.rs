@@ -215,8 +215,14 @@ async fn the_list_request_on_the_wire_matches_the_documented_example() {
 }
 
 #[tokio::test]
-async fn next_links_the_client_cannot_follow_are_errors_not_silent_ends() {
-    let next = |link: &str| format!(r#"{{"totalCount":0,"items":[],"links":{{"next":{link}}}}}"#);
+async fn next_links_the_client_cannot_follow_are_errors_not_silent_ends_and_keep_the_pages_customers()
+ {
+    let customer = "3b4a9d4f-2b1e-4c67-9f0a-1a2b3c4d5e6f";
+    let next = |link: &str| {
+        format!(
+            r#"{{"totalCount":1,"items":[{{"id":"{customer}","companyProfile":{{"companyName":"Kept"}}}}],"links":{{"next":{link}}}}}"#
+        )
+    };
     let cases = [
         (
             r#"{"uri":"/v1/customers?size=1&seekOperation=Next","method":"GET","headers":[]}"#,
@@ -242,10 +248,22 @@ async fn next_links_the_client_cannot_follow_are_errors_not_silent_ends() {
     for (link, expected) in cases {
         let server = ScriptedServer::start(vec![Reply::json(200, &next(link))]).await;
         let pc = partner_center_tests::client_for(&server.url(), "t", quick());
-        let err = pc.customers().list().first_page().await.expect_err("an error");
+        // The page keeps its customers and says it cannot go on: not "last page".
+        let page = pc.customers().list().first_page().await.expect("the page");
+        assert_eq!(page.customers().len(), 1);
+        assert!(!page.is_last() && page.continuation().is_none());
+        assert!(page.next_link_error().is_some_and(|e| e.contains(expected)), "{expected}");
+        // A stream yields the customer, then the error, when the next page is asked for.
+        let server = ScriptedServer::start(vec![Reply::json(200, &next(link))]).await;
+        let pc = partner_center_tests::client_for(&server.url(), "t", quick());
+        let mut customers = pc.customers().list().stream();
+        let first = customers.try_next().await.expect("the page's customer").expect("one");
+        assert_eq!(first.company_name(), Some("Kept"));
+        let err = customers.try_next().await.expect_err("then the error");
         assert!(matches!(err, Error::InvalidAnswer { .. }), "{err:?}");
         assert!(err.to_string().contains(expected), "{expected}: {err}");
         assert!(err.request_id().is_some());
+        assert_eq!(server.seen().len(), 1, "the unfollowable link was not followed");
     }
 
     // Both link forms the docs show are followed: with and without the `/v1` prefix.

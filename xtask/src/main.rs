@@ -25,7 +25,11 @@ enum Command {
     /// Run schemathesis (pinned, in a venv under target/) against a fresh local sandbox.
     Conformance,
     /// Benchmark the client against the bare-reqwest floor (release build; prints a table).
-    Bench,
+    Bench {
+        /// Only item 8, the TiP-sized cleanup against the documented limits (about 5 minutes).
+        #[arg(long)]
+        cleanup_only: bool,
+    },
     /// Run the cargo-fuzz targets in fuzz/ (cargo-fuzz pinned, installed under target/tools).
     Fuzz {
         /// How long to fuzz each target, in seconds.
@@ -64,7 +68,7 @@ fn main() -> ExitCode {
             }
         },
         Command::Fuzz { seconds, targets } => fuzz(&root, seconds, &targets),
-        Command::Bench => match bench(&root) {
+        Command::Bench { cleanup_only } => match bench(&root, cleanup_only) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("bench: {e}");
@@ -148,7 +152,7 @@ fn fuzz(root: &std::path::Path, seconds: u64, targets: &[String]) -> ExitCode {
 
 /// Builds the bench and the CLI in release and runs the bench, which lives in its own crate
 /// (`bench/`): xtask must build even when the generated client does not.
-fn bench(root: &std::path::Path) -> Result<(), String> {
+fn bench(root: &std::path::Path, cleanup_only: bool) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = std::process::Command::new(&cargo)
         .current_dir(root)
@@ -170,7 +174,11 @@ fn bench(root: &std::path::Path) -> Result<(), String> {
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| root.join("target"))
         .join("release");
-    let status = std::process::Command::new(target.join("partner-center-bench"))
+    let mut bench = std::process::Command::new(target.join("partner-center-bench"));
+    if cleanup_only {
+        bench.arg("cleanup");
+    }
+    let status = bench
         .arg(target.join("partner-center"))
         .status()
         .map_err(|e| format!("running the bench: {e}"))?;
