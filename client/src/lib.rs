@@ -1,6 +1,10 @@
 //! A typed client for Microsoft Partner Center's customers of an integration (Testing in
 //! Production) sandbox: **list** them, `GET {baseURL}/v1/customers?size={size}` page by page,
-//! and **delete** one, `DELETE {baseURL}/v1/customers/{customer-tenant-id}` → `204 No Content`.
+//! and **delete** one, `DELETE {baseURL}/v1/customers/{customer-tenant-id}` → `204 No Content`
+//! — with the documented procedure around it when the customer holds purchases
+//! ([`CustomerById::delete_with_purchases`]: its entitlements, the Reserved Instance and
+//! software orders they reference, cancel, wait until each reads `cancelled`, delete), built on
+//! [`CustomerById::entitlements`] and [`CustomerById::orders`] (`get`, `cancel`).
 //!
 //! ```no_run
 //! use partner_center_client::{Cloud, CustomerTenantId, PartnerCenter};
@@ -47,9 +51,11 @@
 //!   `Accept: application/json`, a fresh `MS-RequestId` per call reused on each retry,
 //!   `MS-CorrelationId` (fresh unless given), `MS-PartnerCenter-Application` and a
 //!   `User-Agent` naming this crate. One `tracing` span per call, named after its operation.
+//!   Ids that go into a path are typed ([`CustomerTenantId`], [`OrderId`]): nothing that could
+//!   change the path is ever sent.
 //! * **Retries and idempotency** ([`RetryPolicy`]): 429, 500, 502, 503, 504, connection
 //!   failures and timeouts are retried under the same `MS-RequestId`, which makes a retried
-//!   delete idempotent (a list page is a read). `Retry-After` is obeyed (capped); each attempt
+//!   delete or cancel idempotent (reads are reads). `Retry-After` is obeyed (capped); each attempt
 //!   has a time limit and the whole call a deadline. A 404 to a retry after an attempt that may
 //!   have deleted the customer is [`Error::NotFoundAfterRetry`], not a plain not-found.
 //! * **Tokens** come from a [`TokenProvider`] and are cached until
@@ -57,8 +63,9 @@
 //! * **Errors** ([`Error`]): every error that reached the network carries its [`CallInfo`]
 //!   (request and correlation ids, attempts, elapsed); [`ApiError`] holds what Partner Center
 //!   said (status, code, description). No error, `Debug` or log line shows a token.
-//! * **Testing**: the `partner-center-sandbox` crate serves both operations on 127.0.0.1 with
-//!   faults (throttling, server errors, delays, dropped connections) on demand.
+//! * **Testing**: the `partner-center-sandbox` crate serves every operation on 127.0.0.1 —
+//!   customers with orders that take time to cancel included — with faults (throttling, server
+//!   errors, delays, dropped connections) on demand.
 //!
 //! The generated low-level client is [`generated`] (see [`hooks::CallContext`] to build one).
 
