@@ -26,9 +26,20 @@ pub struct Cli {
 /// Where calls go and how they are paced.
 #[derive(Debug, Args)]
 pub struct Target {
-    /// The Partner Center cloud: global, china, us-government (usgov), germany.
+    /// The Partner Center cloud: global, china, us-government (usgov), germany (retired:
+    /// refused with the reason).
     #[arg(long, global = true, value_parser = parse_cloud, default_value = "global", conflicts_with_all = ["base_url", "sandbox"])]
     pub cloud: Cloud,
+    /// Sign in at this authority host instead of the cloud's (for app-only credentials from
+    /// the AZURE_* variables).
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        env = "AZURE_AUTHORITY_HOST",
+        conflicts_with = "sandbox"
+    )]
+    pub authority_host: Option<String>,
     /// Call this base URL instead of the cloud's (https://, or http:// on loopback).
     #[arg(long, global = true, value_name = "URL", conflicts_with = "sandbox")]
     pub base_url: Option<String>,
@@ -159,9 +170,9 @@ pub enum DeleteOutput {
     Json,
 }
 
+/// The client's names (its `FromStr` knows the aliases, `usgov` among them).
 fn parse_cloud(text: &str) -> Result<Cloud, String> {
-    let name = if text.eq_ignore_ascii_case("usgov") { "us-government" } else { text };
-    name.parse::<Cloud>().map_err(|e| e.to_string())
+    text.parse::<Cloud>().map_err(|e| e.to_string())
 }
 
 /// A share from 0 to 1.

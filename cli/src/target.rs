@@ -46,11 +46,12 @@ fn azure_credential(target: &Target) -> Result<AzureCredential, Failure> {
         )));
     }
     let [tenant, client_id, secret] = [0, 1, 2].map(|i| values[i].clone().unwrap_or_default());
-    let authority = match target.cloud {
-        Cloud::China => azure_core::cloud::CloudConfiguration::AzureChina,
-        Cloud::UsGovernment => azure_core::cloud::CloudConfiguration::AzureGovernment,
-        _ => azure_core::cloud::CloudConfiguration::AzurePublic,
-    };
+    // The client's one map from clouds to authorities (and its refusal of retired clouds).
+    let authority = partner_center_client::azure::cloud_configuration(
+        target.cloud,
+        target.authority_host.as_deref(),
+    )
+    .map_err(|e| Failure::Config(e.to_string()))?;
     let options = azure_identity::ClientSecretCredentialOptions {
         client_options: azure_core::http::ClientOptions {
             cloud: Some(Arc::new(authority)),
@@ -76,6 +77,13 @@ pub async fn connect(
     let builder = PartnerCenter::builder()
         .application_name(concat!("partner-center-cli/", env!("CARGO_PKG_VERSION")))
         .pacer(Arc::clone(&pacer));
+    if !target.sandbox && target.cloud.is_retired() {
+        // Before any credential or request: nothing can work there.
+        if let Err(retired) = partner_center_client::azure::cloud_configuration(target.cloud, None)
+        {
+            return Err(Failure::Config(retired.to_string()));
+        }
+    }
     let (builder, sandbox) = if target.sandbox {
         let seeded = (0..target.seed).map(|_| uuid::Uuid::new_v4());
         let sandbox = Sandbox::builder()

@@ -787,3 +787,16 @@ async fn an_interrupt_during_the_wait_stops_it_at_once_and_reports_each_customer
     assert!(stderr.contains("orders cancelled"), "{stderr}");
     assert!(stderr.contains("run again to finish"), "{stderr}");
 }
+
+#[tokio::test]
+async fn the_retired_germany_cloud_is_refused_with_its_reason_before_anything_is_sent() {
+    let out = tokio::process::Command::new(BIN)
+        .args(["--cloud", "germany", "customers", "list"])
+        .env("PARTNER_CENTER_TOKEN", TOKEN)
+        .output()
+        .await
+        .expect("runs");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("Microsoft Cloud Germany") && stderr.contains("retired"), "{stderr}");
+}

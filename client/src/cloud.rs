@@ -70,6 +70,12 @@ impl Cloud {
         format!("{}/user_impersonation", self.resource())
     }
 
+    /// Whether the cloud was retired (Microsoft Cloud Germany, October 2021): it is kept so a
+    /// configuration naming it gets that reason, not "unknown cloud".
+    pub const fn is_retired(self) -> bool {
+        matches!(self, Cloud::Germany)
+    }
+
     /// The lower-case name `FromStr` accepts.
     pub const fn name(self) -> &'static str {
         match self {
