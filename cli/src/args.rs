@@ -30,6 +30,10 @@ pub struct Target {
     /// refused with the reason).
     #[arg(long, global = true, value_parser = parse_cloud, default_value = "global", conflicts_with_all = ["base_url", "sandbox"])]
     pub cloud: Cloud,
+    /// Also trust the certificate authorities in this PEM file (added to the system's roots;
+    /// SSL_CERT_FILE instead replaces them), for a TLS-inspecting proxy or a private endpoint.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
     /// Sign in at this authority host instead of the cloud's (for app-only credentials from
     /// the AZURE_* variables).
     #[arg(

@@ -68,15 +68,35 @@ fn azure_credential(target: &Target) -> Result<AzureCredential, Failure> {
     Ok(AzureCredential::new(credential, target.cloud))
 }
 
+/// The certificates of a `--ca-cert` PEM file (one or more), or what is wrong with it.
+fn extra_roots(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, Failure> {
+    let shown = path.display();
+    let pem =
+        std::fs::read(path).map_err(|e| Failure::Config(format!("--ca-cert {shown}: {e}")))?;
+    match reqwest::Certificate::from_pem_bundle(&pem) {
+        Ok(roots) if !roots.is_empty() => Ok(roots),
+        Ok(_) => Err(Failure::Config(format!("--ca-cert {shown}: no PEM certificate in it"))),
+        Err(e) => {
+            Err(Failure::Config(format!("--ca-cert {shown}: not a PEM certificate file: {e}")))
+        }
+    }
+}
+
 /// Connects as `target` says; `also_seed` are ids the embedded sandbox starts with too.
 pub async fn connect(
     target: &Target,
     also_seed: &[CustomerTenantId],
 ) -> Result<Connected, Failure> {
     let pacer = Arc::new(RunPacer::new(target.rate));
-    let builder = PartnerCenter::builder()
+    let mut builder = PartnerCenter::builder()
         .application_name(concat!("partner-center-cli/", env!("CARGO_PKG_VERSION")))
         .pacer(Arc::clone(&pacer));
+    if let Some(path) = &target.ca_cert {
+        let roots = extra_roots(path)?;
+        builder = builder.configure_http(move |b| {
+            roots.into_iter().fold(b, |b, root| b.add_root_certificate(root))
+        });
+    }
     if !target.sandbox && target.cloud.is_retired() {
         // Before any credential or request: nothing can work there.
         if let Err(retired) = partner_center_client::azure::cloud_configuration(target.cloud, None)

@@ -800,3 +800,34 @@ async fn the_retired_germany_cloud_is_refused_with_its_reason_before_anything_is
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("Microsoft Cloud Germany") && stderr.contains("retired"), "{stderr}");
 }
+
+#[tokio::test]
+async fn https_with_an_untrusted_certificate_fails_at_once_and_ca_cert_trusts_it() {
+    let (url, handshakes) = partner_center_tests::https_server().await;
+    let id = Uuid::new_v4().to_string();
+    let run_with = |extra: &[&str]| {
+        let mut cmd = tokio::process::Command::new(BIN);
+        cmd.args(["--base-url", &url, "--rate", "0"])
+            .args(extra)
+            .args(["customers", "delete", &id, "--yes"])
+            .env("PARTNER_CENTER_TOKEN", TOKEN)
+            .env_remove("SSL_CERT_FILE");
+        cmd
+    };
+    let out = run(run_with(&[])).await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("not trusted") && stderr.contains("--ca-cert"), "{stderr}");
+    assert_eq!(handshakes.load(std::sync::atomic::Ordering::SeqCst), 1, "not retried: {stderr}");
+
+    let ca = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/tls/ca.pem");
+    let out = run(run_with(&["--ca-cert", ca.to_str().expect("path")])).await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("deleted 1"), "{stderr}");
+
+    let out = run(run_with(&["--ca-cert", "Cargo.toml"])).await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--ca-cert Cargo.toml"), "{stderr}");
+}

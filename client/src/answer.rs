@@ -10,6 +10,7 @@ use crate::error::{ApiError, CallInfo, Error, ErrorCode};
 use crate::generated::types;
 use crate::hooks::CallContext;
 use crate::ids::CallIds;
+use crate::tls;
 
 /// At most this much of an unrecognised body is kept in an error.
 pub const MAX_EXCERPT_BYTES: usize = 4 * 1024;
@@ -59,6 +60,11 @@ pub(crate) async fn map_failure(
             let mut api = ApiError::from_headers(status, &headers, call);
             api.fill_from_bytes(&body, truncated);
             Error::Api(Box::new(api))
+        }
+        G::CommunicationError(source) if tls::untrusted_certificate(&source).is_some() => {
+            let reason = tls::untrusted_certificate(&source).unwrap_or_default();
+            let host = source.url().and_then(|u| u.host_str()).unwrap_or("the server").to_owned();
+            Error::Certificate { host, reason, source, call }
         }
         G::CommunicationError(source)
         | G::ResponseBodyError(source)

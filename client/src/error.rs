@@ -104,6 +104,22 @@ pub enum Error {
         call: CallInfo,
     },
 
+    /// The server's TLS certificate is not trusted (an unknown issuer, expired, another host's):
+    /// not transient, so not retried. Nothing was sent.
+    #[error(
+        "the TLS certificate of {host} is not trusted: {reason} ({call}); trust its certificate authority (the CLI's --ca-cert FILE adds it to the system's roots; SSL_CERT_FILE replaces them), or give the client an HTTP client of your own (PartnerCenterBuilder::http_client)"
+    )]
+    Certificate {
+        /// The host whose certificate was refused.
+        host: String,
+        /// Why, in words.
+        reason: String,
+        /// The underlying HTTP error (its source chain holds the TLS library's error).
+        source: reqwest::Error,
+        /// The call so far.
+        call: CallInfo,
+    },
+
     /// An attempt or the whole call ran out of time.
     #[error("Partner Center call timed out ({call})")]
     Timeout {
@@ -174,6 +190,7 @@ impl Error {
         match self {
             Error::Api(e) | Error::NotFoundAfterRetry(e) => Some(&e.call),
             Error::Transport { call, .. }
+            | Error::Certificate { call, .. }
             | Error::Timeout { call }
             | Error::InvalidAnswer { call, .. } => Some(call),
             Error::Auth { call, .. } => call.as_ref(),
@@ -185,6 +202,7 @@ impl Error {
         match self {
             Error::Api(e) | Error::NotFoundAfterRetry(e) => Some(&mut e.call),
             Error::Transport { call, .. }
+            | Error::Certificate { call, .. }
             | Error::Timeout { call }
             | Error::InvalidAnswer { call, .. } => Some(call),
             Error::Auth { call, .. } => call.as_mut(),

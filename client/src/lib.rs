@@ -89,6 +89,7 @@ mod pacer;
 mod pending;
 mod removal;
 mod retry;
+mod tls;
 mod token;
 mod token_cache;
 mod watchdog;

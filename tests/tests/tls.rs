@@ -1,0 +1,46 @@
+//! HTTPS on loopback, as production speaks it: a certificate the client does not trust fails
+//! at once (one attempt, no retries) with a message that says so and how to fix it; trusted
+//! through the client's HTTP client, the same server answers.
+
+use std::sync::atomic::Ordering;
+
+use partner_center_client::{CustomerTenantId, Error, PartnerCenter};
+use partner_center_tests::{https_server, tls_fixture as fixture};
+
+fn id() -> CustomerTenantId {
+    uuid::Uuid::new_v4().into()
+}
+
+#[tokio::test]
+async fn an_untrusted_certificate_fails_in_one_attempt_and_says_what_to_do() {
+    let (url, handshakes) = https_server().await;
+    let pc = PartnerCenter::builder()
+        .base_url(&url)
+        .bearer_token("t")
+        .retry_policy(partner_center_tests::quick_retries())
+        .build()
+        .expect("client");
+    let err = pc.customers().by_id(id()).delete().await.expect_err("untrusted");
+    assert!(matches!(err, Error::Certificate { .. }), "{err:?}");
+    assert_eq!(err.attempts(), Some(1), "a certificate failure is not retried");
+    assert!(!err.may_have_applied(), "nothing was sent");
+    let text = err.to_string();
+    for part in ["127.0.0.1", "not trusted", "does not trust", "--ca-cert", "SSL_CERT_FILE"] {
+        assert!(text.contains(part), "{part}: {text}");
+    }
+    assert_eq!(handshakes.load(Ordering::SeqCst), 1, "one connection, no retries");
+}
+
+#[tokio::test]
+async fn a_trusted_certificate_authority_makes_the_same_server_answer() {
+    let (url, _) = https_server().await;
+    let ca = reqwest::Certificate::from_pem(&fixture("ca.pem")).expect("ca");
+    let pc = PartnerCenter::builder()
+        .base_url(&url)
+        .bearer_token("t")
+        .configure_http(move |b| b.add_root_certificate(ca))
+        .build()
+        .expect("client");
+    let deleted = pc.customers().by_id(id()).delete().await.expect("204 over TLS");
+    assert_eq!(deleted.attempts(), 1);
+}
