@@ -458,17 +458,6 @@ async fn delete_all(conn: &Connected, args: &DeleteArgs, targets: &[Candidate]) 
         .buffer_unordered(usize::from(args.concurrency));
     while let Some((i, record)) = results.next().await {
         attempted[i] = true;
-        if let Some(p) = &record.purchases {
-            // The customer leaves the phase it was in.
-            let reached = match p.reached.as_str() {
-                "looking up" => Some(Phase::LookingUp),
-                "cancelling" => Some(Phase::Cancelling),
-                "waiting" => Some(Phase::Waiting),
-                "deleting" => Some(Phase::Deleting),
-                _ => None,
-            };
-            phases.moved(reached, None);
-        }
         match record.outcome {
             Outcome::Deleted => deleted += 1,
             Outcome::AlreadyGone => gone += 1,
@@ -558,7 +547,11 @@ async fn one(
         let result = pc.customers().by_id(c.id).delete().await;
         return Record::from_result(c, &result, conn);
     }
-    let current = std::sync::Mutex::new(None);
+    // The phase this customer is in, so the counts move with it and it leaves the last one
+    // when it finishes.
+    let current = Arc::new(std::sync::Mutex::new(None));
+    let observed = Arc::clone(&current);
+    let counts = Arc::clone(&phases);
     let result = pc
         .customers()
         .by_id(c.id)
@@ -566,15 +559,18 @@ async fn one(
         .polling(polling)
         .on_progress(move |p| {
             if let Progress::Phase(to) = p
-                && let Ok(mut now) = current.lock()
+                && let Ok(mut now) = observed.lock()
             {
-                phases.moved(now.replace(*to), Some(*to));
+                counts.moved(now.replace(*to), Some(*to));
             }
         })
         .stop_on(async move {
             let _ = stop.wait_for(|stopped| *stopped).await;
         })
         .await;
+    if let Ok(mut last) = current.lock() {
+        phases.moved(last.take(), None);
+    }
     Record::from_removal(c, &result, conn)
 }
 

@@ -61,14 +61,14 @@ pub(crate) async fn map_failure(
             api.fill_from_bytes(&body, truncated);
             Error::Api(Box::new(api))
         }
-        G::CommunicationError(source) if tls::untrusted_certificate(&source).is_some() => {
-            let reason = tls::untrusted_certificate(&source).unwrap_or_default();
-            let host = source.url().and_then(|u| u.host_str()).unwrap_or("the server").to_owned();
-            Error::Certificate { host, reason, source, call }
-        }
         G::CommunicationError(source)
         | G::ResponseBodyError(source)
         | G::InvalidUpgrade(source) => {
+            if let Some(reason) = tls::untrusted_certificate(&source) {
+                let host =
+                    source.url().and_then(|u| u.host_str()).unwrap_or("the server").to_owned();
+                return Error::Certificate { host, reason, source, call };
+            }
             // A connect timeout is a connection failure: nothing reached the server, which
             // matters for the 404-after-retry rule.
             if source.is_timeout() && !source.is_connect() {

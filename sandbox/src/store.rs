@@ -8,21 +8,19 @@ use uuid::Uuid;
 
 use crate::purchases::{OrderRecord, OrderSeed};
 
-/// What a delete came to.
+/// What a delete of one of the partner's customers came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Deletion {
     Deleted,
-    NotFound,
-    /// The customer exists, but another partner's.
-    OtherPartner,
     /// Orders must be cancelled first: these, by alternate id.
     ActivePurchases(Vec<String>),
 }
 
-/// What a request for one of a customer's resources finds.
+/// Why a request for a customer (or one of its resources) finds none of the partner's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Lookup {
     NotFound,
+    /// The customer exists, but another partner's.
     OtherPartner,
 }
 
@@ -111,19 +109,14 @@ impl Store {
     }
 
     /// Removes `customer` if `partner` owns it and nothing blocks it.
-    pub fn delete(&mut self, partner: usize, customer: Uuid) -> Deletion {
-        match self.customers.get(&customer) {
-            None => Deletion::NotFound,
-            Some(&(owner, _)) if owner != partner => Deletion::OtherPartner,
-            Some(_) => {
-                let blocking = self.blocking(customer);
-                if !blocking.is_empty() {
-                    return Deletion::ActivePurchases(blocking);
-                }
-                self.remove(customer);
-                Deletion::Deleted
-            }
+    pub fn delete(&mut self, partner: usize, customer: Uuid) -> Result<Deletion, Lookup> {
+        self.owned(partner, customer)?;
+        let blocking = self.blocking(customer);
+        if !blocking.is_empty() {
+            return Ok(Deletion::ActivePurchases(blocking));
         }
+        self.remove(customer);
+        Ok(Deletion::Deleted)
     }
 
     /// The alternate ids of what blocks deleting `customer`: orders not yet cancelled, and an
@@ -227,8 +220,8 @@ mod tests {
         assert_eq!(first[0].company_name, "Contoso Test 0001");
         assert_eq!(first[1].domain, "contosotest0002.onmicrosoft.com");
         // One already listed and one not yet listed are deleted before the next page.
-        assert_eq!(store.delete(p, ids[1]), Deletion::Deleted);
-        assert_eq!(store.delete(p, ids[3]), Deletion::Deleted);
+        assert_eq!(store.delete(p, ids[1]), Ok(Deletion::Deleted));
+        assert_eq!(store.delete(p, ids[3]), Ok(Deletion::Deleted));
         let (second, more) = store.page(p, Some(first[1].seq), 2);
         assert_eq!(second.iter().map(|c| c.id).collect::<Vec<_>>(), [ids[2], ids[4]]);
         assert!(!more);

@@ -8,7 +8,7 @@ use crate::app::Shared;
 use crate::layers::auth::Partner;
 use crate::ops::{customer_id, refused, with_store};
 use crate::routes::Incoming;
-use crate::store::{Deletion, Lookup};
+use crate::store::Deletion;
 use crate::{answer, codes};
 
 pub(crate) fn handle(shared: &Shared, partner: Partner, req: &Incoming<'_>) -> Response<Body> {
@@ -28,12 +28,11 @@ pub(crate) fn handle(shared: &Shared, partner: Partner, req: &Incoming<'_>) -> R
         Err(refusal) => return refusal,
     };
     match outcome {
-        Deletion::Deleted => answer::no_content(),
-        Deletion::NotFound => refused(Lookup::NotFound, partner, customer),
-        Deletion::OtherPartner => refused(Lookup::OtherPartner, partner, customer),
+        Err(lookup) => refused(lookup, partner, customer),
+        Ok(Deletion::Deleted) => answer::no_content(),
         // The wording users report from Partner Center (Partner-Center-PowerShell issue 215),
         // also when what blocks is not a reservation.
-        Deletion::ActivePurchases(orders) => answer::error(
+        Ok(Deletion::ActivePurchases(orders)) => answer::error(
             StatusCode::CONFLICT,
             codes::ACTIVE_PURCHASES,
             &format!(
