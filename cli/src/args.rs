@@ -4,13 +4,17 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use partner_center_client::Cloud;
+use partner_center_client::credentials::Source;
 
 /// List and clean up the customers of a Partner Center Testing-in-Production (integration)
 /// sandbox.
 ///
-/// Credentials come from PARTNER_CENTER_TOKEN (or the variable --token-env names): an Azure AD
-/// access token for the cloud's Partner Center resource. Try everything offline with
-/// --sandbox, which starts an embedded local sandbox seeded with test customers.
+/// Credentials come from a chain, tried in order: a token in PARTNER_CENTER_TOKEN (or the
+/// variable --token-env names); workload identity; an app's secret or certificate (AZURE_*
+/// variables); an App Service managed identity; `az login`; `azd auth login`. --auth picks one;
+/// `partner-center auth status` shows which one is used and what its token says. Try
+/// everything offline with --sandbox, which starts an embedded local sandbox seeded with test
+/// customers.
 #[derive(Debug, Parser)]
 #[command(name = "partner-center", version, about, max_term_width = 100)]
 pub struct Cli {
@@ -28,14 +32,28 @@ pub struct Cli {
 pub struct Target {
     /// The Partner Center cloud: global, china, us-government (usgov), germany (retired:
     /// refused with the reason).
-    #[arg(long, global = true, value_parser = parse_cloud, default_value = "global", conflicts_with_all = ["base_url", "sandbox"])]
+    /// With --base-url, the cloud still decides the scope and authority of the token.
+    #[arg(long, global = true, value_parser = parse_cloud, default_value = "global", conflicts_with = "sandbox")]
     pub cloud: Cloud,
+    /// Use this credential source alone instead of the chain: token, workload-identity,
+    /// secret, certificate, managed-identity (a VM's IMDS only this way), az, azd.
+    #[arg(long, global = true, value_name = "SOURCE", env = "PARTNER_CENTER_AUTH", value_parser = parse_source, conflicts_with = "sandbox")]
+    pub auth: Option<Source>,
+    /// The partner's Entra ID tenant (id or domain), over AZURE_TENANT_ID; `az` and `azd` are
+    /// asked for a token in it.
+    #[arg(long, global = true, value_name = "TENANT", conflicts_with = "sandbox")]
+    pub tenant: Option<String>,
+    /// The scope `az` and `azd` ask for instead of the cloud's `/.default` (for example
+    /// https://api.partnercenter.microsoft.com/user_impersonation); app credentials always ask
+    /// for `/.default`.
+    #[arg(long, global = true, value_name = "SCOPE", conflicts_with = "sandbox")]
+    pub scope: Option<String>,
     /// Also trust the certificate authorities in this PEM file (added to the system's roots;
     /// SSL_CERT_FILE instead replaces them), for a TLS-inspecting proxy or a private endpoint.
     #[arg(long, global = true, value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,
-    /// Sign in at this authority host instead of the cloud's (for app-only credentials from
-    /// the AZURE_* variables).
+    /// Sign in at this authority host instead of the cloud's (app credentials: workload
+    /// identity, secret, certificate).
     #[arg(
         long,
         global = true,
@@ -47,7 +65,8 @@ pub struct Target {
     /// Call this base URL instead of the cloud's (https://, or http:// on loopback).
     #[arg(long, global = true, value_name = "URL", conflicts_with = "sandbox")]
     pub base_url: Option<String>,
-    /// The environment variable holding the access token.
+    /// The environment variable the `token` source reads (first in the chain; with
+    /// `--auth token`, it must be set).
     #[arg(
         long,
         global = true,
@@ -79,6 +98,24 @@ pub enum Command {
     /// Customers of the signed-in partner.
     #[command(subcommand)]
     Customers(Customers),
+    /// Credentials: which source is used and what its token says.
+    #[command(subcommand)]
+    Auth(Auth),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Auth {
+    /// Which credential source would be used (and why the others are skipped), the cloud,
+    /// authority and scope, and the token's claims, read without verifying it and never
+    /// printed: tenant, app, user, roles or scopes, audience, issuer, expiry.
+    Status(StatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// text: aligned lines; json: one JSON object.
+    #[arg(long, value_enum, default_value_t = DeleteOutput::Text)]
+    pub output: DeleteOutput,
 }
 
 #[derive(Debug, Subcommand)]
@@ -177,6 +214,11 @@ pub enum DeleteOutput {
 /// The client's names (its `FromStr` knows the aliases, `usgov` among them).
 fn parse_cloud(text: &str) -> Result<Cloud, String> {
     text.parse::<Cloud>().map_err(|e| e.to_string())
+}
+
+/// A credential source's name (the client's `FromStr`).
+fn parse_source(text: &str) -> Result<Source, String> {
+    text.parse::<Source>().map_err(|e| e.to_string())
 }
 
 /// A share from 0 to 1.

@@ -27,7 +27,8 @@ pub fn for_error(err: &Error, cloud: Cloud) -> Option<String> {
              the partner that owns it"
             .to_string(),
         (401, _) => format!(
-            "the access token was refused: get a fresh one for {} (authority {})",
+            "the access token was refused: run `partner-center auth status` to see which \
+             credential was used and what its token says (it must be for {}, issued by {})",
             cloud.token_scope(),
             cloud.authority()
         ),

@@ -25,7 +25,12 @@ pub async fn customers(pc: &PartnerCenter, prefix: Option<&str>) -> Result<Vec<C
         .try_filter(|c| std::future::ready(matches(c)))
         .try_collect()
         .await
-        .map_err(|e| Failure::Call(format!("listing customers: {e}")))
+        .map_err(|e| {
+            let hint = crate::hints::for_error(&e, pc.cloud())
+                .map(|h| format!("\nhint: {h}"))
+                .unwrap_or_default();
+            Failure::Call(format!("listing customers: {e}{hint}"))
+        })
 }
 
 pub async fn run(pc: &PartnerCenter, args: &ListArgs) -> Result<(), Failure> {

@@ -2,6 +2,7 @@
 //! (integration) sandbox. See the README's "Cleaning a TiP sandbox".
 
 mod args;
+mod auth;
 mod delete;
 mod exit;
 mod hints;
@@ -15,7 +16,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use partner_center_cli::ids;
 
-use crate::args::{Cli, Command, Customers, Selection};
+use crate::args::{Auth, Cli, Command, Customers, Selection};
 use crate::exit::Failure;
 
 fn main() -> ExitCode {
@@ -41,7 +42,7 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<u8, Failure> {
     match &cli.command {
         Command::Customers(Customers::List(args)) => {
-            let conn = target::connect(&cli.target, &[]).await?;
+            let conn = target::connect(&cli.target, &[], true).await?;
             list::run(&conn.pc, args).await?;
             Ok(exit::OK)
         }
@@ -49,15 +50,19 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
             // Every id is checked before anything is sent (or a sandbox started).
             let (given, from_stdin) =
                 given_ids(&args.which).map_err(|bad| Failure::Usage(bad.0))?;
-            let conn = target::connect(&cli.target, &given).await?;
+            let conn = target::connect(&cli.target, &given, true).await?;
             let targets = delete::candidates(&conn, &args.which, given).await?;
             delete::run(&conn, args, targets, from_stdin).await
         }
         Command::Customers(Customers::Purchases(args)) => {
             let (given, _) = given_ids(&args.which).map_err(|bad| Failure::Usage(bad.0))?;
-            let conn = target::connect(&cli.target, &given).await?;
+            let conn = target::connect(&cli.target, &given, true).await?;
             let targets = delete::candidates(&conn, &args.which, given).await?;
             purchases::run(&conn, args, targets).await
+        }
+        Command::Auth(Auth::Status(args)) => {
+            let conn = target::connect(&cli.target, &[], false).await?;
+            auth::status(&conn, args).await
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use partner_center_client::azure::AzureCredential;
+use partner_center_client::credentials::CredentialChain;
 use partner_center_client::{Cloud, CustomerTenantId, PartnerCenter};
 use partner_center_sandbox::Sandbox;
 
@@ -15,57 +15,30 @@ pub struct Connected {
     pub pc: PartnerCenter,
     pub cloud: Cloud,
     pub pacer: Arc<RunPacer>,
+    /// The credential chain, outside --sandbox (for `auth status`).
+    pub chain: Option<Arc<CredentialChain>>,
     /// Kept alive for the run; dropping it stops the sandbox.
     pub _sandbox: Option<Sandbox>,
 }
 
 const SANDBOX_TOKEN: &str = "embedded-sandbox-token";
 
-const AZURE_VARS: [&str; 3] = ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"];
-
-/// App-only credentials from the standard `AZURE_*` variables (an Entra ID app registered for
-/// Partner Center in the partner's tenant), when no token is given.
-fn azure_credential(target: &Target) -> Result<AzureCredential, Failure> {
-    let values: Vec<Option<String>> =
-        AZURE_VARS.iter().map(|name| std::env::var(name).ok().filter(|v| !v.is_empty())).collect();
-    let missing: Vec<&str> =
-        AZURE_VARS.iter().zip(&values).filter(|(_, v)| v.is_none()).map(|(n, _)| *n).collect();
-    if missing.len() == AZURE_VARS.len() {
-        return Err(Failure::Config(format!(
-            "set {} to an Azure AD access token for {} (authority {}), or AZURE_TENANT_ID, \
-             AZURE_CLIENT_ID and AZURE_CLIENT_SECRET for app-only credentials, or try --sandbox",
-            target.token_env,
-            target.cloud.token_scope(),
-            target.cloud.authority()
-        )));
+/// The credential chain as the flags and the environment configure it.
+fn credential_chain(target: &Target) -> Result<CredentialChain, Failure> {
+    let mut chain = CredentialChain::builder(target.cloud).token_variable(&target.token_env);
+    if let Some(source) = target.auth {
+        chain = chain.only(source);
     }
-    if !missing.is_empty() {
-        return Err(Failure::Config(format!(
-            "app-only credentials need AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET; missing: {}",
-            missing.join(", ")
-        )));
+    if let Some(tenant) = &target.tenant {
+        chain = chain.tenant(tenant);
     }
-    let [tenant, client_id, secret] = [0, 1, 2].map(|i| values[i].clone().unwrap_or_default());
-    // The client's one map from clouds to authorities (and its refusal of retired clouds).
-    let authority = partner_center_client::azure::cloud_configuration(
-        target.cloud,
-        target.authority_host.as_deref(),
-    )
-    .map_err(|e| Failure::Config(e.to_string()))?;
-    let options = azure_identity::ClientSecretCredentialOptions {
-        client_options: azure_core::http::ClientOptions {
-            cloud: Some(Arc::new(authority)),
-            ..Default::default()
-        },
-    };
-    let credential = azure_identity::ClientSecretCredential::new(
-        &tenant,
-        client_id,
-        azure_core::credentials::Secret::new(secret),
-        Some(options),
-    )
-    .map_err(|e| Failure::Config(format!("AZURE_* credentials: {e}")))?;
-    Ok(AzureCredential::new(credential, target.cloud))
+    if let Some(host) = &target.authority_host {
+        chain = chain.authority_host(host);
+    }
+    if let Some(scope) = &target.scope {
+        chain = chain.developer_tool_scope(scope);
+    }
+    chain.build().map_err(|e| Failure::Config(e.to_string()))
 }
 
 /// The certificates of a `--ca-cert` PEM file (one or more), or what is wrong with it.
@@ -83,9 +56,12 @@ fn extra_roots(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, Fail
 }
 
 /// Connects as `target` says; `also_seed` are ids the embedded sandbox starts with too.
+/// Outside the sandbox it signs in first, unless `sign_in` is false (`auth status` reports the
+/// credential itself).
 pub async fn connect(
     target: &Target,
     also_seed: &[CustomerTenantId],
+    sign_in: bool,
 ) -> Result<Connected, Failure> {
     let pacer = Arc::new(RunPacer::new(target.rate));
     let mut builder = PartnerCenter::builder()
@@ -97,13 +73,7 @@ pub async fn connect(
             roots.into_iter().fold(b, |b, root| b.add_root_certificate(root))
         });
     }
-    if !target.sandbox && target.cloud.is_retired() {
-        // Before any credential or request: nothing can work there.
-        if let Err(retired) = partner_center_client::azure::cloud_configuration(target.cloud, None)
-        {
-            return Err(Failure::Config(retired.to_string()));
-        }
-    }
+    let mut chain = None;
     let (builder, sandbox) = if target.sandbox {
         let seeded = (0..target.seed).map(|_| uuid::Uuid::new_v4());
         let sandbox = Sandbox::builder()
@@ -119,11 +89,9 @@ pub async fn connect(
         );
         (builder.base_url(sandbox.base_url()).bearer_token(SANDBOX_TOKEN), Some(sandbox))
     } else {
-        let builder = builder.cloud(target.cloud);
-        let builder = match std::env::var(&target.token_env) {
-            Ok(token) => builder.bearer_token(token),
-            Err(_) => builder.token_provider(azure_credential(target)?),
-        };
+        let credentials = Arc::new(credential_chain(target)?);
+        chain = Some(Arc::clone(&credentials));
+        let builder = builder.cloud(target.cloud).token_provider(credentials);
         let builder = match &target.base_url {
             Some(url) => builder.base_url(url),
             None => builder,
@@ -131,5 +99,10 @@ pub async fn connect(
         (builder, None)
     };
     let pc = builder.build().map_err(|e| Failure::Config(e.to_string()))?;
-    Ok(Connected { pc, cloud: target.cloud, pacer, _sandbox: sandbox })
+    if chain.is_some() && sign_in {
+        // A credential problem is one configuration error before any request, not the same
+        // failure repeated for every customer.
+        pc.sign_in().await.map_err(|e| Failure::Config(e.to_string()))?;
+    }
+    Ok(Connected { pc, cloud: target.cloud, pacer, chain, _sandbox: sandbox })
 }

@@ -27,16 +27,19 @@ async fn sandbox(customers: &[Uuid]) -> Sandbox {
         .expect("sandbox")
 }
 
-/// The command against `sandbox` with the token in the environment, stdin closed.
+/// A `PATH` with no tools on it: a developer's own `az` or `azd` is never run by a test.
+const NO_TOOLS: &str = "/nonexistent-partner-center-test-tools";
+
+/// The command against `sandbox` with the token in an otherwise empty environment (no
+/// `AZURE_*`, no proxies, no tools on `PATH`), stdin closed.
 fn cli(sandbox: &Sandbox, args: &[&str]) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(BIN);
     cmd.arg("--base-url")
         .arg(sandbox.base_url())
         .args(args)
+        .env_clear()
+        .env("PATH", NO_TOOLS)
         .env("PARTNER_CENTER_TOKEN", TOKEN)
-        .env_remove("AZURE_TENANT_ID")
-        .env_remove("AZURE_CLIENT_ID")
-        .env_remove("AZURE_CLIENT_SECRET")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -445,14 +448,17 @@ async fn an_interrupt_finishes_the_deletes_in_flight_and_reports_what_was_not_at
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn configuration_and_usage_errors_exit_2_with_one_clear_line() {
     let sandbox = sandbox(&ids(1)).await;
-    // No token: the message names the variable and the scope, and nothing is sent.
+    // No credential at all: one error lists the sources (the variable and the scope among
+    // them) and the fix, and nothing is sent.
     let mut cmd = cli(&sandbox, &["customers", "list"]);
     cmd.env_remove("PARTNER_CENTER_TOKEN");
     let out = run(cmd).await;
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains("set PARTNER_CENTER_TOKEN") && stderr.contains("/.default"),
+        stderr.contains("token: skipped: PARTNER_CENTER_TOKEN is not set")
+            && stderr.contains("/.default")
+            && stderr.contains("to fix: install the Azure CLI and run `az login`"),
         "{stderr}"
     );
     assert!(sandbox.requests().is_empty());
@@ -613,13 +619,20 @@ async fn http_proxy_and_no_proxy_from_the_environment_are_honoured() {
 async fn app_only_credentials_come_from_the_azure_variables_and_incomplete_ones_are_named() {
     let sandbox = sandbox(&ids(1)).await;
     let mut cmd = cli(&sandbox, &["customers", "list"]);
-    cmd.env_remove("PARTNER_CENTER_TOKEN").env("AZURE_TENANT_ID", "contoso.onmicrosoft.com");
+    cmd.env_remove("PARTNER_CENTER_TOKEN")
+        .env("AZURE_TENANT_ID", "contoso.onmicrosoft.com")
+        .env("AZURE_CLIENT_SECRET", "azure-secret-value");
     let out = run(cmd).await;
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("missing: AZURE_CLIENT_ID, AZURE_CLIENT_SECRET"), "{stderr}");
+    assert!(
+        stderr.contains("secret: skipped: AZURE_CLIENT_SECRET is set but AZURE_CLIENT_ID is not"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("to fix: complete the variables"), "{stderr}");
 
-    // All three present but unusable: refused before any request (no network is touched).
+    // All three present but unusable: refused before any request (no network is touched), and
+    // the chain stops there instead of trying a developer's own sign-in.
     let mut cmd = cli(&sandbox, &["customers", "list"]);
     cmd.env_remove("PARTNER_CENTER_TOKEN")
         .env("AZURE_TENANT_ID", "not a tenant!")
@@ -628,7 +641,8 @@ async fn app_only_credentials_come_from_the_azure_variables_and_incomplete_ones_
     let out = run(cmd).await;
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("AZURE_* credentials: invalid tenant"), "{stderr}");
+    assert!(stderr.contains("secret: failed:") && stderr.contains("invalid tenant"), "{stderr}");
+    assert!(!stderr.contains("az: failed"), "{stderr}");
     assert!(!stderr.contains("azure-secret-value"), "the secret is never echoed");
     assert!(sandbox.requests().is_empty());
 }

@@ -214,6 +214,9 @@ impl PartnerCenterBuilder {
             Http::Configured(configure) => configure(ours()).build(),
         }
         .map_err(|e| invalid(format!("cannot build the HTTP client: {e}")))?;
+        // Token requests go through the same client (proxies, extra roots) when the provider
+        // makes its own.
+        tokens.use_http_client(&http);
         let scope = format!("{} (cloud {})", self.cloud.token_scope(), self.cloud.name());
         Ok(PartnerCenter::from_shared(Shared {
             base_url,

@@ -89,6 +89,23 @@ impl PartnerCenter {
         self.shared.cloud
     }
 
+    /// Gets a token now, through the client's cache (so the first call reuses it): a
+    /// credential problem surfaces before any request, as [`Error::Auth`](crate::Error::Auth)
+    /// with no call, instead of as the first call's failure. Sends nothing to Partner Center.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let pc = partner_center_client::PartnerCenter::builder().bearer_token("t").build().unwrap();
+    /// pc.sign_in().await.expect("a fixed token is always there");
+    /// # }
+    /// ```
+    pub async fn sign_in(&self) -> Result<(), crate::Error> {
+        match self.shared.tokens.authorization().await {
+            Ok(_) => Ok(()),
+            Err(source) => Err(crate::Error::Auth { source, call: None }),
+        }
+    }
+
     /// The signed-in partner's customers.
     pub fn customers(&self) -> Customers<'_> {
         Customers { pc: self }

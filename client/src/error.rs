@@ -96,7 +96,7 @@ pub enum Error {
     NotFoundAfterRetry(Box<ApiError>),
 
     /// The request could not be sent or the response not read.
-    #[error("could not reach Partner Center ({call}): {source}")]
+    #[error("could not reach Partner Center ({call}): {}", chain_text(source))]
     Transport {
         /// The underlying HTTP error.
         source: reqwest::Error,
@@ -169,6 +169,24 @@ pub enum Error {
     /// An order id did not parse; nothing was sent.
     #[error(transparent)]
     InvalidOrderId(#[from] ParseOrderIdError),
+}
+
+/// An error and its causes on one line, `outer: inner: innermost`: the one way this crate shows
+/// a cause chain. Each error's own text names its direct cause, except where a library's text
+/// leaves it out (reqwest's "error sending request" hides "connection refused"), so a cause is
+/// added only when the text so far does not already say it.
+pub(crate) fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut next = err.source();
+    while let Some(cause) = next {
+        let said = cause.to_string();
+        if !said.is_empty() && !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        next = cause.source();
+    }
+    text
 }
 
 fn after(call: &Option<CallInfo>) -> String {

@@ -94,6 +94,12 @@ impl From<&str> for AccessToken {
 pub trait TokenProvider: Send + Sync + 'static {
     /// A token valid for the configured cloud's Partner Center resource.
     async fn token(&self) -> Result<AccessToken, BoxError>;
+
+    /// Called once when a client is built with this provider, with the client's own HTTP
+    /// client, for providers that request tokens over HTTP themselves: sending through it
+    /// applies the client's proxy and trusted roots to the token endpoint too. The default
+    /// ignores it.
+    fn use_http_client(&self, _client: &reqwest::Client) {}
 }
 
 /// A fixed token, as set by [`PartnerCenterBuilder::bearer_token`](crate::PartnerCenterBuilder::bearer_token).
@@ -129,5 +135,9 @@ impl TokenProvider for StaticToken {
 impl<P: TokenProvider + ?Sized> TokenProvider for std::sync::Arc<P> {
     async fn token(&self) -> Result<AccessToken, BoxError> {
         (**self).token().await
+    }
+
+    fn use_http_client(&self, client: &reqwest::Client) {
+        (**self).use_http_client(client);
     }
 }

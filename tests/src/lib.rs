@@ -3,6 +3,9 @@
 //!
 //! The wire tests use the scripted server for answers the local sandbox cannot give (HTML
 //! bodies, oversized bodies, redirects, exact status sequences).
+//!
+//! [`identity`] has what the offline credential tests need: a local Microsoft Entra ID token
+//! endpoint over TLS, JWT-shaped test tokens, and fake `az`/`azd` tools.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -21,6 +24,8 @@ use tokio::io::AsyncWriteExt as _;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_rustls::rustls::pki_types::pem::PemObject;
+
+pub mod identity;
 
 /// The token of the TiP partner in [`sandbox_with`].
 pub const TIP: &str = "tip-token";
@@ -263,9 +268,20 @@ pub fn tls_fixture(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// A TLS server on 127.0.0.1 with the fixture certificate, answering every request `204`;
-/// returns its base URL and the count of TLS handshakes it saw begin.
-pub async fn https_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+/// The path of a test-only credential file in `tests/fixtures/auth/` (`app.key`, `app.pem`,
+/// `app-combined.pem`, `app-encrypted.pem`; see the README there).
+pub fn auth_fixture_path(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/auth").join(name)
+}
+
+/// The contents of a test-only credential file in `tests/fixtures/auth/`.
+pub fn auth_fixture(name: &str) -> Vec<u8> {
+    let path = auth_fixture_path(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A rustls server configuration (aws-lc-rs) with the fixture certificate for 127.0.0.1.
+pub(crate) fn tls_server_config() -> tokio_rustls::rustls::ServerConfig {
     let certs = vec![
         tokio_rustls::rustls::pki_types::CertificateDer::from_pem_slice(&tls_fixture("server.pem"))
             .expect("cert"),
@@ -273,14 +289,20 @@ pub async fn https_server() -> (String, std::sync::Arc<std::sync::atomic::Atomic
     let key =
         tokio_rustls::rustls::pki_types::PrivateKeyDer::from_pem_slice(&tls_fixture("server.key"))
             .expect("key");
-    let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+    tokio_rustls::rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
         tokio_rustls::rustls::crypto::aws_lc_rs::default_provider(),
     ))
     .with_safe_default_protocol_versions()
     .expect("protocols")
     .with_no_client_auth()
     .with_single_cert(certs, key)
-    .expect("server config");
+    .expect("server config")
+}
+
+/// A TLS server on 127.0.0.1 with the fixture certificate, answering every request `204`;
+/// returns its base URL and the count of TLS handshakes it saw begin.
+pub async fn https_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let config = tls_server_config();
     let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().expect("addr").port();

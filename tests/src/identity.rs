@@ -1,0 +1,602 @@
+//! Offline stand-ins for what credentials talk to: a Microsoft Entra ID token endpoint (and an
+//! App Service managed-identity endpoint) over TLS on 127.0.0.1, JWT-shaped test tokens, and
+//! fake developer tools (`az`, `azd`) that replay canned output.
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::os::unix::ffi::OsStrExt as _;
+use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use bytes::Bytes;
+use http_body_util::{BodyExt as _, Full, Limited};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+/// The largest request body the endpoint reads; larger bodies are answered `400`.
+const MAX_BODY: usize = 1 << 20;
+
+/// What the App Service managed-identity route requires as `api-version`.
+const MSI_API_VERSION: &str = "2019-08-01";
+
+/// One request as the token endpoint saw it.
+#[derive(Debug, Clone)]
+pub struct TokenRequest {
+    /// Method, e.g. `POST`.
+    pub method: String,
+    /// Path without the query, e.g. `/{tenant}/oauth2/v2.0/token` or `/msi/token`.
+    pub path: String,
+    /// Decoded query pairs (the last wins when a name repeats).
+    pub query: BTreeMap<String, String>,
+    /// Decoded `application/x-www-form-urlencoded` body pairs; empty for other bodies and GET.
+    pub form: BTreeMap<String, String>,
+    /// Headers in arrival order, names lower-case.
+    pub headers: Vec<(String, String)>,
+}
+
+impl TokenRequest {
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+struct EndpointState {
+    token: String,
+    failure: Mutex<Option<(StatusCode, String)>>,
+    requests: Mutex<Vec<TokenRequest>>,
+}
+
+/// A local Microsoft Entra ID token endpoint over TLS on 127.0.0.1 (HTTP/1.1, keep-alive),
+/// with the certificate of the test CA ([`TokenEndpoint::ca_pem`]).
+///
+/// Routes: `POST /{tenant}/oauth2/v2.0/token` (client credentials, Entra v2),
+/// `GET /msi/token` (App Service managed identity, `api-version=2019-08-01`); anything else is
+/// `404`. Every request is recorded. Stops accepting connections when dropped.
+pub struct TokenEndpoint {
+    addr: SocketAddr,
+    state: Arc<EndpointState>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for TokenEndpoint {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl TokenEndpoint {
+    /// The App Service managed-identity secret this endpoint expects in `X-IDENTITY-HEADER`
+    /// (give it to credentials as `IDENTITY_HEADER`).
+    pub const IDENTITY_HEADER: &'static str = "test-identity-header";
+
+    /// Starts an endpoint answering every token request with `token` (`expires_in` 3599).
+    pub async fn start(token: &str) -> TokenEndpoint {
+        let mut config = crate::tls_server_config();
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local addr");
+        let state = Arc::new(EndpointState {
+            token: token.to_string(),
+            failure: Mutex::new(None),
+            requests: Mutex::new(Vec::new()),
+        });
+        let shared = Arc::clone(&state);
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                let state = Arc::clone(&shared);
+                tokio::spawn(async move {
+                    let Ok(tls) = acceptor.accept(stream).await else { return };
+                    let service = service_fn(move |req| answer(Arc::clone(&state), req));
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .keep_alive(true)
+                        .serve_connection(TokioIo::new(tls), service)
+                        .await;
+                });
+            }
+        });
+        TokenEndpoint { addr, state, task }
+    }
+
+    /// The authority host to give credentials: `https://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("https://{}", self.addr)
+    }
+
+    /// PEM of the CA that signed the endpoint's certificate (`tests/fixtures/tls/ca.pem`).
+    pub fn ca_pem() -> Vec<u8> {
+        crate::tls_fixture("ca.pem")
+    }
+
+    /// Every request seen so far, in order.
+    pub fn requests(&self) -> Vec<TokenRequest> {
+        self.state.requests.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// From now on, answers token requests (both routes) with `status` and the JSON `body`
+    /// instead, e.g. `400` and an `AADSTS` error body.
+    ///
+    /// # Panics
+    ///
+    /// If `status` is not a valid HTTP status code.
+    pub fn fail_with(&self, status: u16, body: &str) {
+        let status = StatusCode::from_u16(status)
+            .unwrap_or_else(|_| panic!("{status} is not an HTTP status code"));
+        *self.state.failure.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some((status, body.to_string()));
+    }
+}
+
+fn json(status: StatusCode, body: String) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    response
+}
+
+/// An Entra-style error body.
+fn entra_error(error: &str, description: &str) -> String {
+    serde_json::json!({ "error": error, "error_description": description }).to_string()
+}
+
+fn pairs(input: &[u8]) -> BTreeMap<String, String> {
+    url::form_urlencoded::parse(input).into_owned().collect()
+}
+
+fn is_token_path(path: &str) -> bool {
+    matches!(
+        path.split('/').collect::<Vec<_>>().as_slice(),
+        ["", tenant, "oauth2", "v2.0", "token"] if !tenant.is_empty()
+    )
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
+}
+
+async fn answer(
+    state: Arc<EndpointState>,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let (parts, body) = req.into_parts();
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .collect();
+    let is_form = parts.headers.get(hyper::header::CONTENT_TYPE).is_some_and(|v| {
+        v.as_bytes().to_ascii_lowercase().starts_with(b"application/x-www-form-urlencoded")
+    });
+    let body = Limited::new(body, MAX_BODY).collect().await.map(|b| b.to_bytes());
+    let request = TokenRequest {
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_string(),
+        query: pairs(parts.uri.query().unwrap_or_default().as_bytes()),
+        form: match &body {
+            Ok(bytes) if is_form => pairs(bytes),
+            _ => BTreeMap::new(),
+        },
+        headers,
+    };
+    state.requests.lock().unwrap_or_else(PoisonError::into_inner).push(request.clone());
+    if body.is_err() {
+        return Ok(json(
+            StatusCode::BAD_REQUEST,
+            entra_error("invalid_request", "the request body could not be read or is too large"),
+        ));
+    }
+    let failure = state.failure.lock().unwrap_or_else(PoisonError::into_inner).clone();
+
+    if parts.method == Method::POST && is_token_path(&request.path) {
+        if !is_form {
+            return Ok(json(
+                StatusCode::BAD_REQUEST,
+                entra_error(
+                    "invalid_request",
+                    "AADSTS900144: The request body must contain the following parameter: \
+                     'grant_type'. (The body must be application/x-www-form-urlencoded.)",
+                ),
+            ));
+        }
+        if let Some((status, body)) = failure {
+            return Ok(json(status, body));
+        }
+        let body = serde_json::json!({
+            "token_type": "Bearer",
+            "expires_in": 3599,
+            "ext_expires_in": 3599,
+            "access_token": state.token,
+        });
+        return Ok(json(StatusCode::OK, body.to_string()));
+    }
+
+    if parts.method == Method::GET && request.path == "/msi/token" {
+        if request.header("x-identity-header") != Some(TokenEndpoint::IDENTITY_HEADER) {
+            let body = serde_json::json!({
+                "statusCode": 401,
+                "message": "Missing or wrong X-IDENTITY-HEADER.",
+            });
+            return Ok(json(StatusCode::UNAUTHORIZED, body.to_string()));
+        }
+        if let Some((status, body)) = failure {
+            return Ok(json(status, body));
+        }
+        let api_version = request.query.get("api-version").map(String::as_str);
+        let resource = request.query.get("resource").filter(|r| !r.is_empty());
+        let (Some(MSI_API_VERSION), Some(resource)) = (api_version, resource) else {
+            let body = serde_json::json!({
+                "statusCode": 400,
+                "message": format!(
+                    "Expected api-version={MSI_API_VERSION} and a resource in the query."
+                ),
+            });
+            return Ok(json(StatusCode::BAD_REQUEST, body.to_string()));
+        };
+        let body = serde_json::json!({
+            "access_token": state.token,
+            "expires_on": (unix_now() + 3600).to_string(),
+            "resource": resource,
+            "token_type": "Bearer",
+        });
+        return Ok(json(StatusCode::OK, body.to_string()));
+    }
+
+    Ok(json(
+        StatusCode::NOT_FOUND,
+        entra_error("not_found", &format!("no route for {} {}", request.method, request.path)),
+    ))
+}
+
+/// An unsigned but JWT-shaped token,
+/// `base64url(header).base64url(claims).base64url("test-signature")`, with header
+/// `{"alg":"RS256","typ":"JWT"}` (base64url without padding).
+pub fn test_jwt(claims: &serde_json::Value) -> String {
+    let header = serde_json::json!({ "alg": "RS256", "typ": "JWT" });
+    format!(
+        "{}.{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(claims.to_string()),
+        URL_SAFE_NO_PAD.encode("test-signature"),
+    )
+}
+
+/// Base64url-decodes one part of a JWT (header or claims; padding optional) and parses it as
+/// JSON, for tests that inspect client assertions.
+///
+/// # Panics
+///
+/// If `part` is not base64url or does not decode to JSON.
+pub fn decode_jwt_part(part: &str) -> serde_json::Value {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(part.trim_end_matches('='))
+        .unwrap_or_else(|e| panic!("{part:?} is not base64url: {e}"));
+    serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+        panic!("{part:?} does not decode to JSON ({e}): {}", String::from_utf8_lossy(&bytes))
+    })
+}
+
+/// A fake developer tool (e.g. `az`, `azd`): a `#!/bin/sh` script that records its arguments
+/// and replays canned output, using only shell builtins so it runs with nothing else on `PATH`.
+#[derive(Debug, Clone)]
+pub struct FakeTool {
+    args: PathBuf,
+}
+
+impl FakeTool {
+    /// Writes an executable shell script `dir/name` (e.g. "az" or "azd") that appends its
+    /// arguments as one line to `dir/name.args`, prints `stdout` to stdout and `stderr` to
+    /// stderr (kept in `dir/name.stdout` and `dir/name.stderr`, byte for byte), and exits with
+    /// `code` (modulo 256, as shells report it).
+    ///
+    /// # Panics
+    ///
+    /// If `name` is empty or contains `/`, or a file cannot be written.
+    pub fn install(dir: &Path, name: &str, stdout: &str, stderr: &str, code: i32) -> FakeTool {
+        assert!(!name.is_empty() && !name.contains('/'), "tool name {name:?}");
+        // Credentials run tools from another directory (`cd /bin && az ...`): use absolute paths.
+        let dir = std::path::absolute(dir).expect("absolute directory");
+        let file = |suffix: &str| dir.join(format!("{name}{suffix}"));
+        let (script, args, out, err) = (file(""), file(".args"), file(".stdout"), file(".stderr"));
+        std::fs::write(&out, stdout).unwrap_or_else(|e| panic!("{}: {e}", out.display()));
+        std::fs::write(&err, stderr).unwrap_or_else(|e| panic!("{}: {e}", err.display()));
+
+        let mut text = Vec::new();
+        text.extend_from_slice(b"#!/bin/sh\n");
+        text.extend_from_slice(b"# A fake tool for tests (partner-center-tests FakeTool).\n");
+        text.extend_from_slice(b"printf '%s\\n' \"$*\" >> ");
+        text.extend_from_slice(&sh_quote(&args));
+        text.extend_from_slice(
+            b"\nemit() { while IFS= read -r line; do printf '%s\\n' \"$line\"; done; \
+              printf '%s' \"$line\"; }\n",
+        );
+        text.extend_from_slice(b"emit < ");
+        text.extend_from_slice(&sh_quote(&out));
+        text.extend_from_slice(b"\nemit < ");
+        text.extend_from_slice(&sh_quote(&err));
+        text.extend_from_slice(b" >&2\n");
+        text.extend_from_slice(format!("exit {}\n", code.rem_euclid(256)).as_bytes());
+
+        let written = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o755)
+            .open(&script)
+            .and_then(|mut f| f.write_all(&text))
+            .and_then(|()| {
+                std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
+            });
+        written.unwrap_or_else(|e| panic!("{}: {e}", script.display()));
+        FakeTool { args }
+    }
+
+    /// The argument lines of every run so far, in order (empty if it never ran).
+    pub fn calls(&self) -> Vec<String> {
+        match std::fs::read(&self.args) {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).lines().map(String::from).collect(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => panic!("{}: {e}", self.args.display()),
+        }
+    }
+}
+
+/// `path` single-quoted for `sh`.
+fn sh_quote(path: &Path) -> Vec<u8> {
+    let mut quoted = vec![b'\''];
+    for &b in path.as_os_str().as_bytes() {
+        if b == b'\'' {
+            quoted.extend_from_slice(b"'\\''");
+        } else {
+            quoted.push(b);
+        }
+    }
+    quoted.push(b'\'');
+    quoted
+}
+
+/// What `az account get-access-token -o json` prints for `token` expiring at
+/// `expires_on_unix` (`expiresOn` is that instant as `YYYY-MM-DD HH:MM:SS.ffffff`, in UTC here).
+pub fn az_token_json(token: &str, expires_on_unix: i64) -> String {
+    let body = serde_json::json!({
+        "accessToken": token,
+        "expiresOn": az_datetime(expires_on_unix),
+        "expires_on": expires_on_unix,
+        "subscription": "00000000-0000-0000-0000-0000000000aa",
+        "tenant": "00000000-0000-0000-0000-000000000001",
+        "tokenType": "Bearer",
+    });
+    let mut text = serde_json::to_string_pretty(&body).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// What `azd auth token --output json` prints for `token` expiring at `expires_on_rfc3339`
+/// (e.g. `2026-11-29T17:00:00Z`).
+pub fn azd_token_json(token: &str, expires_on_rfc3339: &str) -> String {
+    let body = serde_json::json!({ "token": token, "expiresOn": expires_on_rfc3339 });
+    format!("{body}\n")
+}
+
+/// `unix` seconds as `YYYY-MM-DD HH:MM:SS.000000` (UTC).
+fn az_datetime(unix: i64) -> String {
+    let (days, secs) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let (era, doe) = (z.div_euclid(146_097), z.rem_euclid(146_097));
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}.000000",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TENANT: &str = "00000000-0000-0000-0000-000000000001";
+
+    /// `pairs` as an `application/x-www-form-urlencoded` request (reqwest's `form` is not enabled).
+    fn post_form(
+        client: &reqwest::Client,
+        url: &str,
+        pairs: &[(&str, &str)],
+    ) -> reqwest::RequestBuilder {
+        let body =
+            url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
+        client.post(url).header("content-type", "application/x-www-form-urlencoded").body(body)
+    }
+
+    fn https() -> reqwest::Client {
+        let ca = reqwest::Certificate::from_pem(&TokenEndpoint::ca_pem()).expect("ca");
+        reqwest::Client::builder().add_root_certificate(ca).build().expect("client")
+    }
+
+    #[tokio::test]
+    async fn the_token_route_answers_a_form_and_records_it() {
+        let endpoint = TokenEndpoint::start("the-token").await;
+        let client = https();
+        let url = format!("{}/{TENANT}/oauth2/v2.0/token", endpoint.url());
+        let form = [
+            ("grant_type", "client_credentials"),
+            ("client_id", "app"),
+            ("client_secret", "s3cret&=+"),
+            ("scope", "https://api.partnercenter.microsoft.com/.default"),
+        ];
+        for _ in 0..2 {
+            let response = post_form(&client, &url, &form).send().await.expect("sent");
+            assert_eq!(response.status(), 200);
+            assert!(response.headers()["content-type"].to_str().expect("ascii").contains("json"));
+            let body: serde_json::Value = response.json().await.expect("json");
+            assert_eq!(body["access_token"], "the-token");
+            assert_eq!(body["token_type"], "Bearer");
+            assert_eq!(body["expires_in"], 3599);
+            assert_eq!(body["ext_expires_in"], 3599);
+        }
+        let requests = endpoint.requests();
+        assert_eq!(requests.len(), 2);
+        let request = &requests[0];
+        assert_eq!(request.method, "POST");
+        assert_eq!(request.path, format!("/{TENANT}/oauth2/v2.0/token"));
+        assert_eq!(request.form["client_secret"], "s3cret&=+");
+        assert_eq!(request.form["grant_type"], "client_credentials");
+        assert!(request.query.is_empty());
+        assert!(
+            request.header("Content-Type").is_some_and(|v| v.contains("x-www-form-urlencoded"))
+        );
+
+        let aadsts = r#"{"error":"invalid_client","error_description":"AADSTS7000215: x"}"#;
+        endpoint.fail_with(400, aadsts);
+        let response = post_form(&client, &url, &form).send().await.expect("sent");
+        assert_eq!(response.status(), 400);
+        assert_eq!(response.text().await.expect("text"), aadsts);
+        assert_eq!(endpoint.requests().len(), 3);
+    }
+
+    #[tokio::test]
+    async fn bad_requests_get_4xx_and_are_recorded() {
+        let endpoint = TokenEndpoint::start("t").await;
+        let client = https();
+        let token_url = format!("{}/{TENANT}/oauth2/v2.0/token", endpoint.url());
+        let json_body = client.post(&token_url).body("{}").send().await.expect("sent");
+        assert_eq!(json_body.status(), 400);
+        let get = client.get(&token_url).send().await.expect("sent");
+        assert_eq!(get.status(), 404);
+        let elsewhere = client.get(format!("{}/nowhere?a=b", endpoint.url())).send().await;
+        assert_eq!(elsewhere.expect("sent").status(), 404);
+        let requests = endpoint.requests();
+        assert_eq!(requests.len(), 3);
+        assert_eq!(requests[2].path, "/nowhere");
+        assert_eq!(requests[2].query["a"], "b");
+        assert!(requests[0].form.is_empty(), "not a form");
+    }
+
+    #[tokio::test]
+    async fn the_msi_route_wants_the_identity_header() {
+        let endpoint = TokenEndpoint::start("msi-token").await;
+        let client = https();
+        let resource = "https%3A%2F%2Fapi.partnercenter.microsoft.com";
+        let url =
+            format!("{}/msi/token?api-version=2019-08-01&resource={resource}", endpoint.url());
+        let without = client.get(&url).send().await.expect("sent");
+        assert_eq!(without.status(), 401);
+        let wrong = client.get(&url).header("X-IDENTITY-HEADER", "nope").send().await;
+        assert_eq!(wrong.expect("sent").status(), 401);
+
+        let response = client
+            .get(&url)
+            .header("X-IDENTITY-HEADER", TokenEndpoint::IDENTITY_HEADER)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 200);
+        let body: serde_json::Value = response.json().await.expect("json");
+        assert_eq!(body["access_token"], "msi-token");
+        assert_eq!(body["resource"], "https://api.partnercenter.microsoft.com");
+        assert_eq!(body["token_type"], "Bearer");
+        let expires_on: u64 = body["expires_on"].as_str().expect("a string").parse().expect("int");
+        assert!((unix_now() + 3500..=unix_now() + 3700).contains(&expires_on));
+
+        let requests = endpoint.requests();
+        assert_eq!(requests.len(), 3);
+        assert!(requests.iter().all(|r| r.method == "GET" && r.path == "/msi/token"));
+        assert_eq!(requests[2].query["api-version"], "2019-08-01");
+        assert_eq!(requests[2].header("x-identity-header"), Some(TokenEndpoint::IDENTITY_HEADER));
+        assert!(requests[2].form.is_empty());
+    }
+
+    #[test]
+    fn test_jwts_have_three_base64url_parts() {
+        let claims = serde_json::json!({ "aud": "api://x", "n": "é?>" });
+        let jwt = test_jwt(&claims);
+        let parts: Vec<&str> = jwt.split('.').collect();
+        assert_eq!(parts.len(), 3);
+        assert!(jwt.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)), "{jwt}");
+        assert_eq!(decode_jwt_part(parts[0]), serde_json::json!({ "alg": "RS256", "typ": "JWT" }));
+        assert_eq!(decode_jwt_part(parts[1]), claims);
+        assert_eq!(URL_SAFE_NO_PAD.decode(parts[2]).expect("b64"), b"test-signature");
+    }
+
+    #[test]
+    fn the_app_certificate_fixtures_are_there() {
+        let text = |name: &str| String::from_utf8(crate::auth_fixture(name)).expect("utf-8");
+        let (key, cert) = (text("app.key"), text("app.pem"));
+        assert!(key.starts_with("-----BEGIN PRIVATE KEY-----"));
+        assert!(cert.starts_with("-----BEGIN CERTIFICATE-----"));
+        assert_eq!(text("app-combined.pem"), format!("{key}{cert}"));
+        let encrypted = text("app-encrypted.pem");
+        assert!(encrypted.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
+        assert!(encrypted.ends_with(&cert));
+        assert!(crate::auth_fixture_path("app.pem").is_absolute());
+    }
+
+    #[test]
+    fn az_and_azd_output_parses() {
+        let az: serde_json::Value =
+            serde_json::from_str(&az_token_json("tok", 1_795_971_600)).expect("json");
+        assert_eq!(az["accessToken"], "tok");
+        assert_eq!(az["expires_on"], 1_795_971_600);
+        assert_eq!(az["expiresOn"], "2026-11-29 17:00:00.000000");
+        assert_eq!(az["tokenType"], "Bearer");
+        assert_eq!(az_datetime(0), "1970-01-01 00:00:00.000000");
+        assert_eq!(az_datetime(951_868_799), "2000-02-29 23:59:59.000000");
+        let azd: serde_json::Value =
+            serde_json::from_str(&azd_token_json("tok", "2026-11-29T17:00:00Z")).expect("json");
+        assert_eq!(azd, serde_json::json!({ "token": "tok", "expiresOn": "2026-11-29T17:00:00Z" }));
+    }
+
+    #[test]
+    fn a_fake_tool_runs_with_only_itself_on_path_and_records_its_arguments() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("it's $HOME");
+        std::fs::create_dir(&dir).expect("mkdir");
+        let out = "{\"a\": \"$x `y` \\\\n %s\"}\n  indented\nno newline";
+        let tool = FakeTool::install(&dir, "az", out, "warn: 'x'\n", 3);
+        assert!(tool.calls().is_empty());
+        let run = |command: &str| {
+            std::process::Command::new("/bin/sh")
+                .args(["-c", command])
+                .env_clear()
+                .env("PATH", &dir)
+                .current_dir("/")
+                .output()
+                .expect("runs")
+        };
+        let output = run("az account get-access-token -o json");
+        assert_eq!(output.status.code(), Some(3));
+        assert_eq!(String::from_utf8_lossy(&output.stdout), out);
+        assert_eq!(String::from_utf8_lossy(&output.stderr), "warn: 'x'\n");
+        let output = run("az --version");
+        assert_eq!(output.status.code(), Some(3));
+        assert_eq!(tool.calls(), ["account get-access-token -o json", "--version"]);
+
+        let ok = FakeTool::install(&dir, "azd", "", "", 0);
+        let output = run("azd auth token");
+        assert!(output.status.success());
+        assert!(output.stdout.is_empty() && output.stderr.is_empty());
+        assert_eq!(ok.calls(), ["auth token"]);
+    }
+}
