@@ -310,3 +310,32 @@ async fn a_refused_token_points_at_auth_status() {
     assert!(stderr.contains("401"), "{stderr}");
     assert!(stderr.contains("run `partner-center auth status`"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_https_as_in_production_with_the_sandboxs_own_certificate_authority() {
+    let token = user_token();
+    let sandbox = Sandbox::builder()
+        .tip_partner(&token)
+        .customers([Uuid::new_v4()])
+        .tls()
+        .start()
+        .await
+        .expect("sandbox");
+    let tools = tempfile::tempdir().expect("dir");
+    FakeTool::install(tools.path(), "az", &az_token_json(&token, now() as i64 + 3600), "", 0);
+    let ca = tools.path().join("sandbox-ca.pem");
+    std::fs::write(&ca, sandbox.ca_certificate_pem().expect("ca")).expect("write");
+    let (base, ca) = (sandbox.base_url(), ca.to_str().expect("utf-8").to_owned());
+
+    let out = run(cli(tools.path(), &[], &["--base-url", &base, "customers", "list"])).await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("is not trusted") && stderr.contains("--ca-cert"), "{stderr}");
+    assert!(sandbox.requests().is_empty());
+
+    let args = ["--base-url", &base, "--ca-cert", &ca, "customers", "list", "--output", "ids"];
+    let out = run(cli(tools.path(), &[], &args)).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).lines().count(), 1);
+    assert_eq!(sandbox.requests().last().map(|r| r.version.clone()).as_deref(), Some("HTTP/2.0"));
+}

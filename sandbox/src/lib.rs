@@ -61,6 +61,8 @@ mod purchases;
 mod routes;
 mod server;
 mod store;
+#[cfg(feature = "tls")]
+mod tls;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -104,6 +106,8 @@ pub struct SandboxBuilder {
     header_read_timeout: Duration,
     cancellation_latency: Duration,
     purchases_share: f64,
+    #[cfg(feature = "tls")]
+    tls: bool,
 }
 
 impl Default for SandboxBuilder {
@@ -116,6 +120,8 @@ impl Default for SandboxBuilder {
             header_read_timeout: HEADER_READ_TIMEOUT,
             cancellation_latency: DEFAULT_CANCELLATION_LATENCY,
             purchases_share: 0.0,
+            #[cfg(feature = "tls")]
+            tls: false,
         }
     }
 }
@@ -267,6 +273,23 @@ impl SandboxBuilder {
         self
     }
 
+    /// Serves HTTPS (feature `tls`) with a certificate authority made at start, for
+    /// `127.0.0.1` and `localhost`: trust [`Sandbox::ca_certificate_pem`] in the client under
+    /// test. HTTP/2 or HTTP/1.1, as the client's ALPN offers.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let sandbox = partner_center_sandbox::Sandbox::builder().tls().start().await.unwrap();
+    /// assert!(sandbox.base_url().starts_with("https://127.0.0.1:"));
+    /// assert!(sandbox.ca_certificate_pem().unwrap().starts_with("-----BEGIN CERTIFICATE-----"));
+    /// # }
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self) -> Self {
+        self.tls = true;
+        self
+    }
+
     /// Listens on `addr` (default `127.0.0.1:0`, a free port).
     pub fn bind(mut self, addr: SocketAddr) -> Self {
         self.addr = Some(addr);
@@ -316,9 +339,18 @@ impl SandboxBuilder {
             throttled: AtomicUsize::new(0),
         });
         let addr = self.addr.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+        #[cfg(feature = "tls")]
+        let (transport, ca_pem) = if self.tls {
+            let tls = tls::generate()?;
+            (server::Transport::Tls(tls.acceptor), Some(tls.ca_pem))
+        } else {
+            (server::Transport::Plain, None)
+        };
+        #[cfg(not(feature = "tls"))]
+        let (transport, ca_pem) = (server::Transport::Plain, None);
         let (addr, task) =
-            server::start(addr, Arc::clone(&shared), self.header_read_timeout).await?;
-        Ok(Sandbox { addr, shared, task })
+            server::start(addr, Arc::clone(&shared), self.header_read_timeout, transport).await?;
+        Ok(Sandbox { addr, shared, task, ca_pem })
     }
 }
 
@@ -345,6 +377,8 @@ pub struct Sandbox {
     addr: SocketAddr,
     shared: Arc<Shared>,
     task: tokio::task::JoinHandle<()>,
+    /// The CA of its certificate, when it serves HTTPS.
+    ca_pem: Option<String>,
 }
 
 impl Drop for Sandbox {
@@ -365,9 +399,17 @@ impl Sandbox {
         SandboxBuilder::default()
     }
 
-    /// The base URL to give the client, `http://127.0.0.1:PORT`.
+    /// The base URL to give the client, `http://127.0.0.1:PORT` (`https://` with
+    /// [`tls`](SandboxBuilder::tls)).
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.ca_pem.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// The PEM certificate of the authority that signed its certificate, when it serves
+    /// HTTPS ([`SandboxBuilder::tls`]); `None` for plain HTTP.
+    pub fn ca_certificate_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
     }
 
     /// The address it listens on.

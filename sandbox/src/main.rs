@@ -60,6 +60,12 @@ struct Args {
     /// The burst the rate limit allows.
     #[arg(long, value_name = "N", default_value = "1", requires = "rate_limit")]
     burst: NonZeroU32,
+    /// Serve HTTPS with a certificate authority made at start (HTTP/2 or HTTP/1.1 by ALPN);
+    /// its certificate is written to FILE, for the client to trust (`partner-center
+    /// --ca-cert FILE`). Needs the `tls` feature.
+    #[cfg(feature = "tls")]
+    #[arg(long, value_name = "FILE")]
+    tls_ca_out: Option<std::path::PathBuf>,
 }
 
 #[tokio::main]
@@ -93,7 +99,17 @@ async fn main() -> std::io::Result<()> {
     if let Some(per_minute) = args.rate_limit {
         builder = builder.rate_limit(per_minute, args.burst);
     }
+    #[cfg(feature = "tls")]
+    if args.tls_ca_out.is_some() {
+        builder = builder.tls();
+    }
     let sandbox = builder.start().await?;
+    #[cfg(feature = "tls")]
+    if let (Some(path), Some(pem)) = (&args.tls_ca_out, sandbox.ca_certificate_pem()) {
+        std::fs::write(path, pem).map_err(|e| {
+            std::io::Error::new(e.kind(), format!("--tls-ca-out {}: {e}", path.display()))
+        })?;
+    }
     for fault in args.faults {
         sandbox.inject(fault);
     }
@@ -102,6 +118,10 @@ async fn main() -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{}", sandbox.base_url());
     let _ = writeln!(out, "token: {token}");
+    #[cfg(feature = "tls")]
+    if let Some(path) = &args.tls_ca_out {
+        let _ = writeln!(out, "CA certificate: {}", path.display());
+    }
     let _ = writeln!(out, "customers:");
     for c in &customers {
         let _ = writeln!(out, "  {c}");

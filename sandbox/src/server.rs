@@ -18,8 +18,21 @@ use crate::layers::{self, faults::DropConnection};
 #[error("fault injection: connection dropped")]
 struct Dropped;
 
+/// How connections are spoken to: plain HTTP/1.1, or TLS with HTTP/2 or HTTP/1.1.
+#[derive(Clone)]
+pub(crate) enum Transport {
+    Plain,
+    #[cfg(feature = "tls")]
+    Tls(tokio_rustls::TlsAcceptor),
+}
+
 /// Accepts connections until the task is aborted; aborting it also ends every connection.
-async fn serve(listener: TcpListener, shared: Arc<Shared>, header_read_timeout: Duration) {
+async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    header_read_timeout: Duration,
+    transport: Transport,
+) {
     let mut connections = JoinSet::new();
     loop {
         let (stream, _) = match listener.accept().await {
@@ -34,6 +47,7 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>, header_read_timeout: 
         shared.connections.fetch_add(1, Ordering::Relaxed);
         let _ = stream.set_nodelay(true);
         let shared = Arc::clone(&shared);
+        let transport = transport.clone();
         connections.spawn(async move {
             let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
                 let shared = Arc::clone(&shared);
@@ -46,12 +60,33 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>, header_read_timeout: 
                     Ok(response)
                 }
             });
-            let io = hyper_util::rt::TokioIo::new(stream);
-            let _ = hyper::server::conn::http1::Builder::new()
-                .timer(hyper_util::rt::TokioTimer::new())
-                .header_read_timeout(header_read_timeout)
-                .serve_connection(io, service)
-                .await;
+            match transport {
+                Transport::Plain => {
+                    let io = hyper_util::rt::TokioIo::new(stream);
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .timer(hyper_util::rt::TokioTimer::new())
+                        .header_read_timeout(header_read_timeout)
+                        .serve_connection(io, service)
+                        .await;
+                }
+                #[cfg(feature = "tls")]
+                Transport::Tls(acceptor) => {
+                    // A handshake gets as long as a request head would.
+                    let handshake =
+                        tokio::time::timeout(header_read_timeout, acceptor.accept(stream));
+                    let Ok(Ok(tls)) = handshake.await else { return };
+                    let mut builder = hyper_util::server::conn::auto::Builder::new(
+                        hyper_util::rt::TokioExecutor::new(),
+                    );
+                    builder
+                        .http1()
+                        .timer(hyper_util::rt::TokioTimer::new())
+                        .header_read_timeout(header_read_timeout);
+                    builder.http2().timer(hyper_util::rt::TokioTimer::new());
+                    let _ =
+                        builder.serve_connection(hyper_util::rt::TokioIo::new(tls), service).await;
+                }
+            }
         });
         // Reap finished connections so the set does not grow without bound.
         while connections.try_join_next().is_some() {}
@@ -63,8 +98,9 @@ pub(crate) async fn start(
     addr: SocketAddr,
     shared: Arc<Shared>,
     header_read_timeout: Duration,
+    transport: Transport,
 ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
-    Ok((bound, tokio::spawn(serve(listener, shared, header_read_timeout))))
+    Ok((bound, tokio::spawn(serve(listener, shared, header_read_timeout, transport))))
 }

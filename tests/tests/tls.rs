@@ -44,3 +44,46 @@ async fn a_trusted_certificate_authority_makes_the_same_server_answer() {
     let deleted = pc.customers().by_id(id()).delete().await.expect("204 over TLS");
     assert_eq!(deleted.attempts(), 1);
 }
+
+/// The sandbox's own HTTPS (feature `tls`): its certificate authority is made at start, and the
+/// client speaks HTTP/2 to it when ALPN offers it, HTTP/1.1 when told to.
+#[tokio::test]
+async fn the_sandbox_serves_https_over_http2_or_http1_and_an_untrusting_client_fails_once() {
+    let customer = uuid::Uuid::new_v4();
+    let sandbox = partner_center_sandbox::Sandbox::builder()
+        .tip_partner("t")
+        .customers([customer])
+        .tls()
+        .start()
+        .await
+        .expect("sandbox");
+    let url = sandbox.base_url();
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+    let ca = sandbox.ca_certificate_pem().expect("a CA").as_bytes().to_vec();
+    let trusting = |http1_only: bool| {
+        let root = reqwest::Certificate::from_pem(&ca).expect("ca");
+        PartnerCenter::builder()
+            .base_url(&url)
+            .bearer_token("t")
+            .configure_http(move |b| {
+                let b = b.add_root_certificate(root);
+                if http1_only { b.http1_only() } else { b }
+            })
+            .build()
+            .expect("client")
+    };
+    for (http1_only, version) in [(false, "HTTP/2.0"), (true, "HTTP/1.1")] {
+        let page = trusting(http1_only).customers().list().first_page().await.expect("listed");
+        assert_eq!(page.customers().len(), 1);
+        let seen = sandbox.requests();
+        assert_eq!(seen.last().map(|r| r.version.as_str()), Some(version));
+    }
+    let before = sandbox.requests().len();
+    let untrusting =
+        PartnerCenter::builder().base_url(&url).bearer_token("t").build().expect("client");
+    let err = untrusting.customers().by_id(customer.into()).delete().await.expect_err("untrusted");
+    assert!(matches!(err, Error::Certificate { .. }), "{err:?}");
+    assert_eq!(err.attempts(), Some(1));
+    assert_eq!(sandbox.requests().len(), before, "nothing reached the sandbox");
+    assert!(sandbox.has_customer(customer));
+}

@@ -31,6 +31,8 @@ pub struct RecordedRequest {
     /// The status it was answered with; `None` while it is being answered, or when no answer
     /// was sent (a dropped connection, by a fault or by the client).
     pub status: Option<u16>,
+    /// The HTTP version it came over: `HTTP/1.1`, or `HTTP/2.0` (HTTPS with ALPN `h2`).
+    pub version: String,
 }
 
 impl RecordedRequest {
@@ -58,6 +60,7 @@ pub(crate) struct Captured {
     at: std::time::Instant,
     body: Bytes,
     status: Option<u16>,
+    version: axum::http::Version,
 }
 
 impl Captured {
@@ -78,6 +81,7 @@ impl Captured {
             at: self.at,
             body: self.body.to_vec(),
             status: self.status,
+            version: format!("{:?}", self.version),
         }
     }
 }
@@ -100,6 +104,7 @@ pub(crate) fn capture(shared: &Shared, req: &Request) -> Seq {
         at: std::time::Instant::now(),
         body: Bytes::new(),
         status: None,
+        version: req.version(),
     };
     let Ok(mut requests) = shared.requests.lock() else { return Seq(u64::MAX) };
     // Numbered under the lock, so the queue is in number order and [`answered`] finds a
