@@ -37,7 +37,8 @@ pub struct Target {
     pub cloud: Cloud,
     /// Use this credential source alone instead of the chain: token, workload-identity,
     /// secret, certificate, managed-identity (a VM's IMDS only this way), az, azd.
-    #[arg(long, global = true, value_name = "SOURCE", env = "PARTNER_CENTER_AUTH", value_parser = parse_source, conflicts_with = "sandbox")]
+    /// (Ignored with --sandbox, so an exported PARTNER_CENTER_AUTH does not get in the way.)
+    #[arg(long, global = true, value_name = "SOURCE", env = "PARTNER_CENTER_AUTH", value_parser = parse_source)]
     pub auth: Option<Source>,
     /// The partner's Entra ID tenant (id or domain), over AZURE_TENANT_ID; `az` and `azd` are
     /// asked for a token in it.
@@ -53,14 +54,8 @@ pub struct Target {
     #[arg(long, global = true, value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,
     /// Sign in at this authority host instead of the cloud's (app credentials: workload
-    /// identity, secret, certificate).
-    #[arg(
-        long,
-        global = true,
-        value_name = "URL",
-        env = "AZURE_AUTHORITY_HOST",
-        conflicts_with = "sandbox"
-    )]
+    /// identity, secret, certificate). Ignored with --sandbox.
+    #[arg(long, global = true, value_name = "URL", env = "AZURE_AUTHORITY_HOST")]
     pub authority_host: Option<String>,
     /// Call this base URL instead of the cloud's (https://, or http:// on loopback).
     #[arg(long, global = true, value_name = "URL", conflicts_with = "sandbox")]

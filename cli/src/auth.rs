@@ -48,7 +48,11 @@ struct Report<'a> {
 
 impl<'a> Report<'a> {
     async fn gather(chain: &'a CredentialChain) -> Report<'a> {
-        match chain.token().await {
+        // Each source is bounded (token requests 20 s, az and azd 30 s); this bounds the whole.
+        let asked = tokio::time::timeout(std::time::Duration::from_secs(120), chain.token()).await;
+        let asked =
+            asked.unwrap_or_else(|_| Err("no credential source answered within 120 s".into()));
+        match asked {
             Ok(token) => match TokenClaims::decode(&token) {
                 Ok(claims) => Report { chain, outcome: Ok(Some(claims)), opaque: None },
                 Err(e) => Report { chain, outcome: Ok(None), opaque: Some(e.to_string()) },
@@ -73,7 +77,7 @@ impl<'a> Report<'a> {
     /// A token was obtained and nothing it says rules Partner Center out.
     fn usable(&self) -> bool {
         match &self.outcome {
-            Ok(Some(claims)) => claims.is_for_partner_center() && !expired(claims),
+            Ok(Some(claims)) => claims.is_for(self.cloud()) && !expired(claims),
             Ok(None) => true,
             Err(_) => false,
         }
@@ -82,9 +86,10 @@ impl<'a> Report<'a> {
     /// Problems worth a line each, with what to do.
     fn warnings(&self, claims: &TokenClaims) -> Vec<String> {
         let mut out = Vec::new();
-        if !claims.is_for_partner_center() {
+        if !claims.is_for(self.cloud()) {
             out.push(format!(
-                "the token's audience is not Partner Center: ask for {} (with az: --scope)",
+                "the token's audience is not the {} cloud's Partner Center: ask for {}",
+                self.cloud(),
                 self.cloud().token_scope()
             ));
         }
@@ -144,10 +149,10 @@ impl<'a> Report<'a> {
                 line("user", claims.user().unwrap_or("-"));
                 line("roles", &or_dash(claims.roles().join(" ")));
                 line("scopes", &or_dash(claims.scopes().collect::<Vec<_>>().join(" ")));
-                let pc = if claims.is_for_partner_center() {
+                let pc = if claims.is_for(self.cloud()) {
                     "Partner Center"
                 } else {
-                    "NOT Partner Center"
+                    "NOT this cloud's Partner Center"
                 };
                 line("audience", &format!("{} ({pc})", or_dash(claims.audience().join(" "))));
                 let matches = match claims.issuer_matches(self.cloud()) {
@@ -195,7 +200,7 @@ impl<'a> Report<'a> {
                     "roles": claims.roles(),
                     "scopes": claims.scopes().collect::<Vec<_>>(),
                     "audience": claims.audience(),
-                    "for_partner_center": claims.is_for_partner_center(),
+                    "for_partner_center": claims.is_for(self.cloud()),
                     "issuer": claims.issuer(),
                     "issuer_matches_cloud": claims.issuer_matches(self.cloud()),
                     "expires": claims.expires_at().map(|t| humantime::format_rfc3339_seconds(t).to_string()),

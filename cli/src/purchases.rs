@@ -47,6 +47,11 @@ pub async fn run(
             Err(e) => {
                 failed += 1;
                 eprintln!("failed        {customer}: {e}");
+                if let Some(hint) =
+                    e.call_error().and_then(|err| crate::hints::for_error(err, conn.cloud))
+                {
+                    eprintln!("  hint: {hint}");
+                }
             }
             Ok(None) => match args.output {
                 ListOutput::Json => lines.push(

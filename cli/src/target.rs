@@ -102,7 +102,7 @@ pub async fn connect(
     if chain.is_some() && sign_in {
         // A credential problem is one configuration error before any request, not the same
         // failure repeated for every customer.
-        pc.sign_in().await.map_err(|e| Failure::Config(e.to_string()))?;
+        pc.check_credentials().await.map_err(|e| Failure::Config(e.to_string()))?;
     }
     Ok(Connected { pc, cloud: target.cloud, pacer, chain, _sandbox: sandbox })
 }

@@ -162,9 +162,12 @@ async fn the_cloud_decides_the_scope_even_with_a_base_url() {
         call.contains("--scope https://partner.partnercenterapi.microsoftonline.cn/.default"),
         "{call}"
     );
-    // And auth status says the issuer (the global cloud's) does not match, with az's fix.
+    // And auth status says the token is the global cloud's (audience and issuer), with az's
+    // fix, and exits 1.
     let out = run(cli(tools.path(), &[], &["--cloud", "china", "auth", "status"])).await;
     let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("NOT this cloud's Partner Center"), "{stdout}");
     assert!(stdout.contains("NOT the cloud's"), "{stdout}");
     assert!(stdout.contains("az cloud set"), "{stdout}");
 }

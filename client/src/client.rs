@@ -89,20 +89,26 @@ impl PartnerCenter {
         self.shared.cloud
     }
 
-    /// Gets a token now, through the client's cache (so the first call reuses it): a
-    /// credential problem surfaces before any request, as [`Error::Auth`](crate::Error::Auth)
-    /// with no call, instead of as the first call's failure. Sends nothing to Partner Center.
+    /// Gets a token now, through the client's cache: a credential problem surfaces before any
+    /// request, as [`Error::Auth`](crate::Error::Auth) with no call, instead of as the first
+    /// call's failure (and a token with an expiry is then reused by that call). Bounded by the
+    /// retry policy's attempt timeout, as a call's token is. Sends nothing to Partner Center.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
     /// let pc = partner_center_client::PartnerCenter::builder().bearer_token("t").build().unwrap();
-    /// pc.sign_in().await.expect("a fixed token is always there");
+    /// pc.check_credentials().await.expect("a fixed token is always there");
     /// # }
     /// ```
-    pub async fn sign_in(&self) -> Result<(), crate::Error> {
-        match self.shared.tokens.authorization().await {
-            Ok(_) => Ok(()),
-            Err(source) => Err(crate::Error::Auth { source, call: None }),
+    pub async fn check_credentials(&self) -> Result<(), crate::Error> {
+        let limit = self.shared.retry.attempt_timeout();
+        match tokio::time::timeout(limit, self.shared.tokens.authorization()).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(source)) => Err(crate::Error::Auth { source, call: None }),
+            Err(_) => Err(crate::Error::Auth {
+                source: format!("the token provider did not answer within {limit:?}").into(),
+                call: None,
+            }),
         }
     }
 

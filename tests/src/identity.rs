@@ -257,6 +257,29 @@ async fn answer(
         return Ok(json(StatusCode::OK, body.to_string()));
     }
 
+    // A VM's instance metadata endpoint (IMDS, api-version 2018-02-01), for a chain whose
+    // IMDS address is pointed here: `Metadata: true` is required, as on Azure.
+    if parts.method == Method::GET && request.path == "/metadata/identity/oauth2/token" {
+        if request.header("metadata") != Some("true") {
+            let body = serde_json::json!({ "error": "invalid_request", "error_description": "Required metadata header not specified" });
+            return Ok(json(StatusCode::BAD_REQUEST, body.to_string()));
+        }
+        if let Some((status, body)) = failure {
+            return Ok(json(status, body));
+        }
+        let Some(resource) = request.query.get("resource").filter(|r| !r.is_empty()) else {
+            let body = serde_json::json!({ "error": "invalid_request", "error_description": "resource is required" });
+            return Ok(json(StatusCode::BAD_REQUEST, body.to_string()));
+        };
+        let body = serde_json::json!({
+            "access_token": state.token,
+            "expires_on": (unix_now() + 3600).to_string(),
+            "resource": resource,
+            "token_type": "Bearer",
+        });
+        return Ok(json(StatusCode::OK, body.to_string()));
+    }
+
     Ok(json(
         StatusCode::NOT_FOUND,
         entra_error("not_found", &format!("no route for {} {}", request.method, request.path)),

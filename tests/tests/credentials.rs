@@ -59,7 +59,13 @@ async fn lists_with(pc: &PartnerCenter, sandbox: &Sandbox, token: &str) {
     assert_eq!(page.customers().len(), 1);
     let seen = sandbox.requests();
     assert_eq!(seen.last().and_then(|r| r.header("authorization")), Some("Bearer <redacted>"));
-    assert!(!token.is_empty());
+    // And another token is refused: the sandbox's acceptance is what proves the arrival.
+    let other = PartnerCenter::builder()
+        .base_url(sandbox.base_url())
+        .bearer_token(format!("{token}-not"))
+        .build()
+        .expect("client");
+    assert!(other.customers().list().first_page().await.is_err());
 }
 
 #[tokio::test]
@@ -109,7 +115,7 @@ async fn without_the_clients_trusted_roots_the_token_endpoint_is_refused_and_sai
         .token_provider(chain)
         .build()
         .expect("client");
-    let err = pc.sign_in().await.expect_err("untrusted");
+    let err = pc.check_credentials().await.expect_err("untrusted");
     let text = err.to_string();
     assert!(text.contains("secret: failed:") && text.contains("is not trusted"), "{text}");
     assert!(!text.contains(SECRET), "{text}");
@@ -182,11 +188,14 @@ async fn a_certificate_signs_an_rs256_assertion_that_its_public_key_verifies() {
     let header = decode_jwt_part(parts[0]);
     let claims = decode_jwt_part(parts[1]);
     assert_eq!(header["alg"], "RS256");
+    assert_eq!(header["typ"], "JWT");
     let cert = CertificateDer::from_pem_slice(&auth_fixture("app.pem")).expect("cert");
-    let sha256 = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &cert);
+    let sha1 = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, &cert);
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    assert_eq!(header["x5t#S256"], b64.encode(sha256));
+    assert_eq!(header["x5t"], b64.encode(sha1), "the SHA-1 thumbprint RS256 is documented with");
+    assert!(claims["jti"].as_str().is_some_and(|j| !j.is_empty()));
+    assert!(claims["nbf"].as_u64().is_some_and(|nbf| nbf <= claims["exp"].as_u64().unwrap_or(0)));
     assert_eq!(claims["iss"], CLIENT);
     assert_eq!(claims["sub"], CLIENT);
     assert_eq!(claims["aud"], format!("{}/{TENANT}/oauth2/v2.0/token", endpoint.url()));
@@ -367,4 +376,115 @@ async fn a_hundred_calls_on_an_empty_cache_make_one_token_request() {
     }
     assert_eq!(endpoint.requests().len(), 1);
     assert_eq!(sandbox.requests().len(), 100);
+}
+
+#[tokio::test]
+async fn a_chain_asked_before_the_client_is_built_still_takes_the_clients_http_client() {
+    let token = test_jwt(&serde_json::json!({ "idtyp": "app" }));
+    let endpoint = TokenEndpoint::start(&token).await;
+    let sandbox = sandbox_for(&token).await;
+    let chain = Arc::new(chain(
+        &endpoint,
+        &[
+            ("AZURE_TENANT_ID", TENANT),
+            ("AZURE_CLIENT_ID", CLIENT),
+            ("AZURE_CLIENT_SECRET", SECRET),
+        ],
+    ));
+    use partner_center_client::TokenProvider as _;
+    // On its own, with a default HTTP client that does not trust the test CA.
+    let err = chain.token().await.expect_err("untrusted");
+    assert!(err.to_string().contains("is not trusted"), "{err}");
+    // The client hands over its own (which trusts it): the credential is made again with it.
+    let pc = client(&sandbox, Arc::clone(&chain));
+    pc.check_credentials().await.expect("the handed-over client trusts the endpoint");
+    lists_with(&pc, &sandbox, &token).await;
+}
+
+#[tokio::test]
+async fn a_remembered_source_that_fails_later_is_named_and_a_developer_tool_falls_back() {
+    use partner_center_client::TokenProvider as _;
+    let endpoint = TokenEndpoint::start("t").await;
+    let ca = reqwest::Certificate::from_pem(&TokenEndpoint::ca_pem()).expect("ca");
+    let http = reqwest::Client::builder().add_root_certificate(ca).build().expect("http");
+    // A source without a cache of its own (azure_identity's credentials keep their tokens):
+    // the App Service endpoint is asked every time.
+    let msi = format!("{}/msi/token", endpoint.url());
+    let chain = CredentialChain::builder(Cloud::Global)
+        .env(Env::from_pairs([
+            ("PATH", "/nonexistent-partner-center-tools"),
+            ("IDENTITY_ENDPOINT", msi.as_str()),
+            ("IDENTITY_HEADER", TokenEndpoint::IDENTITY_HEADER),
+        ]))
+        .http_client(http)
+        .build()
+        .expect("chain");
+    chain.token().await.expect("first token");
+    endpoint.fail_with(400, r#"{"statusCode":400,"message":"No managed identity assigned."}"#);
+    let err = chain.token().await.expect_err("refused now");
+    let text = err.to_string();
+    assert!(
+        text.starts_with(
+            "the `managed-identity` credential source, which gave the earlier tokens, failed:"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("No managed identity assigned")
+            && !text.contains(TokenEndpoint::IDENTITY_HEADER),
+        "{text}"
+    );
+
+    // az gave the first token, then its sign-in expired: azd is found.
+    let dir = tempfile::tempdir().expect("dir");
+    let token = test_jwt(&serde_json::json!({ "scp": "user_impersonation" }));
+    let expires =
+        SystemTime::now().duration_since(UNIX_EPOCH).expect("now").as_secs() as i64 + 3600;
+    FakeTool::install(dir.path(), "az", &az_token_json(&token, expires), "", 0);
+    FakeTool::install(dir.path(), "azd", &azd_token_json(&token, "2099-01-01T00:00:00Z"), "", 0);
+    let chain = CredentialChain::builder(Cloud::Global)
+        .env(Env::from_pairs([("PATH", dir.path().to_str().expect("utf-8"))]))
+        .build()
+        .expect("chain");
+    chain.token().await.expect("from az");
+    assert_eq!(chain.chosen(), Some(Source::AzureCli));
+    FakeTool::install(
+        dir.path(),
+        "az",
+        "",
+        "ERROR: AADSTS70043: The refresh token has expired. Please run 'az login'.",
+        1,
+    );
+    chain.token().await.expect("from azd");
+    assert_eq!(chain.chosen(), Some(Source::AzureDeveloperCli));
+}
+
+#[tokio::test]
+async fn a_vms_managed_identity_is_asked_only_when_chosen_alone() {
+    let token = test_jwt(&serde_json::json!({ "idtyp": "app" }));
+    let endpoint = TokenEndpoint::start(&token).await;
+    let sandbox = sandbox_for(&token).await;
+    let imds = format!("{}/metadata/identity/oauth2/token", endpoint.url());
+    let env = Env::from_pairs([("PATH", "/nonexistent-partner-center-tools")]);
+    let chained = CredentialChain::builder(Cloud::Global)
+        .env(env.clone())
+        .imds_endpoint(&imds)
+        .build()
+        .expect("chain");
+    assert!(!chained.sources()[4].is_ready(), "no variable says this is a VM: not probed");
+    let pinned = CredentialChain::builder(Cloud::Global)
+        .env(env)
+        .only(Source::ManagedIdentity)
+        .imds_endpoint(&imds)
+        .build()
+        .expect("chain");
+    let pc = client(&sandbox, pinned);
+    lists_with(&pc, &sandbox, &token).await;
+    let request = &endpoint.requests()[0];
+    assert_eq!(request.header("metadata"), Some("true"));
+    assert_eq!(request.query.get("api-version").map(String::as_str), Some("2018-02-01"));
+    assert_eq!(
+        request.query.get("resource").map(String::as_str),
+        Some("https://api.partnercenter.microsoft.com")
+    );
 }

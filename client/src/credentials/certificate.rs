@@ -6,6 +6,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use aws_lc_rs::signature::KeyPair as _;
 use aws_lc_rs::{digest, rand, signature};
 use azure_core::http::ClientMethodOptions;
 use azure_identity::ClientAssertion;
@@ -22,10 +23,9 @@ const ASSERTION_LIFETIME: Duration = Duration::from_secs(10 * 60);
 pub(crate) struct CertificateAssertion {
     path: PathBuf,
     key: signature::RsaKeyPair,
-    /// `x5t` and `x5t#S256`: the certificate's SHA-1 and SHA-256 thumbprints, by which Entra ID
-    /// finds the certificate registered on the app.
-    thumbprint_sha1: String,
-    thumbprint_sha256: String,
+    /// `x5t`: the certificate's SHA-1 thumbprint, by which Entra ID finds the certificate
+    /// registered on the app (the header Microsoft documents with RS256).
+    thumbprint: String,
     client_id: String,
     audience: String,
 }
@@ -34,7 +34,7 @@ impl fmt::Debug for CertificateAssertion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CertificateAssertion")
             .field("path", &self.path)
-            .field("x5t#S256", &self.thumbprint_sha256)
+            .field("x5t", &self.thumbprint)
             .finish_non_exhaustive()
     }
 }
@@ -46,23 +46,29 @@ pub(crate) fn unreadable(path: &Path, why: impl fmt::Display) -> String {
 
 impl CertificateAssertion {
     /// Reads `path`: a PEM file with an unencrypted RSA private key (PKCS#8 `PRIVATE KEY` or
-    /// PKCS#1 `RSA PRIVATE KEY`) and the certificate registered on the app (the first
-    /// `CERTIFICATE` in the file is the app's). `audience` is the token endpoint's URL.
+    /// PKCS#1 `RSA PRIVATE KEY`) and the certificate registered on the app — the one holding
+    /// the key's public half, wherever it is among a chain's certificates. `audience` is the
+    /// token endpoint's URL.
     pub(crate) fn from_pem_file(
         path: &Path,
         client_id: &str,
         audience: String,
     ) -> Result<Self, String> {
         let pem = std::fs::read(path).map_err(|e| unreadable(path, e))?;
+        if !pem.windows(11).any(|w| w == b"-----BEGIN ") {
+            return Err(unreadable(
+                path,
+                "not a PEM file (a .pfx or .p12? convert it: `openssl pkcs12 -in FILE -nodes -out \
+                 FILE.pem`, into a file only the pipeline can read)",
+            ));
+        }
         let mut key = None;
-        let mut certificate = None;
+        let mut certificates = Vec::new();
         let mut encrypted = false;
         for section in <(SectionKind, Vec<u8>)>::pem_slice_iter(&pem) {
             let (kind, der) = section.map_err(|e| unreadable(path, format!("not PEM: {e}")))?;
             match kind {
-                SectionKind::Certificate if certificate.is_none() => {
-                    certificate = Some(CertificateDer::from(der))
-                }
+                SectionKind::Certificate => certificates.push(CertificateDer::from(der)),
                 SectionKind::PrivateKey
                 | SectionKind::RsaPrivateKey
                 | SectionKind::EcPrivateKey
@@ -91,9 +97,9 @@ impl CertificateAssertion {
                 },
             ));
         };
-        let Some(certificate) = certificate else {
+        if certificates.is_empty() {
             return Err(unreadable(path, "no certificate in it (expected `BEGIN CERTIFICATE`)"));
-        };
+        }
         let key = match kind {
             SectionKind::PrivateKey => signature::RsaKeyPair::from_pkcs8(&der),
             SectionKind::RsaPrivateKey => signature::RsaKeyPair::from_der(&der),
@@ -105,12 +111,20 @@ impl CertificateAssertion {
             }
         }
         .map_err(|e| unreadable(path, format!("the private key is not a usable RSA key: {e}")))?;
-        let thumb = |algorithm| URL_SAFE_NO_PAD.encode(digest::digest(algorithm, &certificate));
+        // The app's certificate carries the key's public half (PKCS#1 `RSAPublicKey`, inside its
+        // SubjectPublicKeyInfo): a CA's certificate before it in a chain file does not.
+        let public = key.public_key().as_ref();
+        let Some(certificate) =
+            certificates.iter().find(|c| c.windows(public.len()).any(|w| w == public))
+        else {
+            return Err(unreadable(path, "none of its certificates is for its private key"));
+        };
+        let thumbprint =
+            URL_SAFE_NO_PAD.encode(digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, certificate));
         Ok(Self {
             path: path.to_owned(),
             key,
-            thumbprint_sha1: thumb(&digest::SHA1_FOR_LEGACY_USE_ONLY),
-            thumbprint_sha256: thumb(&digest::SHA256),
+            thumbprint,
             client_id: client_id.to_owned(),
             audience,
         })
@@ -119,12 +133,7 @@ impl CertificateAssertion {
     /// A fresh signed assertion: `header.claims.signature`.
     pub(crate) fn sign(&self, now: SystemTime) -> Result<String, String> {
         let seconds = now.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().as_secs();
-        let header = serde_json::json!({
-            "alg": "RS256",
-            "typ": "JWT",
-            "x5t": self.thumbprint_sha1,
-            "x5t#S256": self.thumbprint_sha256,
-        });
+        let header = serde_json::json!({ "alg": "RS256", "typ": "JWT", "x5t": self.thumbprint });
         let claims = serde_json::json!({
             "aud": self.audience,
             "iss": self.client_id,

@@ -23,7 +23,7 @@ use crate::token::AccessToken;
 /// let jwt = format!("e30.{}.c2ln", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(payload));
 /// let claims = TokenClaims::decode(&AccessToken::new(jwt)).unwrap();
 /// assert_eq!(claims.kind(), TokenKind::AppUser);
-/// assert!(claims.is_for_partner_center());
+/// assert!(claims.is_for(Cloud::Global) && !claims.is_for(Cloud::China));
 /// assert_eq!(claims.issuer_matches(Cloud::Global), Some(true));
 /// assert_eq!(claims.user(), Some("ada@contoso.example"));
 /// ```
@@ -98,7 +98,15 @@ impl TokenClaims {
         let json = URL_SAFE_NO_PAD
             .decode(payload.trim_end_matches('='))
             .map_err(|_| NotAJwt("its payload is not base64url"))?;
-        serde_json::from_slice(&json).map_err(|_| NotAJwt("its payload is not a JSON object"))
+        serde_json::from_slice(&json).map_err(|e| {
+            // The category only: serde's own text would quote claim values.
+            NotAJwt(match e.classify() {
+                serde_json::error::Category::Data => {
+                    "a claim in its payload has an unexpected type"
+                }
+                _ => "its payload is not a JSON object",
+            })
+        })
     }
 
     /// The tenant it was issued in (`tid`).
@@ -152,21 +160,23 @@ impl TokenClaims {
         }
     }
 
-    /// Whether its audience is a Partner Center API (global or 21Vianet), with or without a
-    /// trailing slash.
-    pub fn is_for_partner_center(&self) -> bool {
-        self.aud.iter().any(|aud| {
-            let aud = aud.trim_end_matches('/');
-            Cloud::ALL.iter().any(|cloud| cloud.resource() == aud)
-        })
+    /// Whether its audience is `cloud`'s Partner Center API (the global host, or 21Vianet's for
+    /// [`Cloud::China`]), with or without a trailing slash.
+    pub fn is_for(&self, cloud: Cloud) -> bool {
+        self.aud.iter().any(|aud| aud.trim_end_matches('/') == cloud.resource())
     }
 
-    /// Whether its issuer belongs to `cloud`'s Entra ID (v1 `sts` or v2 `login` host);
-    /// `None` when it has no readable issuer.
+    /// Whether its issuer may belong to `cloud`'s Entra ID (v1 `sts` or v2 `login` hosts);
+    /// `None` when it has no readable issuer. A v1 issuer (`https://sts.windows.net/…`) is the
+    /// same for the global and US Government clouds, so it cannot tell those two apart.
     pub fn issuer_matches(&self, cloud: Cloud) -> Option<bool> {
         let host = url::Url::parse(self.iss.as_deref()?).ok()?.host_str()?.to_ascii_lowercase();
         let hosts: &[&str] = match cloud {
-            Cloud::China => &["login.chinacloudapi.cn", "sts.chinacloudapi.cn"],
+            Cloud::China => &[
+                "login.chinacloudapi.cn",
+                "login.partner.microsoftonline.cn",
+                "sts.chinacloudapi.cn",
+            ],
             Cloud::UsGovernment => &["login.microsoftonline.us", "sts.windows.net"],
             Cloud::Germany => &["login.microsoftonline.de", "sts.microsoftonline.de"],
             _ => &["login.microsoftonline.com", "sts.windows.net"],

@@ -9,7 +9,8 @@ use std::sync::Arc;
 /// `IDENTITY_*`, the token variable) and gives the developer tools it runs (`az`, `azd`).
 ///
 /// [`Env::process`] (the default) is the process's own environment; [`Env::from_pairs`] is a
-/// fixed set, and `az`/`azd` then run with exactly that environment (so `PATH` must be in it).
+/// fixed set, and `az`/`azd` then run with exactly that environment (so `PATH`, and `HOME` or
+/// `AZURE_CONFIG_DIR` / `AZD_CONFIG_DIR` where their sign-in lives, must be in it).
 /// `Debug` shows the names, never the values.
 ///
 /// ```

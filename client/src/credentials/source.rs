@@ -42,8 +42,9 @@ pub enum Source {
 }
 
 impl Source {
-    /// Every source, in the order the chain tries them.
-    pub const CHAIN: [Source; 7] = [
+    /// Every source, in the order the chain tries them (a slice, so a new source is not a
+    /// change of type).
+    pub const CHAIN: &'static [Source] = &[
         Source::Token,
         Source::WorkloadIdentity,
         Source::ClientSecret,
@@ -101,7 +102,8 @@ impl FromStr for Source {
             other => other,
         };
         Source::CHAIN
-            .into_iter()
+            .iter()
+            .copied()
             .find(|source| source.name() == alias)
             .ok_or_else(|| UnknownSource(s.chars().take(64).collect()))
     }

@@ -9,10 +9,25 @@ use azure_core::http::{AsyncRawResponse, HttpClient, Request};
 #[derive(Debug)]
 pub(crate) struct TokenTransport(pub(crate) reqwest::Client);
 
+/// How long one token request may take, connect to last byte (the client's own HTTP client has
+/// only a connect timeout; a stalled token endpoint must not hang a sign-in).
+const TOKEN_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
 #[async_trait::async_trait]
 impl HttpClient for TokenTransport {
     async fn execute_request(&self, request: &Request) -> azure_core::Result<AsyncRawResponse> {
-        self.0.execute_request(request).await.map_err(|err| {
+        let sent = tokio::time::timeout(TOKEN_REQUEST_TIMEOUT, self.0.execute_request(request));
+        let Ok(answer) = sent.await else {
+            return Err(azure_core::Error::with_message(
+                ErrorKind::Io,
+                format!(
+                    "{} did not answer within {} s",
+                    request.url().host_str().unwrap_or("the token endpoint"),
+                    TOKEN_REQUEST_TIMEOUT.as_secs()
+                ),
+            ));
+        };
+        answer.map_err(|err| {
             match crate::tls::untrusted_certificate(&err) {
                 // Not `Io`/`Connection`, which azure_core's retry policy retries.
                 Some(reason) => azure_core::Error::with_message(
