@@ -86,6 +86,10 @@ pub struct Target {
     /// each.
     #[arg(long, global = true, value_name = "N/min", default_value = "480/min", value_parser = parse_rate)]
     pub rate: u32,
+    /// The first wait before retrying a failed call (429, 5xx, a lost connection); it doubles
+    /// each retry, up to 10 s, 4 attempts in all. A server's Retry-After wins when longer.
+    #[arg(long, global = true, value_name = "DURATION", default_value = "500ms", value_parser = parse_duration)]
+    pub retry_backoff: std::time::Duration,
 }
 
 #[derive(Debug, Subcommand)]

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use partner_center_client::credentials::CredentialChain;
-use partner_center_client::{Cloud, CustomerTenantId, PartnerCenter};
+use partner_center_client::{Cloud, CustomerTenantId, PartnerCenter, RetryPolicy};
 use partner_center_sandbox::Sandbox;
 
 use crate::args::Target;
@@ -66,6 +66,7 @@ pub async fn connect(
     let pacer = Arc::new(RunPacer::new(target.rate));
     let mut builder = PartnerCenter::builder()
         .application_name(concat!("partner-center-cli/", env!("CARGO_PKG_VERSION")))
+        .retry_policy(RetryPolicy::default().with_initial_backoff(target.retry_backoff))
         .pacer(Arc::clone(&pacer));
     if let Some(path) = &target.ca_cert {
         let roots = extra_roots(path)?;

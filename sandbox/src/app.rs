@@ -27,4 +27,10 @@ pub(crate) struct Shared {
     pub rate_limit: Option<crate::layers::rate_limit::Limiter>,
     /// `429` answers sent.
     pub throttled: AtomicUsize,
+    /// Seeded random faults, if on.
+    pub chaos: Option<crate::chaos::State>,
+    /// Holds requests from a given arrival on (tests that stop a client at an event).
+    pub gate: crate::gate::Gate,
+    /// The admin routes' token; without one they do not exist.
+    pub admin_token: Option<String>,
 }

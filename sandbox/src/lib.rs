@@ -50,11 +50,14 @@
 
 #![warn(missing_docs)]
 
+mod admin;
 mod answer;
 mod app;
+mod chaos;
 pub mod codes;
 mod continuation;
 mod fault;
+mod gate;
 mod layers;
 mod ops;
 mod purchases;
@@ -73,6 +76,8 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
+pub use admin::ADMIN_PREFIX;
+pub use chaos::{BadChaos, Chaos};
 pub use continuation::CONTINUATION_LIFETIME;
 pub use fault::{Fault, FaultKind, RetryAfter};
 pub use layers::idempotency::Idempotency;
@@ -106,6 +111,8 @@ pub struct SandboxBuilder {
     header_read_timeout: Duration,
     cancellation_latency: Duration,
     purchases_share: f64,
+    chaos: Option<Chaos>,
+    admin_token: Option<String>,
     #[cfg(feature = "tls")]
     tls: bool,
 }
@@ -120,6 +127,8 @@ impl Default for SandboxBuilder {
             header_read_timeout: HEADER_READ_TIMEOUT,
             cancellation_latency: DEFAULT_CANCELLATION_LATENCY,
             purchases_share: 0.0,
+            chaos: None,
+            admin_token: None,
             #[cfg(feature = "tls")]
             tls: false,
         }
@@ -273,6 +282,25 @@ impl SandboxBuilder {
         self
     }
 
+    /// Seeded random faults on every route ([`Chaos`]): for tests that a client converges
+    /// whatever fails, replayable from the seed.
+    pub fn chaos(mut self, chaos: Chaos) -> Self {
+        self.chaos = Some(chaos);
+        self
+    }
+
+    /// Opens the admin routes under [`ADMIN_PREFIX`] to this token (never a partner's): `GET
+    /// /_sandbox/state` (every customer and order), `GET /_sandbox/requests` (the request
+    /// record, with the fault each met and whether it was applied), `POST
+    /// /_sandbox/hold?from=K` (hold every request from arrival K on, 0-based), `GET
+    /// /_sandbox/arrivals?at_least=N` (answers once N requests have arrived, while a hold is
+    /// armed) and `POST /_sandbox/release` (let the held ones go, hold no more). For tests that run the sandbox as its own
+    /// process; in-process tests read [`Sandbox::requests`] instead.
+    pub fn admin_token(mut self, token: impl Into<String>) -> Self {
+        self.admin_token = Some(token.into());
+        self
+    }
+
     /// Serves HTTPS (feature `tls`) with a certificate authority made at start, for
     /// `127.0.0.1` and `localhost`: trust [`Sandbox::ca_certificate_pem`] in the client under
     /// test. HTTP/2 or HTTP/1.1, as the client's ALPN offers.
@@ -337,6 +365,9 @@ impl SandboxBuilder {
                 .rate_limit
                 .map(|(per_minute, burst)| layers::rate_limit::limiter(per_minute, burst)),
             throttled: AtomicUsize::new(0),
+            chaos: self.chaos.map(chaos::State::new),
+            gate: Default::default(),
+            admin_token: self.admin_token,
         });
         let addr = self.addr.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
         #[cfg(feature = "tls")]

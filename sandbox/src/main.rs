@@ -57,6 +57,25 @@ struct Args {
     /// How long a cancelled order takes to read `cancelled`.
     #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = humantime::parse_duration)]
     cancellation_latency: std::time::Duration,
+    /// Name the --customers seeded customers `TEXT 0001`, `TEXT 0002`, … (domain
+    /// `text0001.onmicrosoft.com`) instead of `Contoso Test NNNN`.
+    #[arg(long, value_name = "TEXT")]
+    name_prefix: Option<String>,
+    /// Also seed N customers named after --bystander-prefix: customers a run aimed at the
+    /// others must never touch (with purchases as --purchases-share says).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    bystanders: usize,
+    /// The bystanders' name prefix.
+    #[arg(long, value_name = "TEXT", default_value = "Bystander")]
+    bystander_prefix: String,
+    /// Seeded random faults on every route: SEED:RATE (42:0.05 or 42:5%): 429s, 500/503s,
+    /// dropped connections, delays, and for DELETE/PATCH "applied, then dropped".
+    #[arg(long, value_name = "SEED:RATE")]
+    chaos: Option<partner_center_sandbox::Chaos>,
+    /// Open the admin routes (/_sandbox/state, /_sandbox/requests, /_sandbox/hold,
+    /// /_sandbox/release) to this bearer token.
+    #[arg(long, value_name = "TOKEN")]
+    admin_token: Option<String>,
     /// The burst the rate limit allows.
     #[arg(long, value_name = "N", default_value = "1", requires = "rate_limit")]
     burst: NonZeroU32,
@@ -66,6 +85,20 @@ struct Args {
     #[cfg(feature = "tls")]
     #[arg(long, value_name = "FILE")]
     tls_ca_out: Option<std::path::PathBuf>,
+}
+
+/// Seeds `ids` named `PREFIX 0001`, … with domains `prefix0001.onmicrosoft.com`, ….
+fn named(
+    builder: partner_center_sandbox::SandboxBuilder,
+    prefix: &str,
+    ids: &[Uuid],
+) -> partner_center_sandbox::SandboxBuilder {
+    let domain: String =
+        prefix.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_lowercase();
+    ids.iter().enumerate().fold(builder, |b, (i, id)| {
+        let n = i + 1;
+        b.named_customer(*id, format!("{prefix} {n:04}"), format!("{domain}{n:04}.onmicrosoft.com"))
+    })
 }
 
 #[tokio::main]
@@ -80,9 +113,20 @@ async fn main() -> std::io::Result<()> {
     let token = args.token.unwrap_or_else(|| format!("sandbox-{}", Uuid::new_v4().simple()));
     let customers: Vec<Uuid> =
         args.extra.iter().copied().chain((0..args.customers).map(|_| Uuid::new_v4())).collect();
-    let mut builder = Sandbox::builder()
-        .tip_partner(token.clone())
-        .customers(customers.iter().copied())
+    let mut builder = Sandbox::builder().tip_partner(token.clone());
+    builder = match &args.name_prefix {
+        None => builder.customers(customers.iter().copied()),
+        Some(prefix) => named(builder, prefix, &customers),
+    };
+    let bystanders: Vec<Uuid> = (0..args.bystanders).map(|_| Uuid::new_v4()).collect();
+    builder = named(builder, &args.bystander_prefix, &bystanders);
+    if let Some(chaos) = args.chaos {
+        builder = builder.chaos(chaos);
+    }
+    if let Some(admin) = &args.admin_token {
+        builder = builder.admin_token(admin.clone());
+    }
+    let mut builder = builder
         .purchases_share(args.purchases_share)
         .cancellation_latency(args.cancellation_latency)
         .bind(SocketAddr::new(args.host, args.port));
@@ -125,6 +169,12 @@ async fn main() -> std::io::Result<()> {
     let _ = writeln!(out, "customers:");
     for c in &customers {
         let _ = writeln!(out, "  {c}");
+    }
+    if !bystanders.is_empty() {
+        let _ = writeln!(out, "bystanders:");
+        for c in &bystanders {
+            let _ = writeln!(out, "  {c}");
+        }
     }
     let _ = writeln!(out, "serving until Ctrl-C");
     let _ = out.flush();

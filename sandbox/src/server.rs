@@ -52,6 +52,9 @@ async fn serve(
             let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
                 let shared = Arc::clone(&shared);
                 async move {
+                    if crate::admin::is_admin(&shared, req.uri().path()) {
+                        return Ok(crate::admin::answer(&shared, req.map(Body::new)).await);
+                    }
                     let response = layers::request_wide(&shared, req.map(Body::new)).await;
                     // An error from the service makes hyper close the socket unanswered.
                     if response.extensions().get::<DropConnection>().is_some() {

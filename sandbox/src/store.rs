@@ -151,6 +151,44 @@ impl Store {
         self.azure_plans.insert(customer, alternate_id);
     }
 
+    /// Every partner's customers (listing order) with their orders, as JSON: what an operator
+    /// (the admin route) sees.
+    pub fn snapshot(&self) -> serde_json::Value {
+        let partners: Vec<serde_json::Value> = self
+            .listings
+            .iter()
+            .enumerate()
+            .map(|(index, listing)| {
+                let customers: Vec<serde_json::Value> = listing
+                    .values()
+                    .map(|c| {
+                        let orders: Vec<serde_json::Value> = self
+                            .orders
+                            .get(&c.id)
+                            .into_iter()
+                            .flatten()
+                            .map(|o| {
+                                serde_json::json!({
+                                    "id": o.id,
+                                    "cancelled": o.is_cancelled(self.cancellation_latency),
+                                })
+                            })
+                            .collect();
+                        serde_json::json!({
+                            "id": c.id,
+                            "company_name": c.company_name,
+                            "domain": c.domain,
+                            "orders": orders,
+                            "azure_plan": self.azure_plans.contains_key(&c.id),
+                        })
+                    })
+                    .collect();
+                serde_json::json!({ "partner": index, "customers": customers })
+            })
+            .collect();
+        serde_json::json!({ "partners": partners })
+    }
+
     /// The ids of `customer`'s orders.
     pub fn order_ids(&self, customer: Uuid) -> Vec<String> {
         self.orders

@@ -215,3 +215,75 @@ async fn a_cancel_that_fails_is_reported_with_its_order_and_no_delete_is_sent() 
     assert!(err.call_error().is_some_and(|e| e.may_have_applied()), "{err}");
     assert_eq!(count(&sb, "DELETE", ""), 0);
 }
+
+/// The library's side of convergence: the procedure's future dropped after a counted number of
+/// polls (a step, not a time), under seeded chaos, then called again until it finishes, for
+/// every stopping point up to the one where it would have finished on its own. Whatever the
+/// stop, the customer ends deleted, its orders cancelled first and never after its deletion,
+/// and the bystander untouched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_after_any_number_of_polls_then_called_again_it_converges() {
+    use partner_center_sandbox::Chaos;
+    use std::future::IntoFuture as _;
+    use std::task::Poll;
+
+    let mut stops = 0;
+    for polls in 1..=60_u32 {
+        let (c, bystander) = (Uuid::new_v4(), Uuid::new_v4());
+        let sb = start(Duration::from_millis(5), |b| {
+            b.chaos(Chaos::new(u64::from(polls), 0.05))
+                .customer_with_orders(
+                    c,
+                    [
+                        OrderSeed::software().id("Shared1").line_items(2).included(2),
+                        OrderSeed::reserved_instance(),
+                    ],
+                )
+                .customer_with_orders(bystander, [OrderSeed::reserved_instance()])
+        })
+        .await;
+        let pc = client_for(&sb.base_url(), TIP, quick_retries());
+        let mut first =
+            pc.customers().by_id(c.into()).delete_with_purchases().polling(fast()).into_future();
+        let mut left = polls;
+        let finished = std::future::poll_fn(|cx| {
+            if left == 0 {
+                return Poll::Ready(false);
+            }
+            left -= 1;
+            first.as_mut().poll(cx).map(|_| true)
+        })
+        .await;
+        drop(first);
+        if !finished {
+            stops += 1;
+        }
+        // Called again (chaos can fail a call past its retries: then once more, bounded).
+        let mut converged = false;
+        for _ in 0..5 {
+            if pc.customers().by_id(c.into()).delete_with_purchases().polling(fast()).await.is_ok()
+            {
+                converged = true;
+                break;
+            }
+        }
+        assert!(converged, "polls {polls}: did not converge");
+        assert!(!sb.has_customer(c), "polls {polls}");
+        assert!(sb.has_customer(bystander), "polls {polls}");
+        let record = sb.requests();
+        let deleted = record
+            .iter()
+            .position(|r| r.method == "DELETE" && r.applied())
+            .expect("an applied delete");
+        assert!(
+            record[deleted..].iter().all(|r| r.method != "PATCH"),
+            "polls {polls}: an order PATCHed after its customer's deletion"
+        );
+        assert!(record.iter().all(|r| !r.path.contains(&bystander.to_string())), "polls {polls}");
+        if finished {
+            // Stopping points from here on are past the end: nothing left to stop.
+            break;
+        }
+    }
+    assert!(stops >= 5, "the future was stopped at only {stops} points");
+}

@@ -7,7 +7,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 /// The schemathesis release the runs are pinned to.
 pub const SCHEMATHESIS_VERSION: &str = "4.32.5";
@@ -20,23 +20,7 @@ pub struct Report {
     pub cases: u64,
 }
 
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn cargo() -> String {
-    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
-}
-
-fn run_checked(cmd: &mut Command, what: &str) -> Result<(), String> {
-    let status = cmd.status().map_err(|e| format!("{what}: cannot start: {e}"))?;
-    if status.success() { Ok(()) } else { Err(format!("{what}: failed ({status})")) }
-}
+use crate::process::{KillOnDrop, cargo, run_checked, target_dir};
 
 /// Installs schemathesis under `target/conformance/venv` unless the pinned version is there.
 fn schemathesis(root: &Path) -> Result<PathBuf, String> {
@@ -68,12 +52,7 @@ fn start_sandbox(root: &Path, token: &str, customer: &str) -> Result<(KillOnDrop
         ]),
         "cargo build -p partner-center-sandbox",
     )?;
-    // Where cargo put it: CARGO_TARGET_DIR when set, else the workspace's target/.
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map(|dir| if dir.is_absolute() { dir } else { root.join(dir) })
-        .unwrap_or_else(|| root.join("target"));
-    let exe = target.join("debug/partner-center-sandbox");
+    let exe = target_dir(root).join("debug/partner-center-sandbox");
     let mut child = Command::new(&exe)
         .args(["--port", "0", "--customers", "3", "--token", token, "--customer", customer])
         .stdout(Stdio::piped())

@@ -226,17 +226,7 @@ pub fn shown(root: &Path, path: &Path) -> String {
     path.strip_prefix(root).unwrap_or(path).display().to_string()
 }
 
-fn cargo() -> String {
-    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
-}
-
-/// `CARGO_TARGET_DIR` (relative to the root) when set, else the workspace's `target/`.
-fn target_dir(root: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map(|dir| if dir.is_absolute() { dir } else { root.join(dir) })
-        .unwrap_or_else(|| root.join("target"))
-}
+use crate::process::{cargo, target_dir};
 
 /// cargo-fuzz has no `--locked`: fail, as every other CI step would, when `fuzz/Cargo.lock`
 /// no longer matches the manifests rather than let the build rewrite it.

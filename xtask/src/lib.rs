@@ -12,8 +12,10 @@
 
 pub mod codegen;
 pub mod conformance;
+pub mod convergence;
 pub mod fuzz;
 pub mod problem;
+pub mod process;
 pub mod spec;
 pub mod verify;
 

@@ -24,6 +24,25 @@ enum Command {
     },
     /// Run schemathesis (pinned, in a venv under target/) against a fresh local sandbox.
     Conformance,
+    /// Kill the cleanup at seeded moments under seeded chaos, run it again until it finishes,
+    /// and check from the sandbox's record that it converged and touched nothing else.
+    Convergence {
+        /// Trials (seeds FIRST_SEED, FIRST_SEED+1, …).
+        #[arg(long, default_value_t = 20)]
+        trials: u32,
+        /// The first trial's seed (a failure names the seed that replays it).
+        #[arg(long, default_value_t = 1)]
+        first_seed: u64,
+        /// Targeted customers per trial (a TiP account holds at most 75).
+        #[arg(long, default_value_t = 30)]
+        customers: usize,
+        /// Customers that must not be touched, per trial.
+        #[arg(long, default_value_t = 6)]
+        bystanders: usize,
+        /// The chaos rate, 0 to 1.
+        #[arg(long, default_value_t = 0.05)]
+        rate: f64,
+    },
     /// Benchmark the client against the bare-reqwest floor (release build; prints a table).
     Bench {
         /// Only item 8, the TiP-sized cleanup against the documented limits (about 5 minutes).
@@ -49,6 +68,53 @@ enum Command {
     },
 }
 
+fn convergence(root: &std::path::Path, options: &xtask::convergence::Options) -> ExitCode {
+    let started = Instant::now();
+    let report = match xtask::convergence::run(root, options) {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("convergence: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut runs = report.runs.clone();
+    runs.sort_unstable();
+    let median = runs.get(runs.len() / 2).copied().unwrap_or(0);
+    let worst = runs.last().copied().unwrap_or(0);
+    let faults: Vec<String> = report.faults.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    println!(
+        "convergence: {} trials ({} customers, {} bystanders, chaos {}) in {:.0} s; first run stopped by SIGKILL {}, SIGINT {}, finished first {}",
+        report.trials,
+        options.customers,
+        options.bystanders,
+        options.rate,
+        started.elapsed().as_secs_f64(),
+        report.sigkill,
+        report.sigint,
+        report.unstopped
+    );
+    println!("  runs to converge: median {median}, worst {worst}");
+    println!(
+        "  requests: {} for a minimum of {} ({:.2}x; stops, re-runs and retries included)",
+        report.requests,
+        report.minimum,
+        report.requests as f64 / report.minimum.max(1) as f64
+    );
+    println!(
+        "  faults injected: {}",
+        if faults.is_empty() { "none".into() } else { faults.join(", ") }
+    );
+    if report.failures.is_empty() {
+        println!("  every trial converged; no rule broken");
+        ExitCode::SUCCESS
+    } else {
+        for (seed, why) in &report.failures {
+            eprintln!("  seed {seed}: {why}");
+        }
+        ExitCode::FAILURE
+    }
+}
+
 fn main() -> ExitCode {
     let root = workspace_root();
     match Cli::parse().command {
@@ -67,6 +133,17 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Convergence { trials, first_seed, customers, bystanders, rate } => {
+            let options = xtask::convergence::Options {
+                trials,
+                first_seed,
+                customers,
+                bystanders,
+                rate,
+                ..Default::default()
+            };
+            convergence(&root, &options)
+        }
         Command::Fuzz { seconds, targets } => fuzz(&root, seconds, &targets),
         Command::Bench { cleanup_only } => match bench(&root, cleanup_only) {
             Ok(()) => ExitCode::SUCCESS,

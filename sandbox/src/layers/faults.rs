@@ -59,21 +59,22 @@ impl Scripted {
     }
 }
 
-/// Takes the next scripted fault that matches `target`, if any.
-pub(crate) fn take(shared: &Shared, target: Option<Target>) -> Option<Effect> {
+/// Takes the next scripted fault that matches `target`, if any, with the name the request
+/// record gives it.
+pub(crate) fn take(shared: &Shared, target: Option<Target>) -> Option<(&'static str, Effect)> {
     let taken = shared.faults.take(target)?;
     Some(match taken {
         FaultKind::Drop => {
             let mut r = Response::new(Body::empty());
             r.extensions_mut().insert(DropConnection);
-            Effect::Answer(r)
+            ("scripted:drop", Effect::Answer(r))
         }
-        FaultKind::Delay(d) => Effect::Delay(d),
+        FaultKind::Delay(d) => ("scripted:delay", Effect::Delay(d)),
         FaultKind::Throttle(retry_after) => {
             shared.throttled.fetch_add(1, Ordering::Relaxed);
-            Effect::Answer(throttled(retry_after))
+            ("scripted:throttle", Effect::Answer(throttled(retry_after)))
         }
-        FaultKind::ServerError(status) => Effect::Answer(server_error(status)),
+        FaultKind::ServerError(status) => ("scripted:error", Effect::Answer(server_error(status))),
     })
 }
 
@@ -90,7 +91,7 @@ pub(crate) fn throttled(retry_after: RetryAfter) -> Response<Body> {
     r
 }
 
-fn server_error(status: u16) -> Response<Body> {
+pub(crate) fn server_error(status: u16) -> Response<Body> {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let reason = status.canonical_reason().unwrap_or("Server error");
     answer::error(

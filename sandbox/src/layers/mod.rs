@@ -23,9 +23,11 @@ use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::Request;
 use axum::http::{Response, StatusCode};
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use crate::app::Shared;
 use crate::layers::faults::DropConnection;
-use crate::{answer, codes, routes};
+use crate::{answer, chaos, codes, routes};
 
 /// The largest request body a route reads; Partner Center's PATCH bodies are a few KiB.
 pub(crate) const MAX_REQUEST_BODY: usize = 1024 * 1024;
@@ -36,14 +38,30 @@ pub(crate) const MAX_REQUEST_BODY: usize = 1024 * 1024;
 /// ids, and the recorder gets the body read and the status answered.
 pub(crate) async fn request_wide(shared: &Shared, req: Request) -> Response<Body> {
     let seq = record::capture(shared, &req);
-    let (response, body) = concerns(shared, req).await;
+    crate::gate::arrived(shared, seq).await;
+    let mut fault = None;
+    let handled = AtomicBool::new(false);
+    let (response, body) = concerns(shared, req, &mut fault, &handled).await;
     let status =
         response.extensions().get::<DropConnection>().is_none().then(|| response.status().as_u16());
-    record::answered(shared, seq, body, status);
+    let ending = record::Ending { body, status, fault, handled: handled.load(Ordering::Relaxed) };
+    record::answered(shared, seq, ending);
     response
 }
 
-async fn concerns(shared: &Shared, req: Request) -> (Response<Body>, Bytes) {
+/// A response that closes the connection unanswered.
+fn dropped() -> Response<Body> {
+    let mut r = Response::new(Body::empty());
+    r.extensions_mut().insert(DropConnection);
+    r
+}
+
+async fn concerns(
+    shared: &Shared,
+    req: Request,
+    fault: &mut Option<&'static str>,
+    handled: &AtomicBool,
+) -> (Response<Body>, Bytes) {
     let call_ids = ids::Ids::of(&req);
     let target = routes::target(req.method(), req.uri().path());
     // The routes that take a body read it first, so the record has it whatever the answer;
@@ -65,12 +83,37 @@ async fn concerns(shared: &Shared, req: Request) -> (Response<Body>, Bytes) {
         }
         None => (req, Bytes::new()),
     };
-    // A fault applies to whatever request comes next, before anything else looks at it.
-    let delay = match faults::take(shared, target) {
-        Some(faults::Effect::Answer(response)) => return (call_ids.onto(response), body),
-        Some(faults::Effect::Delay(wait)) => Some(wait),
-        None => None,
-    };
+    // A scripted fault applies to whatever request comes next, before anything else looks at
+    // it; chaos (seeded, on every route) to requests no scripted fault took.
+    let mut delay = None;
+    let mut drop_after = false;
+    if let Some((name, effect)) = faults::take(shared, target) {
+        *fault = Some(name);
+        match effect {
+            faults::Effect::Answer(response) => return (call_ids.onto(response), body),
+            faults::Effect::Delay(wait) => delay = Some(wait),
+        }
+    } else if let Some(effect) = shared.chaos.as_ref().and_then(|chaos| {
+        chaos.decide(
+            req.method().as_str(),
+            req.uri().path(),
+            target.is_some_and(|t| t.changes_state()),
+        )
+    }) {
+        *fault = Some(effect.name());
+        match effect {
+            chaos::Effect::Throttle => {
+                shared.throttled.fetch_add(1, Ordering::Relaxed);
+                return (call_ids.onto(faults::throttled(crate::RetryAfter::Seconds(1))), body);
+            }
+            chaos::Effect::ServerError(status) => {
+                return (call_ids.onto(faults::server_error(status)), body);
+            }
+            chaos::Effect::Drop => return (dropped(), body),
+            chaos::Effect::Delay(wait) => delay = Some(wait),
+            chaos::Effect::AppliedThenDropped => drop_after = true,
+        }
+    }
     // A delayed request is slow where a slow server is: in its handler (for a delete, while
     // its `MS-RequestId` is claimed, so a client's retry meets it in flight).
     let slow = || async move {
@@ -96,6 +139,7 @@ async fn concerns(shared: &Shared, req: Request) -> (Response<Body>, Bytes) {
     let (request, _) = req.into_parts();
     let handle = async {
         slow().await;
+        handled.store(true, Ordering::Relaxed);
         routes::answer(shared, partner, target, &request, &body)
     };
     let response = match request_id {
@@ -104,5 +148,9 @@ async fn concerns(shared: &Shared, req: Request) -> (Response<Body>, Bytes) {
         }
         _ => handle.await,
     };
+    if drop_after {
+        // The operation ran (and its outcome is kept for a replay); only the answer is lost.
+        return (dropped(), body);
+    }
     (call_ids.onto(response), body)
 }

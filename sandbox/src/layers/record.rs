@@ -33,6 +33,13 @@ pub struct RecordedRequest {
     pub status: Option<u16>,
     /// The HTTP version it came over: `HTTP/1.1`, or `HTTP/2.0` (HTTPS with ALPN `h2`).
     pub version: String,
+    /// The fault it met, if any: `scripted:KIND` or `chaos:KIND` (`chaos:applied-then-dropped`:
+    /// the operation ran, the answer was not sent).
+    pub fault: Option<String>,
+    /// Whether its operation's handler ran (not answered by a fault, a refusal or an
+    /// idempotent replay). A state-changing request that was handled and answered 2xx — or
+    /// handled and then dropped by chaos — changed the state.
+    pub handled: bool,
 }
 
 impl RecordedRequest {
@@ -45,6 +52,17 @@ impl RecordedRequest {
     pub fn header(&self, name: &str) -> Option<&str> {
         let name = name.to_ascii_lowercase();
         self.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// Whether it changed the sandbox's state: a `DELETE` or `PATCH` whose handler ran and
+    /// succeeded (its answer sent, or lost to `chaos:applied-then-dropped`).
+    pub fn applied(&self) -> bool {
+        let changes = self.method == "DELETE" || self.method == "PATCH";
+        let succeeded = match self.status {
+            Some(status) => (200..300).contains(&status),
+            None => self.fault.as_deref() == Some("chaos:applied-then-dropped"),
+        };
+        changes && self.handled && succeeded
     }
 }
 
@@ -61,6 +79,8 @@ pub(crate) struct Captured {
     body: Bytes,
     status: Option<u16>,
     version: axum::http::Version,
+    fault: Option<&'static str>,
+    handled: bool,
 }
 
 impl Captured {
@@ -82,13 +102,15 @@ impl Captured {
             body: self.body.to_vec(),
             status: self.status,
             version: format!("{:?}", self.version),
+            fault: self.fault.map(str::to_owned),
+            handled: self.handled,
         }
     }
 }
 
 /// A captured request's place, for [`answered`].
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Seq(u64);
+pub(crate) struct Seq(pub(crate) u64);
 
 /// Records `req`, its token redacted at once (the secret is never kept).
 pub(crate) fn capture(shared: &Shared, req: &Request) -> Seq {
@@ -105,6 +127,8 @@ pub(crate) fn capture(shared: &Shared, req: &Request) -> Seq {
         body: Bytes::new(),
         status: None,
         version: req.version(),
+        fault: None,
+        handled: false,
     };
     let Ok(mut requests) = shared.requests.lock() else { return Seq(u64::MAX) };
     // Numbered under the lock, so the queue is in number order and [`answered`] finds a
@@ -118,9 +142,18 @@ pub(crate) fn capture(shared: &Shared, req: &Request) -> Seq {
     Seq(seq)
 }
 
-/// Completes the record of request `seq`: the body it sent (if its route read one) and the
-/// status it was answered with (`None`: no answer was sent).
-pub(crate) fn answered(shared: &Shared, seq: Seq, body: Bytes, status: Option<u16>) {
+/// How a request ended, for its record.
+pub(crate) struct Ending {
+    /// The body it sent, if its route read one.
+    pub(crate) body: Bytes,
+    /// The status it was answered with (`None`: no answer was sent).
+    pub(crate) status: Option<u16>,
+    pub(crate) fault: Option<&'static str>,
+    pub(crate) handled: bool,
+}
+
+/// Completes the record of request `seq`.
+pub(crate) fn answered(shared: &Shared, seq: Seq, ending: Ending) {
     let Ok(mut requests) = shared.requests.lock() else { return };
     let Some(first) = requests.front().map(|c| c.seq) else { return };
     // Forgotten already (the recorder is bounded) when it is before the first.
@@ -128,8 +161,10 @@ pub(crate) fn answered(shared: &Shared, seq: Seq, body: Bytes, status: Option<u1
         return;
     };
     if let Some(c) = requests.get_mut(index).filter(|c| c.seq == seq.0) {
-        c.body = body;
-        c.status = status;
+        c.body = ending.body;
+        c.status = ending.status;
+        c.fault = ending.fault;
+        c.handled = ending.handled;
     }
 }
 
