@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 
 use backon::{ExponentialBuilder, Retryable};
 use progenitor_client::{ClientInfo, ResponseValue};
+use reqwest::StatusCode;
+use reqwest::header::HeaderValue;
 use tracing::Instrument;
 use uuid::Uuid;
 
@@ -107,6 +109,10 @@ async fn run<O: Operation>(shared: &Shared, op: &O, ids: CallIds) -> Result<O::O
     let attempts = AtomicU32::new(0);
     // Set once an attempt ended in a way that may have changed state on the server.
     let maybe_applied = AtomicBool::new(false);
+    // A `401` gets one more attempt, at once, when the token source gives another token (an
+    // expired or revoked one the cache still thought good); set while that retry is due.
+    let refreshed = AtomicBool::new(false);
+    let retry_refused = AtomicBool::new(false);
     let call_so_far = |attempts: u32| CallInfo {
         request_id: ids.request_id,
         correlation_id: ids.correlation_id,
@@ -119,7 +125,8 @@ async fn run<O: Operation>(shared: &Shared, op: &O, ids: CallIds) -> Result<O::O
         let n = attempts.fetch_add(1, Ordering::Relaxed) + 1;
         let span = tracing::Span::current();
         span.record("attempt", n);
-        let Attempt { result, sent } = attempt_once(shared, op, &budget, call_so_far(n)).await;
+        let Attempt { result, sent, authorization } =
+            attempt_once(shared, op, &budget, call_so_far(n)).await;
         match result {
             Ok((status, output)) => {
                 span.record("status", status);
@@ -133,6 +140,14 @@ async fn run<O: Operation>(shared: &Shared, op: &O, ids: CallIds) -> Result<O::O
                     (&shared.pacer, err.is_throttled(), err.retry_after())
                 {
                     pacer.throttled_on(O::RESOURCE, wait.min(policy.max_retry_after()));
+                }
+                if let (Some(StatusCode::UNAUTHORIZED), Some(refused)) =
+                    (err.status(), &authorization)
+                    && !refreshed.swap(true, Ordering::Relaxed)
+                    && shared.tokens.refresh_after_refusal(refused).await
+                {
+                    tracing::info!("access token refused (401): retrying once with a fresh one");
+                    retry_refused.store(true, Ordering::Relaxed);
                 }
                 let err = op.reinterpret(err);
                 // Only a sent request can have changed anything, and only if it could.
@@ -152,8 +167,12 @@ async fn run<O: Operation>(shared: &Shared, op: &O, ids: CallIds) -> Result<O::O
     let outcome = attempt
         .retry(backoff)
         .sleep(tokio::time::sleep)
-        .when(classify::is_retryable)
+        .when(|err| classify::is_retryable(err) || retry_refused.swap(false, Ordering::Relaxed))
         .adjust(|err, next| {
+            // The refused token's retry goes at once: the new token is already in hand.
+            if err.status() == Some(StatusCode::UNAUTHORIZED) {
+                return next.map(|_| Duration::ZERO);
+            }
             // backon adds its jitter after its own ceiling; keep the documented one.
             let computed = next?.min(policy.max_backoff());
             let wait =
@@ -184,10 +203,11 @@ async fn run<O: Operation>(shared: &Shared, op: &O, ids: CallIds) -> Result<O::O
     })
 }
 
-/// What one attempt came to, and whether anything was sent.
+/// What one attempt came to, whether anything was sent, and the `Authorization` it sent.
 struct Attempt<T> {
     result: Result<(u16, T), Error>,
     sent: bool,
+    authorization: Option<HeaderValue>,
 }
 
 /// One attempt: the pacer, a token, a generated client carrying this attempt's context, the
@@ -202,7 +222,7 @@ async fn attempt_once<O: Operation>(
     // What the call had sent before this attempt, for an error that stops it before sending
     // (its elapsed time is set for the whole call when the call ends).
     let before = CallInfo { attempts: call.attempts - 1, ..call };
-    let unsent = |error| Attempt { result: Err(error), sent: false };
+    let unsent = |error| Attempt { result: Err(error), sent: false, authorization: None };
     // A token failure carries the call's context only if something was sent before it.
     let auth = |source| Error::Auth { source, call: (before.attempts > 0).then_some(before) };
     if let Some(pacer) = &shared.pacer {
@@ -227,7 +247,7 @@ async fn attempt_once<O: Operation>(
             ));
         }
     };
-    let ctx = CallContext::with_authorization(authorization);
+    let ctx = CallContext::with_authorization(authorization.clone());
     // What the token took comes out of the same limit.
     let left = attempt_end.map_or(limit, |end| end.saturating_duration_since(Instant::now()));
     if left.is_zero() {
@@ -253,7 +273,7 @@ async fn attempt_once<O: Operation>(
         Ok(result) => result,
         Err(Elapsed) => Err(Error::Timeout { call }),
     };
-    Attempt { result, sent: true }
+    Attempt { result, sent: true, authorization: Some(authorization) }
 }
 
 /// The call's time budget, in one place: each attempt gets the attempt timeout or what is left

@@ -15,7 +15,10 @@ use std::time::Duration;
 ///
 /// Retried: 429, 500, 502, 503, 504, connection and I/O failures and timeouts (not redirect
 /// loops or undecodable answers), all under the same `MS-RequestId`, which makes the retry
-/// idempotent. Never retried: any other status, token failures, answers that cannot be used.
+/// idempotent. A `401` is retried once, at once, when the token source then gives a different
+/// token (one the server found expired or revoked while the client's cache still held it; one
+/// refresh serves every call refused meanwhile). Never retried: any other status, token
+/// failures, answers that cannot be used.
 /// Each attempt is limited to `attempt_timeout` or what is left of `deadline`, whichever is
 /// less. A wait that would end past the deadline is not taken; the last error is
 /// returned instead.

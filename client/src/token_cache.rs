@@ -76,6 +76,32 @@ impl TokenCache {
         Ok(value)
     }
 
+    /// After Partner Center refused `refused` (`401`): gets a token again unless another call
+    /// already did, and says whether the one to use now differs — only then is another
+    /// attempt worth it (a fixed token refused once is refused again).
+    pub(crate) async fn refresh_after_refusal(&self, refused: &HeaderValue) -> bool {
+        let _refreshing = self.refreshing.lock().await;
+        if let Some(current) = self.fresh()
+            && current != refused
+        {
+            return true;
+        }
+        if let Ok(mut cached) = self.cached.lock() {
+            *cached = None;
+        }
+        let Ok(token) = self.provider.token().await else { return false };
+        let Ok(value) = authorization(&token) else { return false };
+        if value == refused {
+            return false;
+        }
+        if let Some(expires_at) = token.expires_at()
+            && let Ok(mut cached) = self.cached.lock()
+        {
+            *cached = Some(Cached { expires_at, authorization: value });
+        }
+        true
+    }
+
     /// The cached value, if its token has more than the margin left.
     pub(crate) fn fresh(&self) -> Option<HeaderValue> {
         let cached = self.cached.lock().ok()?;

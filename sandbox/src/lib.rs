@@ -400,6 +400,22 @@ fn share_pattern(n: usize, share: f64) -> Option<Vec<OrderSeed>> {
     })
 }
 
+/// A token that signs in `token`'s partner until `until` (to the second), then is refused with
+/// `401` and "The access token has expired." — for testing that a client refreshes its token.
+/// Whatever expiry the client is told (an `AccessToken`'s), the sandbox keeps this one, as a
+/// server whose clock or revocation disagrees with the client's would.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+///
+/// let soon = SystemTime::now() + Duration::from_secs(60);
+/// assert!(partner_center_sandbox::expiring_token("tip", soon).starts_with("tip~exp="));
+/// ```
+pub fn expiring_token(token: &str, until: std::time::SystemTime) -> String {
+    let second = until.duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs();
+    format!("{token}{}{second}", layers::auth::EXPIRY_MARK)
+}
+
 /// The token of the partner [`SandboxBuilder::customers`] adds when none was configured.
 pub const DEFAULT_TOKEN: &str = "sandbox-token";
 
@@ -451,7 +467,7 @@ impl Sandbox {
     /// Adds a customer to the partner that authenticates with `token`; `false` if no partner
     /// has that token.
     pub fn add_customer(&self, token: &str, customer: Uuid) -> bool {
-        let Some(partner) = self.shared.accounts.partner(token) else { return false };
+        let Ok(partner) = self.shared.accounts.partner(token) else { return false };
         let Ok(mut store) = self.shared.store.lock() else { return false };
         store.add_customer(partner.index, customer, None);
         true
@@ -464,7 +480,7 @@ impl Sandbox {
 
     /// The customers of the partner with `token`, sorted.
     pub fn customers(&self, token: &str) -> Vec<Uuid> {
-        let Some(partner) = self.shared.accounts.partner(token) else { return Vec::new() };
+        let Ok(partner) = self.shared.accounts.partner(token) else { return Vec::new() };
         self.shared.store.lock().map(|s| s.customers_of(partner.index)).unwrap_or_default()
     }
 

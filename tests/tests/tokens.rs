@@ -166,3 +166,78 @@ fn the_china_cloud_has_its_own_scope_and_the_scope_can_be_overridden() {
         .with_scope(Cloud::Global.user_impersonation_scope());
     assert_eq!(delegated.scope(), "https://api.partnercenter.microsoft.com/user_impersonation");
 }
+
+/// Gives tokens the sandbox holds to its own expiry (`expiring_token`), while telling the
+/// client they are good for an hour — a server whose clock or revocation disagrees with the
+/// client's. The first `expired_first` tokens are already past their expiry on the server.
+struct ExpiringOnTheServer {
+    calls: AtomicU32,
+    expired_first: u32,
+}
+
+#[async_trait::async_trait]
+impl TokenProvider for ExpiringOnTheServer {
+    async fn token(&self) -> Result<AccessToken, BoxError> {
+        let n = self.calls.fetch_add(1, Ordering::SeqCst);
+        let now = SystemTime::now();
+        let server_expiry = if n < self.expired_first {
+            now - Duration::from_secs(5)
+        } else {
+            now + Duration::from_secs(3600)
+        };
+        // Distinct tokens even within one second (the expiry moves by a second per call).
+        let token = partner_center_sandbox::expiring_token(
+            TIP,
+            server_expiry + Duration::from_secs(u64::from(n).min(60)),
+        );
+        Ok(AccessToken::new(token).with_expiry(now + Duration::from_secs(3600)))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_the_server_finds_expired_is_refreshed_once_and_no_call_fails_for_it() {
+    let ids: Vec<Uuid> = (0..20).map(|_| Uuid::new_v4()).collect();
+    let sandbox = sandbox_with(&ids, &[]).await;
+    let provider = Arc::new(ExpiringOnTheServer { calls: AtomicU32::new(0), expired_first: 1 });
+    let pc = client(&sandbox.base_url(), Arc::clone(&provider));
+    // Twenty deletes at once on a cached token the server now refuses: each is answered 401
+    // once, one refresh serves them all, and every retry goes through.
+    pc.check_credentials().await.expect("a token is cached");
+    let deletes = ids.iter().map(|id| {
+        let pc = pc.clone();
+        let id = *id;
+        tokio::spawn(async move { pc.customers().by_id(id.into()).delete().await })
+    });
+    for (deleted, id) in futures_util::future::join_all(deletes).await.into_iter().zip(&ids) {
+        let deleted = deleted.expect("task").expect("no customer fails for an expired token");
+        assert!(deleted.call().attempts() <= 2, "{id}: {:?}", deleted.call());
+    }
+    assert_eq!(provider.calls.load(Ordering::SeqCst), 2, "one token, then one refresh");
+    let refused = sandbox.requests().iter().filter(|r| r.status == Some(401)).count();
+    assert!((1..=20).contains(&refused), "{refused}");
+    assert!(sandbox.customers(TIP).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_token_is_retried_once_only_and_a_fixed_one_not_at_all() {
+    let sandbox = sandbox_with(&[Uuid::new_v4()], &[]).await;
+    // Every token the provider gives is expired on the server: one retry, then the 401.
+    let provider =
+        Arc::new(ExpiringOnTheServer { calls: AtomicU32::new(0), expired_first: u32::MAX });
+    let pc = client(&sandbox.base_url(), Arc::clone(&provider));
+    let err = pc.customers().list().first_page().await.expect_err("refused");
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
+    assert_eq!(err.attempts(), Some(2));
+    assert_eq!(provider.calls.load(Ordering::SeqCst), 2);
+    // A fixed token gets the same answer again: not retried.
+    let before = sandbox.requests().len();
+    let fixed = PartnerCenter::builder()
+        .base_url(sandbox.base_url())
+        .bearer_token("not-the-partners")
+        .retry_policy(quick_retries())
+        .build()
+        .expect("client");
+    let err = fixed.customers().list().first_page().await.expect_err("refused");
+    assert_eq!(err.attempts(), Some(1));
+    assert_eq!(sandbox.requests().len(), before + 1);
+}
