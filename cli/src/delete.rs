@@ -437,7 +437,10 @@ impl Phases {
 async fn delete_all(conn: &Connected, args: &DeleteArgs, targets: &[Candidate]) -> u8 {
     let stop = Arc::new(AtomicBool::new(false));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let watcher = tokio::spawn(watch_interrupts(Arc::clone(&stop), stop_tx));
+    let (listening, ready) = tokio::sync::oneshot::channel();
+    let watcher = tokio::spawn(watch_interrupts(Arc::clone(&stop), stop_tx, listening));
+    // Nothing is sent before Ctrl-C is handled: an interrupt at any moment of the run is ours.
+    let _ = ready.await;
     let bar = progress_bar(targets.len() as u64);
     let json = args.output == DeleteOutput::Json;
     let started = Instant::now();
@@ -605,8 +608,14 @@ fn progress_bar(total: u64) -> Option<ProgressBar> {
     }
     let bar = ProgressBar::new(total);
     let style = ProgressStyle::with_template(
-        "{bar:30} {pos}/{len} deleted or gone  {per_sec}  eta {eta}  {msg}",
+        "{bar:30} {pos}/{len} deleted or gone  {rate}  eta {eta}  {msg}",
     )
+    .map(|style| {
+        // indicatif's own {per_sec} prints four decimals (`9.8843/s`); one is enough.
+        style.with_key("rate", |state: &indicatif::ProgressState, out: &mut dyn std::fmt::Write| {
+            let _ = write!(out, "{:.1}/s", state.per_sec());
+        })
+    })
     .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);
     bar.set_message("throttle pauses: 0");
@@ -616,8 +625,20 @@ fn progress_bar(total: u64) -> Option<ProgressBar> {
 /// The first Ctrl-C stops new customers, ends every wait for cancellations at once and lets
 /// the calls in flight finish; a second one quits at once, saying that the calls in flight are
 /// then in an unknown state.
-async fn watch_interrupts(stop: Arc<AtomicBool>, waits: tokio::sync::watch::Sender<bool>) {
-    if tokio::signal::ctrl_c().await.is_err() {
+async fn watch_interrupts(
+    stop: Arc<AtomicBool>,
+    waits: tokio::sync::watch::Sender<bool>,
+    listening: tokio::sync::oneshot::Sender<()>,
+) {
+    let mut interrupted = std::pin::pin!(tokio::signal::ctrl_c());
+    // Polled once, the future has installed the handler (or failed to).
+    let first = futures_util::poll!(interrupted.as_mut());
+    let _ = listening.send(());
+    let outcome = match first {
+        std::task::Poll::Ready(outcome) => outcome,
+        std::task::Poll::Pending => interrupted.await,
+    };
+    if outcome.is_err() {
         return;
     }
     stop.store(true, Ordering::SeqCst);

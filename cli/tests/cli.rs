@@ -409,7 +409,13 @@ async fn an_interrupt_finishes_the_deletes_in_flight_and_reports_what_was_not_at
         ],
     );
     let child = cmd.spawn().expect("spawn");
-    tokio::time::sleep(Duration::from_millis(1000)).await;
+    // An event, not a sleep: deletes have reached the sandbox, so the run is under way (and
+    // its Ctrl-C handler, installed before anything is sent, is listening).
+    let until = Instant::now() + Duration::from_secs(60);
+    while sandbox.requests().iter().filter(|r| r.method == "DELETE").count() < 4 {
+        assert!(Instant::now() < until, "no deletes arrived: {:?}", sandbox.requests().len());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let pid = child.id().expect("pid").to_string();
     let killed = std::process::Command::new("kill").args(["-INT", &pid]).status().expect("kill");
     assert!(killed.success());

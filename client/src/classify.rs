@@ -36,3 +36,54 @@ pub(crate) fn may_have_applied(err: &Error) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{ApiError, CallInfo};
+
+    fn api(status: u16) -> Error {
+        Error::Api(Box::new(ApiError {
+            status: StatusCode::from_u16(status).expect("status"),
+            code: None,
+            description: None,
+            component: None,
+            data: Vec::new(),
+            retry_after: None,
+            body_excerpt: None,
+            body_truncated: false,
+            call: CallInfo::for_fuzzing(),
+            hint: None,
+        }))
+    }
+
+    /// The documented table: which answers are retried, and which may have applied.
+    #[test]
+    fn the_classification_table() {
+        let table: &[(u16, bool, bool)] = &[
+            // status, retried, may have applied
+            (400, false, false),
+            (401, false, false),
+            (403, false, false),
+            (404, false, false),
+            (409, false, false),
+            (429, true, false),
+            (500, true, true),
+            (501, false, true),
+            (502, true, true),
+            (503, true, true),
+            (504, true, true),
+        ];
+        for &(status, retried, applied) in table {
+            let err = api(status);
+            assert_eq!(is_retryable(&err), retried, "{status} retried");
+            assert_eq!(may_have_applied(&err), applied, "{status} may have applied");
+        }
+        let timeout = Error::Timeout { call: CallInfo::for_fuzzing() };
+        assert!(is_retryable(&timeout) && may_have_applied(&timeout));
+        let auth = Error::Auth { source: "no token".into(), call: None };
+        assert!(!is_retryable(&auth) && !may_have_applied(&auth));
+        let answer = Error::InvalidAnswer { message: "x".into(), call: CallInfo::for_fuzzing() };
+        assert!(!is_retryable(&answer) && !may_have_applied(&answer));
+    }
+}

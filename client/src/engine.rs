@@ -314,3 +314,28 @@ impl Budget {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_budget_gives_each_attempt_its_timeout_or_what_is_left_and_refuses_late_waits() {
+        let roomy = Budget::start(Duration::from_secs(60), Duration::from_secs(180));
+        assert_eq!(roomy.attempt_limit(), Some(Duration::from_secs(60)));
+        assert!(roomy.allows_wait(Duration::from_secs(1)));
+        assert!(!roomy.allows_wait(Duration::from_secs(181)));
+
+        let tight = Budget::start(Duration::from_secs(60), Duration::from_secs(5));
+        let limit = tight.attempt_limit().expect("time left");
+        assert!(limit <= Duration::from_secs(5) && limit > Duration::from_secs(4), "{limit:?}");
+
+        let spent = Budget::start(Duration::from_secs(60), Duration::ZERO);
+        assert_eq!(spent.attempt_limit(), None, "past the deadline: no attempt");
+        assert!(!spent.allows_wait(Duration::ZERO));
+
+        let unbounded = Budget::start(Duration::from_secs(1), Duration::MAX);
+        assert_eq!(unbounded.attempt_limit(), Some(Duration::from_secs(1)));
+        assert!(unbounded.allows_wait(Duration::from_secs(3600)));
+    }
+}

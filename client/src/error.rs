@@ -26,8 +26,9 @@ pub struct CallInfo {
 }
 
 impl CallInfo {
-    /// The context the fuzz targets' parser entry points report with: one attempt, nil ids.
-    #[cfg(fuzzing)]
+    /// The context the fuzz targets' parser entry points (and unit tests) report with: one
+    /// attempt, nil ids.
+    #[cfg(any(fuzzing, test))]
     pub(crate) fn for_fuzzing() -> Self {
         Self {
             request_id: Uuid::nil(),
