@@ -1,6 +1,6 @@
 //! What to do about a refusal the user can fix, in one line.
 
-use partner_center_client::{Cloud, Error, ErrorCode};
+use partner_center_client::{Cloud, Error, ErrorCode, codes};
 
 /// A one-line explanation of what to do, for refusals the user can act on.
 pub fn for_error(err: &Error, cloud: Cloud) -> Option<String> {
@@ -20,10 +20,10 @@ pub fn for_error(err: &Error, cloud: Cloud) -> Option<String> {
              cancel them in Partner Center"
                 .to_string()
         }
-        (403, Some(2032)) => "this partner account is not a Testing in Production (integration \
+        (403, Some(codes::ACCESS_DENIED)) => "this partner account is not a Testing in Production (integration \
              sandbox) account: Partner Center deletes customers only from one; use the TiP account's credentials"
             .to_string(),
-        (403, Some(20002)) => "this customer belongs to another partner: check the id, or sign in as \
+        (403, Some(codes::NO_RELATIONSHIP)) => "this customer belongs to another partner: check the id, or sign in as \
              the partner that owns it"
             .to_string(),
         (401, _) => format!(

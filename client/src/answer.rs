@@ -15,6 +15,18 @@ use crate::tls;
 /// At most this much of an unrecognised body is kept in an error.
 pub const MAX_EXCERPT_BYTES: usize = 4 * 1024;
 
+/// How much of a server's text (a body, a link, a header) a one-line message shows.
+pub(crate) const SHOWN_CHARS: usize = 200;
+
+/// Text from a server, cut to at most [`SHOWN_CHARS`] characters (and `…`) for a message.
+pub(crate) fn shown(text: &str) -> String {
+    let mut shown: String = text.chars().take(SHOWN_CHARS).collect();
+    if text.chars().nth(SHOWN_CHARS).is_some() {
+        shown.push('…');
+    }
+    shown
+}
+
 /// Maps a failed attempt to an [`Error`]. `call` describes the call up to this attempt (its
 /// ids as sent); the ids the server echoed replace them where it echoed any.
 pub(crate) async fn map_failure(
@@ -43,7 +55,7 @@ pub(crate) async fn map_failure(
                     message: format!(
                         "the {} body is not what the spec declares{cut}: {parse_error}; body: {:?}",
                         seen.status,
-                        excerpt(&body).chars().take(200).collect::<String>(),
+                        shown(&excerpt(&body)),
                     ),
                     call,
                 };

@@ -76,6 +76,7 @@ mod builder;
 mod classify;
 mod client;
 mod cloud;
+pub mod codes;
 mod customer_id;
 mod delete;
 mod engine;

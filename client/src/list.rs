@@ -11,6 +11,7 @@ use progenitor_client::ResponseValue;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::answer::shown;
 use crate::client::PartnerCenter;
 use crate::customer_id::CustomerTenantId;
 use crate::engine::{self, Operation, Sent, call_span};
@@ -390,18 +391,6 @@ impl Continuation {
     }
 }
 
-/// Text from a server, cut to at most [`SHOWN_CHARS`] characters (and `…`) for a message.
-fn shown(text: &str) -> String {
-    let mut shown: String = text.chars().take(SHOWN_CHARS).collect();
-    if text.chars().nth(SHOWN_CHARS).is_some() {
-        shown.push('…');
-    }
-    shown
-}
-
-/// How much of a next link's uri (or of one of its parts) a message shows.
-const SHOWN_CHARS: usize = 200;
-
 /// A customer of the partner, as listed. Fields Partner Center adds that this type does not
 /// name are ignored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -528,7 +517,7 @@ mod tests {
             value in ".{0,64}",
         ) {
             if let Err(message) = Continuation::from_link(&link(&uri, method.as_deref(), &[(&key, &value)])) {
-                prop_assert!(message.chars().count() <= 3 * SHOWN_CHARS + 200, "{}", message);
+                prop_assert!(message.chars().count() <= 3 * crate::answer::SHOWN_CHARS + 200, "{}", message);
             }
         }
 

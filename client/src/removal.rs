@@ -4,6 +4,7 @@
 //! sandbox"). Safe to run again after any interruption: orders already cancelled are skipped,
 //! a customer already deleted is "already gone".
 
+use crate::codes;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::future::{Future, IntoFuture};
@@ -27,9 +28,9 @@ use crate::orders::{Order, OrderStatus};
 pub const CANCELLATION_WINDOW: Duration = Duration::from_secs(60 * 24 * 60 * 60);
 
 /// Partner Center's codes for "a change of this order is in progress" (409): the wait goes on.
-const IN_PROGRESS: [i64; 2] = [800014, 800060];
+const IN_PROGRESS: [i64; 2] = [codes::ORDER_CHANGE_IN_PROGRESS, codes::ORDER_IN_PROGRESS];
 /// Partner Center's code for an order past its cancellation window (400).
-const WINDOW_PASSED: i64 = 900117;
+const WINDOW_PASSED: i64 = codes::CANCELLATION_WINDOW_PASSED;
 
 /// How the procedure waits for cancelled orders to read `cancelled`: a read of every pending
 /// order each round, the pause between rounds growing from [`interval`](Self::interval) by
@@ -884,10 +885,10 @@ fn is_in_progress(e: &Error) -> bool {
     e.status() == Some(StatusCode::CONFLICT) && IN_PROGRESS.iter().any(|&c| has_code(e, c))
 }
 
-/// A 404 to an order read means the customer is gone only when it says the tenant is (60003);
-/// an unknown order (20000) is an error.
+/// A 404 to an order read means the customer is gone only when it says the tenant is
+/// ([`codes::TENANT_NOT_FOUND`]); an unknown order ([`codes::ORDER_NOT_FOUND`]) is an error.
 fn is_tenant_gone(code: Option<&ErrorCode>) -> bool {
-    code == Some(&ErrorCode::Number(60003))
+    code == Some(&ErrorCode::Number(codes::TENANT_NOT_FOUND))
 }
 
 #[cfg(test)]

@@ -130,7 +130,7 @@ pub(crate) fn take(faults: &mut Vec<Fault>, target: Option<Target>) -> Option<Fa
 }
 
 /// A fault written as `KIND:TIMES[:ARG][@OPERATION]`, as the sandbox binary's `--fault` takes
-/// it: `throttle:2:1s` (429 with `Retry-After: 1`, twice), `error:3:503`, `delay:5:200ms`,
+/// it (feature `cli`): `throttle:2:1s` (429 with `Retry-After: 1`, twice), `error:3:503`, `delay:5:200ms`,
 /// `drop:1`; `@NAME` limits it to one operation ([`Operation::name`]: `@list`, `@delete`, …).
 ///
 /// ```
@@ -140,6 +140,7 @@ pub(crate) fn take(faults: &mut Vec<Fault>, target: Option<Target>) -> Option<Fa
 /// assert_eq!(f, Fault::throttle(RetryAfter::Seconds(1)).times(2).for_operation(Operation::DeleteCustomer));
 /// assert!("throttle:two:1s".parse::<Fault>().is_err());
 /// ```
+#[cfg(feature = "cli")]
 impl std::str::FromStr for Fault {
     type Err = String;
 

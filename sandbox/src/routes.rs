@@ -143,7 +143,8 @@ impl Operation {
         ROUTES.iter().map(|r| r.operation)
     }
 
-    /// Every operation's name, `a|b|c`, for usage messages.
+    /// Every operation's name, `a|b|c`, for the binary's usage messages.
+    #[cfg(feature = "cli")]
     pub(crate) fn names() -> String {
         ROUTES.iter().map(|r| r.name).collect::<Vec<_>>().join("|")
     }

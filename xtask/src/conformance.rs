@@ -49,8 +49,10 @@ fn start_sandbox(root: &Path, token: &str, customer: &str) -> Result<(KillOnDrop
             "--quiet",
             "-p",
             "partner-center-sandbox",
+            "--features",
+            "partner-center-sandbox/cli",
         ]),
-        "cargo build -p partner-center-sandbox",
+        "cargo build -p partner-center-sandbox --features cli",
     )?;
     let exe = target_dir(root).join("debug/partner-center-sandbox");
     let mut child = Command::new(&exe)

@@ -87,10 +87,12 @@ pub fn run(root: &Path, options: &Options) -> Result<Report, String> {
             "--locked",
             "-p",
             "partner-center-sandbox",
+            "--features",
+            "partner-center-sandbox/cli",
             "-p",
             "partner-center-cli",
         ]),
-        "cargo build -p partner-center-sandbox -p partner-center-cli",
+        "cargo build -p partner-center-sandbox -p partner-center-cli --features partner-center-sandbox/cli",
     )?;
     let bin = target_dir(root).join("debug");
     let work = target_dir(root).join("convergence");

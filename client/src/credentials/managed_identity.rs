@@ -100,7 +100,7 @@ async fn read(response: reqwest::Response, shown: &str) -> Result<AccessToken, F
     let status = response.status();
     let body = response.bytes().await.map_err(|e| Failure::transient(format!("{shown}: {e}")))?;
     if !status.is_success() {
-        let excerpt = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
+        let excerpt = crate::answer::shown(&crate::answer::excerpt(&body));
         let text = format!("{shown} answered {status}: {excerpt}");
         let transient = matches!(status.as_u16(), 404 | 410 | 429) || status.is_server_error();
         return Err(Failure { text, transient });

@@ -1,0 +1,22 @@
+//! Partner Center error codes this client (and its CLI) acts on, named once, from Partner
+//! Center's "REST error codes" page and the operation pages (see `openapi/SOURCES.md`).
+//!
+//! The sandbox names its own (`partner_center_sandbox::codes`): it is the client's independent
+//! check, so it does not borrow these; `tests/tests/one_home.rs` holds the two together.
+
+/// 403: access denied; for a delete, the partner is not a Testing in Production (integration
+/// sandbox) account.
+pub const ACCESS_DENIED: i64 = 2032;
+/// 403: the customer is another partner's ("partner id … has no commerce relationship with the
+/// customer id …").
+pub const NO_RELATIONSHIP: i64 = 20002;
+/// 404: no such customer (tenant) for this partner: for an order read, the customer is gone.
+pub const TENANT_NOT_FOUND: i64 = 60003;
+/// 404: no such order for this customer.
+pub const ORDER_NOT_FOUND: i64 = 20000;
+/// 409: a change of this order is in progress (the cancel is being processed).
+pub const ORDER_IN_PROGRESS: i64 = 800060;
+/// 409: another change of this order is in progress (documented alongside 800060).
+pub const ORDER_CHANGE_IN_PROGRESS: i64 = 800014;
+/// 400: the order is past its 60-day cancellation window.
+pub const CANCELLATION_WINDOW_PASSED: i64 = 900117;
