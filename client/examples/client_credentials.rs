@@ -75,7 +75,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     eprintln!("{count} customer(s)");
     if let Some(id) = args.delete {
         let deleted = pc.customers().by_id(id).delete().await?;
-        eprintln!("deleted {id} (MS-RequestId {})", deleted.request_id());
+        eprintln!("deleted {id} (MS-RequestId {})", deleted.call().request_id());
     }
     Ok(())
 }

@@ -83,9 +83,9 @@ async fn against_partner_center(
     let deleted = pc.customers().by_id(customer).delete().await?;
     println!(
         "204 No Content  MS-RequestId: {}  MS-CorrelationId: {}  ({} attempt(s))",
-        deleted.request_id(),
-        deleted.correlation_id(),
-        deleted.attempts()
+        deleted.call().request_id(),
+        deleted.call().correlation_id(),
+        deleted.call().attempts()
     );
     Ok(())
 }
@@ -126,12 +126,12 @@ async fn against_local_sandbox(customer: Option<CustomerTenantId>) -> Result<(),
     }
     println!("\n--- response ---");
     println!("HTTP/1.1 204 No Content");
-    println!("MS-RequestId: {}", deleted.request_id());
-    println!("MS-CorrelationId: {}", deleted.correlation_id());
+    println!("MS-RequestId: {}", deleted.call().request_id());
+    println!("MS-CorrelationId: {}", deleted.call().correlation_id());
     println!(
         "\ndeleted {} in {} attempt(s); still in the sandbox: {}",
         deleted.customer(),
-        deleted.attempts(),
+        deleted.call().attempts(),
         sandbox.has_customer(target.as_uuid())
     );
 

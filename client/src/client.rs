@@ -32,7 +32,7 @@ use crate::watchdog::Watchdog;
 ///     .build()?;
 /// let id: CustomerTenantId = "3b4a9d4f-2b1e-4c67-9f0a-1a2b3c4d5e6f".parse()?;
 /// let deleted = pc.customers().by_id(id).delete().await?;
-/// println!("deleted {id}: MS-RequestId {} MS-CorrelationId {}", deleted.request_id(), deleted.correlation_id());
+/// println!("deleted {id}: MS-RequestId {} MS-CorrelationId {}", deleted.call().request_id(), deleted.call().correlation_id());
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]

@@ -76,16 +76,28 @@ impl Deleted {
     }
 
     /// The `MS-RequestId` of the call (as echoed by the server, else as sent).
+    #[deprecated(
+        since = "0.1.0",
+        note = "use `.call().request_id()`: every result and error reaches its call the same way"
+    )]
     pub fn request_id(&self) -> Uuid {
         self.call.request_id
     }
 
     /// The `MS-CorrelationId` of the call (as echoed by the server, else as sent).
+    #[deprecated(
+        since = "0.1.0",
+        note = "use `.call().correlation_id()`: every result and error reaches its call the same way"
+    )]
     pub fn correlation_id(&self) -> Uuid {
         self.call.correlation_id
     }
 
     /// Attempts the call took (1 without retries).
+    #[deprecated(
+        since = "0.1.0",
+        note = "use `.call().attempts()`: every result and error reaches its call the same way"
+    )]
     pub fn attempts(&self) -> u32 {
         self.call.attempts
     }

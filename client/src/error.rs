@@ -268,16 +268,28 @@ impl Error {
     }
 
     /// The call's `MS-RequestId`, when the call got as far as sending.
+    #[deprecated(
+        since = "0.1.0",
+        note = "use `.call().map(CallInfo::request_id)`: every result and error reaches its call the same way"
+    )]
     pub fn request_id(&self) -> Option<Uuid> {
         self.call().map(CallInfo::request_id)
     }
 
     /// The call's `MS-CorrelationId`, when the call got as far as sending.
+    #[deprecated(
+        since = "0.1.0",
+        note = "use `.call().map(CallInfo::correlation_id)`: every result and error reaches its call the same way"
+    )]
     pub fn correlation_id(&self) -> Option<Uuid> {
         self.call().map(CallInfo::correlation_id)
     }
 
     /// Attempts sent, when the call got as far as sending.
+    #[deprecated(
+        since = "0.1.0",
+        note = "use `.call().map(CallInfo::attempts)`: every result and error reaches its call the same way"
+    )]
     pub fn attempts(&self) -> Option<u32> {
         self.call().map(CallInfo::attempts)
     }
@@ -381,16 +393,28 @@ impl ApiError {
     }
 
     /// The call's `MS-RequestId`.
+    #[deprecated(
+        since = "0.1.0",
+        note = "use `.call().request_id()`: every result and error reaches its call the same way"
+    )]
     pub fn request_id(&self) -> Uuid {
         self.call.request_id
     }
 
     /// The call's `MS-CorrelationId`.
+    #[deprecated(
+        since = "0.1.0",
+        note = "use `.call().correlation_id()`: every result and error reaches its call the same way"
+    )]
     pub fn correlation_id(&self) -> Uuid {
         self.call.correlation_id
     }
 
     /// Attempts made in the call.
+    #[deprecated(
+        since = "0.1.0",
+        note = "use `.call().attempts()`: every result and error reaches its call the same way"
+    )]
     pub fn attempts(&self) -> u32 {
         self.call.attempts
     }

@@ -87,10 +87,10 @@ async fn the_request_on_the_wire_matches_the_documented_example() {
     }
 
     // The ids sent are the ids reported.
-    assert_eq!(deleted.request_id(), uuid_header(req, "ms-requestid"));
-    assert_eq!(deleted.correlation_id(), uuid_header(req, "ms-correlationid"));
+    assert_eq!(deleted.call().request_id(), uuid_header(req, "ms-requestid"));
+    assert_eq!(deleted.call().correlation_id(), uuid_header(req, "ms-correlationid"));
     assert_eq!(deleted.customer(), id());
-    assert_eq!(deleted.attempts(), 1);
+    assert_eq!(deleted.call().attempts(), 1);
 }
 
 #[tokio::test]
@@ -111,7 +111,7 @@ async fn request_id_is_reused_on_retries_and_fresh_per_call() {
         .build()
         .expect("builds");
     let first = pc.customers().by_id(a.into()).delete().await.expect("third attempt succeeds");
-    assert_eq!(first.attempts(), 3);
+    assert_eq!(first.call().attempts(), 3);
     pc.customers().by_id(b.into()).delete().await.expect("second call");
 
     let seen = sandbox.requests();
@@ -124,7 +124,7 @@ async fn request_id_is_reused_on_retries_and_fresh_per_call() {
     assert!(cid[0] == cid[1] && cid[1] == cid[2], "retries keep the call's MS-CorrelationId");
     assert_ne!(rid[3], rid[0], "a new call gets a fresh MS-RequestId");
     assert_ne!(cid[3], cid[0], "a new call gets a fresh MS-CorrelationId");
-    assert_eq!(first.request_id(), rid[0]);
+    assert_eq!(first.call().request_id(), rid[0]);
 }
 
 #[tokio::test]
@@ -137,8 +137,8 @@ async fn a_caller_supplied_correlation_id_is_sent() {
     let seen = server.seen();
     assert_eq!(uuid_header(&seen[0], "ms-correlationid"), mine);
     assert_eq!(uuid_header(&seen[1], "ms-correlationid"), mine);
-    assert_eq!(a.correlation_id(), mine);
-    assert_ne!(a.request_id(), b.request_id());
+    assert_eq!(a.call().correlation_id(), mine);
+    assert_ne!(a.call().request_id(), b.call().request_id());
 }
 
 fn gap(server: &ScriptedServer) -> Duration {
@@ -225,7 +225,7 @@ async fn retries_stop_after_max_attempts() {
         .await
         .expect_err("502");
     assert_eq!(server.seen().len(), 3);
-    assert_eq!(err.api().map(|a| a.attempts()), Some(3));
+    assert_eq!(err.api().map(|a| a.call().attempts()), Some(3));
     assert!(err.to_string().contains("after 3 attempts"), "{err}");
 }
 
@@ -256,8 +256,8 @@ async fn error_bodies_are_parsed() {
         "404 Not Found",
         "code 60003",
         "Tenant not found.",
-        &api.request_id().to_string(),
-        &api.correlation_id().to_string(),
+        &api.call().request_id().to_string(),
+        &api.call().correlation_id().to_string(),
     ] {
         assert!(shown.contains(part), "Display lacks {part}: {shown}");
     }
@@ -540,7 +540,7 @@ async fn a_failed_read_never_may_have_applied() {
     .await;
     let pc = client(&server, quick());
     let err = pc.customers().list().first_page().await.expect_err("400");
-    assert_eq!(err.attempts(), Some(2));
+    assert_eq!(err.call().map(|c| c.attempts()), Some(2));
     assert!(!err.may_have_applied(), "a list page changes nothing, whatever happened to it");
 
     // The same sequence on a delete: the 503 may have deleted the customer.
@@ -559,9 +559,12 @@ async fn slow_attempts_time_out_and_are_retried() {
     let server = ScriptedServer::start_with_fallback(vec![], slow).await;
     let policy = quick().with_attempt_timeout(Duration::from_millis(200)).with_max_attempts(2);
     let err = client(&server, policy).customers().by_id(id()).delete().await.expect_err("timeout");
-    assert!(matches!(err, Error::Timeout { .. }) && err.attempts() == Some(2), "{err:?}");
+    assert!(
+        matches!(err, Error::Timeout { .. }) && err.call().map(|c| c.attempts()) == Some(2),
+        "{err:?}"
+    );
     assert_eq!(server.seen().len(), 2);
-    assert!(err.request_id().is_some());
+    assert!(err.call().map(|c| c.request_id()).is_some());
 
     // The overall deadline bounds the call however many attempts remain.
     let policy = quick()
@@ -599,7 +602,10 @@ async fn an_answer_whose_body_stalls_times_out() {
         .expect("client");
     let started = Instant::now();
     let err = pc.customers().list().first_page().await.expect_err("stalled body");
-    assert!(matches!(err, Error::Timeout { .. }) && err.attempts() == Some(2), "{err:?}");
+    assert!(
+        matches!(err, Error::Timeout { .. }) && err.call().map(|c| c.attempts()) == Some(2),
+        "{err:?}"
+    );
     assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
     server.abort();
 }
@@ -618,7 +624,10 @@ async fn a_redirect_loop_is_not_retried() {
         ScriptedServer::start_with_fallback(vec![], Reply::status(307).header("Location", &path))
             .await;
     let err = client(&server, quick()).customers().by_id(id()).delete().await.expect_err("loop");
-    assert!(matches!(err, Error::Transport { .. }) && err.attempts() == Some(1), "{err:?}");
+    assert!(
+        matches!(err, Error::Transport { .. }) && err.call().map(|c| c.attempts()) == Some(1),
+        "{err:?}"
+    );
     assert!(!err.is_retryable());
     // The first request and the 5 redirects the policy follows, then it stops: no retry.
     assert_eq!(server.seen().len(), 6);
@@ -632,5 +641,5 @@ async fn unbounded_limits_do_not_overflow() {
         .with_max_retry_after(Duration::MAX)
         .with_max_backoff(Duration::MAX);
     let deleted = client(&server, policy).customers().by_id(id()).delete().await.expect("retried");
-    assert_eq!(deleted.attempts(), 2);
+    assert_eq!(deleted.call().attempts(), 2);
 }

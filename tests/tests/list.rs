@@ -130,7 +130,7 @@ async fn forged_and_foreign_continuation_tokens_are_bad_requests() {
         Some(&partner_center_client::ErrorCode::Number(codes::INVALID_REQUEST_INPUT))
     );
     assert!(api.description().is_some_and(|d| d.contains("not one this sandbox issued")), "{err}");
-    assert_eq!(api.attempts(), 1, "a 400 is not retried");
+    assert_eq!(api.call().attempts(), 1, "a 400 is not retried");
 
     // A real token of one partner is refused for another.
     let first = pc.customers().list().page_size(1).first_page().await.expect("page");
@@ -262,7 +262,7 @@ async fn next_links_the_client_cannot_follow_are_errors_not_silent_ends_and_keep
         let err = customers.try_next().await.expect_err("then the error");
         assert!(matches!(err, Error::InvalidAnswer { .. }), "{err:?}");
         assert!(err.to_string().contains(expected), "{expected}: {err}");
-        assert!(err.request_id().is_some());
+        assert!(err.call().map(|c| c.request_id()).is_some());
         assert_eq!(server.seen().len(), 1, "the unfollowable link was not followed");
     }
 
@@ -319,5 +319,5 @@ async fn a_list_body_off_the_spec_is_an_invalid_answer_with_its_ids() {
     let err = pc.customers().list().first_page().await.expect_err("an error");
     assert!(matches!(err, Error::InvalidAnswer { .. }), "{err:?}");
     assert!(err.to_string().contains("not-a-guid"), "{err}");
-    assert_eq!(err.attempts(), Some(1), "not retried");
+    assert_eq!(err.call().map(|c| c.attempts()), Some(1), "not retried");
 }

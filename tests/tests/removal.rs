@@ -76,7 +76,10 @@ async fn orders_are_cancelled_once_each_confirmed_by_reads_then_the_customer_is_
     assert_eq!(count(&sb, "GET", "/orders/Done1"), 1);
     let deleted = removal.deleted().expect("the delete's ids");
     let delete = sb.requests().into_iter().find(|r| r.method == "DELETE").expect("delete sent");
-    assert_eq!(delete.header("ms-requestid"), Some(deleted.request_id().to_string().as_str()));
+    assert_eq!(
+        delete.header("ms-requestid"),
+        Some(deleted.call().request_id().to_string().as_str())
+    );
     let steps = seen.lock().expect("log").join("\n");
     for phase in ["LookingUp", "Cancelling", "Waiting", "Deleting", "Done"] {
         assert!(steps.contains(phase), "{phase} not reported:\n{steps}");

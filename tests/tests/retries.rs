@@ -23,7 +23,7 @@ async fn throttling_with_seconds_is_waited_out() {
     let started = Instant::now();
     let deleted =
         client(&sandbox, TIP, quick()).customers().by_id(cid(c)).delete().await.expect("retried");
-    assert_eq!(deleted.attempts(), 2);
+    assert_eq!(deleted.call().attempts(), 2);
     assert!(started.elapsed() >= Duration::from_millis(950));
     let seen = sandbox.requests();
     assert_eq!(seen[0].header("ms-requestid"), seen[1].header("ms-requestid"));
@@ -37,7 +37,7 @@ async fn throttling_with_an_http_date_is_waited_out() {
     let started = Instant::now();
     let deleted =
         client(&sandbox, TIP, quick()).customers().by_id(cid(c)).delete().await.expect("retried");
-    assert_eq!(deleted.attempts(), 2);
+    assert_eq!(deleted.call().attempts(), 2);
     assert!(started.elapsed() >= Duration::from_millis(950));
 }
 
@@ -53,7 +53,7 @@ async fn server_errors_are_retried_under_the_same_request_id() {
             .delete()
             .await
             .expect("retried");
-        assert_eq!(deleted.attempts(), 3, "{status}");
+        assert_eq!(deleted.call().attempts(), 3, "{status}");
         let ids: Vec<_> = sandbox
             .requests()
             .iter()
@@ -71,7 +71,7 @@ async fn a_slow_answer_times_out_and_is_retried() {
     let policy = quick().with_attempt_timeout(Duration::from_millis(300));
     let deleted =
         client(&sandbox, TIP, policy).customers().by_id(cid(c)).delete().await.expect("retried");
-    assert_eq!(deleted.attempts(), 2);
+    assert_eq!(deleted.call().attempts(), 2);
     // The slow first attempt may or may not have deleted before the client gave up; either
     // way the replayed outcome under the same MS-RequestId is a 204.
     assert!(!sandbox.has_customer(c));
@@ -84,7 +84,7 @@ async fn a_dropped_connection_is_retried() {
     sandbox.inject(Fault::drop_connection());
     let deleted =
         client(&sandbox, TIP, quick()).customers().by_id(cid(c)).delete().await.expect("retried");
-    assert_eq!(deleted.attempts(), 2);
+    assert_eq!(deleted.call().attempts(), 2);
     assert_eq!(sandbox.connections(), 2, "the dropped connection was closed");
 
     // Without retries the drop is a transport error naming the request id.
@@ -98,7 +98,7 @@ async fn a_dropped_connection_is_retried() {
         .await
         .expect_err("dropped");
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
-    assert!(err.request_id().is_some());
+    assert!(err.call().map(|c| c.request_id()).is_some());
 }
 
 #[tokio::test]
@@ -107,7 +107,10 @@ async fn faults_can_target_one_customer() {
     let sandbox = sandbox_with(&[a, b], &[]).await;
     sandbox.inject(Fault::server_error(503).times(5).for_customer(a));
     let pc = client(&sandbox, TIP, quick().with_max_attempts(2));
-    assert_eq!(pc.customers().by_id(cid(b)).delete().await.expect("b unaffected").attempts(), 1);
+    assert_eq!(
+        pc.customers().by_id(cid(b)).delete().await.expect("b unaffected").call().attempts(),
+        1
+    );
     let err = pc.customers().by_id(cid(a)).delete().await.expect_err("a keeps failing");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
 }

@@ -22,7 +22,7 @@ async fn a_customer_is_deleted_once_then_not_found() {
     let sandbox = sandbox_with(&[c], &[]).await;
     let pc = client(&sandbox, TIP, quick());
     let deleted = pc.customers().by_id(cid(c)).delete().await.expect("204");
-    assert_eq!(deleted.attempts(), 1);
+    assert_eq!(deleted.call().attempts(), 1);
     assert!(!sandbox.has_customer(c));
 
     let err = pc.customers().by_id(cid(c)).delete().await.expect_err("404");
@@ -256,7 +256,7 @@ async fn a_thousand_concurrent_deletes_of_distinct_customers_each_succeed_once()
     let mut ok = 0;
     while let Some(result) = tasks.join_next().await {
         let deleted = result.expect("task").expect("every delete succeeds");
-        assert_eq!(deleted.attempts(), 1);
+        assert_eq!(deleted.call().attempts(), 1);
         ok += 1;
     }
     assert_eq!(ok, 1000);

@@ -75,7 +75,10 @@ async fn the_token_never_shows_in_debug_display_or_logs() {
         .build()
         .expect("builds");
     let err = pc.customers().by_id(id()).delete().await.expect_err("refused");
-    assert!(matches!(err, Error::Transport { .. }) && err.attempts() == Some(2), "{err:?}");
+    assert!(
+        matches!(err, Error::Transport { .. }) && err.call().map(|c| c.attempts()) == Some(2),
+        "{err:?}"
+    );
     shown.push(format!("{err:?}"));
     shown.push(err.to_string());
 

@@ -22,7 +22,7 @@ async fn an_untrusted_certificate_fails_in_one_attempt_and_says_what_to_do() {
         .expect("client");
     let err = pc.customers().by_id(id()).delete().await.expect_err("untrusted");
     assert!(matches!(err, Error::Certificate { .. }), "{err:?}");
-    assert_eq!(err.attempts(), Some(1), "a certificate failure is not retried");
+    assert_eq!(err.call().map(|c| c.attempts()), Some(1), "a certificate failure is not retried");
     assert!(!err.may_have_applied(), "nothing was sent");
     let text = err.to_string();
     for part in ["127.0.0.1", "not trusted", "does not trust", "--ca-cert", "SSL_CERT_FILE"] {
@@ -42,7 +42,7 @@ async fn a_trusted_certificate_authority_makes_the_same_server_answer() {
         .build()
         .expect("client");
     let deleted = pc.customers().by_id(id()).delete().await.expect("204 over TLS");
-    assert_eq!(deleted.attempts(), 1);
+    assert_eq!(deleted.call().attempts(), 1);
 }
 
 /// The sandbox's own HTTPS (feature `tls`): its certificate authority is made at start, and the
@@ -83,7 +83,7 @@ async fn the_sandbox_serves_https_over_http2_or_http1_and_an_untrusting_client_f
         PartnerCenter::builder().base_url(&url).bearer_token("t").build().expect("client");
     let err = untrusting.customers().by_id(customer.into()).delete().await.expect_err("untrusted");
     assert!(matches!(err, Error::Certificate { .. }), "{err:?}");
-    assert_eq!(err.attempts(), Some(1));
+    assert_eq!(err.call().map(|c| c.attempts()), Some(1));
     assert_eq!(sandbox.requests().len(), before, "nothing reached the sandbox");
     assert!(sandbox.has_customer(customer));
 }

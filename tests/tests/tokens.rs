@@ -227,7 +227,7 @@ async fn a_refused_token_is_retried_once_only_and_a_fixed_one_not_at_all() {
     let pc = client(&sandbox.base_url(), Arc::clone(&provider));
     let err = pc.customers().list().first_page().await.expect_err("refused");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
-    assert_eq!(err.attempts(), Some(2));
+    assert_eq!(err.call().map(|c| c.attempts()), Some(2));
     assert_eq!(provider.calls.load(Ordering::SeqCst), 2);
     // A fixed token gets the same answer again: not retried.
     let before = sandbox.requests().len();
@@ -238,6 +238,6 @@ async fn a_refused_token_is_retried_once_only_and_a_fixed_one_not_at_all() {
         .build()
         .expect("client");
     let err = fixed.customers().list().first_page().await.expect_err("refused");
-    assert_eq!(err.attempts(), Some(1));
+    assert_eq!(err.call().map(|c| c.attempts()), Some(1));
     assert_eq!(sandbox.requests().len(), before + 1);
 }
