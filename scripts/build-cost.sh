@@ -2,7 +2,7 @@
 # What a dependent of partner-center-client pays to build, against the floor: a crate that
 # depends on reqwest (the client's features) + serde alone. Clean debug and release builds of a
 # one-line binary, each in its own target dir, plus package counts. Not run by CI (minutes of
-# compiling); the README's figures come from it.
+# compiling); the figures in BENCHMARKS.md ("Build cost") come from it.
 #
 #   bash scripts/build-cost.sh [OUT_DIR]     # default: target/build-cost
 set -euo pipefail

@@ -13,7 +13,7 @@ pub enum Failure {
     Call(String),
 }
 
-/// Exit codes, as documented in the README.
+/// Exit codes, as documented in `cli/README.md`.
 pub const OK: u8 = 0;
 pub const SOME_FAILED: u8 = 1;
 pub const USAGE: u8 = 2;

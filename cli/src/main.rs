@@ -1,5 +1,5 @@
 //! `partner-center`: list and clean up the customers of a Partner Center Testing-in-Production
-//! (integration) sandbox. See the README's "Cleaning a TiP sandbox".
+//! (integration) sandbox. The guide is `cli/README.md`.
 
 mod args;
 mod auth;

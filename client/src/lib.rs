@@ -1,75 +1,10 @@
-//! A typed client for Microsoft Partner Center's customers of an integration (Testing in
-//! Production) sandbox: **list** them, `GET {baseURL}/v1/customers?size={size}` page by page,
-//! and **delete** one, `DELETE {baseURL}/v1/customers/{customer-tenant-id}` → `204 No Content`
-//! — with the documented procedure around it when the customer holds purchases
-//! ([`CustomerById::delete_with_purchases`]: its entitlements, the Reserved Instance and
-//! software orders they reference, cancel, wait until each reads `cancelled`, delete), built on
-//! [`CustomerById::entitlements`] and [`CustomerById::orders`] (`get`, `cancel`).
-//!
-//! ```no_run
-//! use partner_center_client::{Cloud, CustomerTenantId, PartnerCenter};
-//!
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let pc = PartnerCenter::builder()
-//!     .cloud(Cloud::Global)
-//!     .bearer_token(std::env::var("PARTNER_CENTER_TOKEN")?)
-//!     .build()?;
-//! let id: CustomerTenantId = "3b4a9d4f-2b1e-4c67-9f0a-1a2b3c4d5e6f".parse()?;
-//! match pc.customers().by_id(id).delete().await {
-//!     Ok(deleted) => println!("deleted (MS-RequestId {})", deleted.request_id()),
-//!     Err(e) if e.customer_is_gone() => println!("already gone: {e}"),
-//!     Err(e) => return Err(e.into()),
-//! }
-//! # Ok(()) }
-//! ```
-//!
-//! # Quick start against the local sandbox (no credentials)
-//!
-//! With `partner-center-sandbox` (a dev-dependency in your service):
-//!
-//! ```ignore
-//! use futures_util::TryStreamExt;
-//! use partner_center_client::PartnerCenter;
-//! use partner_center_sandbox::Sandbox;
-//!
-//! let sandbox = Sandbox::builder().tip_partner("token").customers([uuid::Uuid::new_v4()]).start().await?;
-//! let pc = PartnerCenter::builder().base_url(sandbox.base_url()).bearer_token("token").build()?;
-//! let mut customers = pc.customers().list().stream();
-//! while let Some(c) = customers.try_next().await? {
-//!     pc.customers().by_id(c.id()).delete().await?;
-//! }
-//! ```
-//!
-//! # Feature flags
-//!
-//! * `azure-identity` (off by default): [`azure::AzureCredential`] turns any `azure_core`
-//!   `TokenCredential` (`azure_identity`'s credentials) into a [`TokenProvider`].
-//!
-//! # The contract
-//!
-//! * **On the wire**, every call sends `Authorization: Bearer …` (marked sensitive),
-//!   `Accept: application/json`, a fresh `MS-RequestId` per call reused on each retry,
-//!   `MS-CorrelationId` (fresh unless given), `MS-PartnerCenter-Application` and a
-//!   `User-Agent` naming this crate. One `tracing` span per call, named after its operation.
-//!   Ids that go into a path are typed ([`CustomerTenantId`], [`OrderId`]): nothing that could
-//!   change the path is ever sent.
-//! * **Retries and idempotency** ([`RetryPolicy`]): 429, 500, 502, 503, 504, connection
-//!   failures and timeouts are retried under the same `MS-RequestId`, which makes a retried
-//!   delete or cancel idempotent (reads are reads). `Retry-After` is obeyed (capped); each attempt
-//!   has a time limit and the whole call a deadline. A 404 to a retry after an attempt that may
-//!   have deleted the customer is [`Error::NotFoundAfterRetry`], not a plain not-found.
-//! * **Tokens** come from a [`TokenProvider`] and are cached until
-//!   [`TOKEN_REFRESH_MARGIN`] before they expire, refreshed once under concurrent callers.
-//! * **Errors** ([`Error`]): every error that reached the network carries its [`CallInfo`]
-//!   (request and correlation ids, attempts, elapsed); [`ApiError`] holds what Partner Center
-//!   said (status, code, description). No error, `Debug` or log line shows a token.
-//! * **Testing**: the `partner-center-sandbox` crate serves every operation on 127.0.0.1 —
-//!   customers with orders that take time to cancel included — with faults (throttling, server
-//!   errors, delays, dropped connections) on demand.
-//!
-//! The generated low-level client is [`generated`] (see [`hooks::CallContext`] to build one).
-
+#![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
+
+/// The workspace README's Rust examples, compiled as doctests (never part of the API).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
 
 mod answer;
 mod builder;

@@ -1,4 +1,4 @@
-//! `cargo xtask` — see `xtask/src/lib.rs` and the README.
+//! `cargo xtask` — see `xtask/src/lib.rs` and `docs/CONTRIBUTING.md`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
