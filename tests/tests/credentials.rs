@@ -217,7 +217,10 @@ async fn certificate_files_that_cannot_be_used_say_why_and_send_nothing() {
     for (file, why) in [
         ("app.key", "no certificate in it"),
         ("app.pem", "no private key in it"),
-        ("app-encrypted.pem", "encrypted (password-protected), which is not supported"),
+        (
+            "app-encrypted.pem",
+            "the private key is encrypted: set AZURE_CLIENT_CERTIFICATE_PASSWORD",
+        ),
     ] {
         let path = auth_fixture_path(file);
         let chain = chain(
@@ -487,4 +490,36 @@ async fn a_vms_managed_identity_is_asked_only_when_chosen_alone() {
         request.query.get("resource").map(String::as_str),
         Some("https://api.partnercenter.microsoft.com")
     );
+}
+
+#[tokio::test]
+async fn a_password_protected_key_is_opened_with_its_password_and_a_wrong_one_is_named_not_shown() {
+    let token = test_jwt(&serde_json::json!({ "idtyp": "app" }));
+    let endpoint = TokenEndpoint::start(&token).await;
+    let sandbox = sandbox_for(&token).await;
+    let path = auth_fixture_path("app-encrypted.pem");
+    let with = |password: &'static str| {
+        chain(
+            &endpoint,
+            &[
+                ("AZURE_TENANT_ID", TENANT),
+                ("AZURE_CLIENT_ID", CLIENT),
+                ("AZURE_CLIENT_CERTIFICATE_PATH", path.to_str().expect("utf-8")),
+                ("AZURE_CLIENT_CERTIFICATE_PASSWORD", password),
+            ],
+        )
+    };
+    let pc = client(&sandbox, with("test-password"));
+    lists_with(&pc, &sandbox, &token).await;
+    assert!(endpoint.requests()[0].form.contains_key("client_assertion"));
+
+    use partner_center_client::TokenProvider as _;
+    let err = with("not-the-password").token().await.expect_err("wrong password");
+    let text = err.to_string();
+    assert!(
+        text.contains("cannot be decrypted: check AZURE_CLIENT_CERTIFICATE_PASSWORD"),
+        "{text}"
+    );
+    assert!(!text.contains("not-the-password"), "{text}");
+    assert_eq!(endpoint.requests().len(), 1, "nothing sent with a key that did not open");
 }

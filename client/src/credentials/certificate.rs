@@ -14,6 +14,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::{PemObject, SectionKind};
+use secrecy::SecretString;
 
 /// How long an assertion is valid for; one is made for every token request.
 const ASSERTION_LIFETIME: Duration = Duration::from_secs(10 * 60);
@@ -45,12 +46,13 @@ pub(crate) fn unreadable(path: &Path, why: impl fmt::Display) -> String {
 }
 
 impl CertificateAssertion {
-    /// Reads `path`: a PEM file with an unencrypted RSA private key (PKCS#8 `PRIVATE KEY` or
-    /// PKCS#1 `RSA PRIVATE KEY`) and the certificate registered on the app — the one holding
+    /// Reads `path`: a PEM file with an RSA private key (PKCS#8 `PRIVATE KEY`, PKCS#1 `RSA
+    /// PRIVATE KEY`, or PKCS#8 `ENCRYPTED PRIVATE KEY` opened with `password`) and the certificate registered on the app — the one holding
     /// the key's public half, wherever it is among a chain's certificates. `audience` is the
     /// token endpoint's URL.
     pub(crate) fn from_pem_file(
         path: &Path,
+        password: Option<&SecretString>,
         client_id: &str,
         audience: String,
     ) -> Result<Self, String> {
@@ -64,7 +66,6 @@ impl CertificateAssertion {
         }
         let mut key = None;
         let mut certificates = Vec::new();
-        let mut encrypted = false;
         for section in <(SectionKind, Vec<u8>)>::pem_slice_iter(&pem) {
             let (kind, der) = section.map_err(|e| unreadable(path, format!("not PEM: {e}")))?;
             match kind {
@@ -80,21 +81,22 @@ impl CertificateAssertion {
             }
         }
         // rustls's PEM reader skips sections it does not know, such as an encrypted key.
-        const ENCRYPTED: &[u8] = b"BEGIN ENCRYPTED PRIVATE KEY";
-        if key.is_none() && pem.windows(ENCRYPTED.len()).any(|w| w == ENCRYPTED) {
-            encrypted = true;
+        if key.is_none()
+            && let Some(encrypted) = encrypted_key(&pem)
+        {
+            let Some(password) = password else {
+                return Err(unreadable(
+                    path,
+                    "the private key is encrypted: set AZURE_CLIENT_CERTIFICATE_PASSWORD",
+                ));
+            };
+            key = Some((SectionKind::PrivateKey, decrypt(&encrypted, password, path)?));
         }
         let Some((kind, der)) = key else {
             return Err(unreadable(
                 path,
-                if encrypted {
-                    "the private key is encrypted (password-protected), which is not supported: \
-                     decrypt it into a file only the pipeline can read (`openssl pkcs8 -in KEY \
-                     -out PLAIN.pem`)"
-                } else {
-                    "no private key in it (expected `BEGIN PRIVATE KEY` or `BEGIN RSA PRIVATE KEY` \
-                     before or after the certificate)"
-                },
+                "no private key in it (expected `BEGIN PRIVATE KEY`, `BEGIN RSA PRIVATE KEY` or \
+                 `BEGIN ENCRYPTED PRIVATE KEY` before or after the certificate)",
             ));
         };
         if certificates.is_empty() {
@@ -168,4 +170,31 @@ impl ClientAssertion for CertificateAssertion {
             azure_core::Error::with_message(azure_core::error::ErrorKind::Credential, message)
         })
     }
+}
+
+/// The DER of the first `ENCRYPTED PRIVATE KEY` section, if there is one.
+fn encrypted_key(pem: &[u8]) -> Option<Vec<u8>> {
+    let text = std::str::from_utf8(pem).ok()?;
+    let begin = "-----BEGIN ENCRYPTED PRIVATE KEY-----";
+    let start = text.find(begin)? + begin.len();
+    let end = start + text[start..].find("-----END ENCRYPTED PRIVATE KEY-----")?;
+    let body: String = text[start..end].split_whitespace().collect();
+    base64::engine::general_purpose::STANDARD.decode(body).ok()
+}
+
+/// Opens a PKCS#8 `EncryptedPrivateKeyInfo` (PBES2, as `openssl pkcs8 -topk8 -v2` writes it)
+/// with `password`; the result is the plain PKCS#8 DER. Errors name the file, never the
+/// password.
+fn decrypt(der: &[u8], password: &SecretString, path: &Path) -> Result<Vec<u8>, String> {
+    use secrecy::ExposeSecret as _;
+    let info = pkcs8::EncryptedPrivateKeyInfo::try_from(der)
+        .map_err(|e| unreadable(path, format!("the encrypted private key cannot be read: {e}")))?;
+    let plain = info.decrypt(password.expose_secret()).map_err(|_| {
+        unreadable(
+            path,
+            "the private key cannot be decrypted: check AZURE_CLIENT_CERTIFICATE_PASSWORD (PBES2 \
+             with AES and PBKDF2 or scrypt is supported)",
+        )
+    })?;
+    Ok(plain.as_bytes().to_vec())
 }

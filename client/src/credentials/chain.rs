@@ -251,16 +251,20 @@ impl CredentialChain {
                 }),
             )
             .map_err(failed)?,
-            Setup::ClientCertificate { app, path } => {
+            Setup::ClientCertificate { app, path, password } => {
                 // The audience is the URL the assertion is posted to, made the way
                 // azure_identity makes it.
                 let audience = self
                     .authority_host
                     .join(&format!("/{}/oauth2/v2.0/token", app.tenant))
                     .map_err(|e| Failure::permanent(format!("the tenant `{}`: {e}", app.tenant)))?;
-                let assertion =
-                    CertificateAssertion::from_pem_file(path, &app.client_id, audience.into())
-                        .map_err(Failure::permanent)?;
+                let assertion = CertificateAssertion::from_pem_file(
+                    path,
+                    password.as_ref(),
+                    &app.client_id,
+                    audience.into(),
+                )
+                .map_err(Failure::permanent)?;
                 azure_identity::ClientAssertionCredential::new(
                     app.tenant.clone(),
                     app.client_id.clone(),

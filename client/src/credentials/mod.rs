@@ -9,7 +9,7 @@
 //! | `token` | `PARTNER_CENTER_TOKEN` (or the variable you name) | whatever it is |
 //! | `workload-identity` | `AZURE_FEDERATED_TOKEN_FILE`, `AZURE_TENANT_ID`, `AZURE_CLIENT_ID` | App-only |
 //! | `secret` | `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET` | App-only |
-//! | `certificate` | `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_CERTIFICATE_PATH` | App-only |
+//! | `certificate` | `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_CERTIFICATE_PATH` (and `AZURE_CLIENT_CERTIFICATE_PASSWORD` for an encrypted key) | App-only |
 //! | `managed-identity` | `IDENTITY_ENDPOINT`, `IDENTITY_HEADER` (App Service, Functions); IMDS (VMs) only when chosen alone; `AZURE_CLIENT_ID` for a user-assigned identity | App-only |
 //! | `az` | the Azure CLI's sign-in (`az login`) | App+User |
 //! | `azd` | the Azure Developer CLI's sign-in (`azd auth login`) | App+User |

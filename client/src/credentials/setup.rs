@@ -18,7 +18,7 @@ pub(crate) enum Setup {
     Token(SecretString),
     WorkloadIdentity { app: App, file: PathBuf },
     ClientSecret { app: App, secret: SecretString },
-    ClientCertificate { app: App, path: PathBuf },
+    ClientCertificate { app: App, path: PathBuf, password: Option<SecretString> },
     ManagedIdentity(ManagedIdentity),
     AzureCli { tenant: Option<String>, env: Env },
     AzureDeveloperCli { tenant: Option<String>, env: Env },
@@ -55,8 +55,13 @@ impl Setup {
                 format!("{}, federated token file {}", app(a), file.display())
             }
             Setup::ClientSecret { app: a, .. } => format!("{}, client secret", app(a)),
-            Setup::ClientCertificate { app: a, path } => {
-                format!("{}, certificate {}", app(a), path.display())
+            Setup::ClientCertificate { app: a, path, password } => {
+                let locked = if password.is_some() {
+                    " (password from AZURE_CLIENT_CERTIFICATE_PASSWORD)"
+                } else {
+                    ""
+                };
+                format!("{}, certificate {}{locked}", app(a), path.display())
             }
             Setup::ManagedIdentity(identity) => identity.describe(),
             Setup::AzureCli { tenant: t, .. } => {
@@ -119,15 +124,8 @@ pub(crate) fn setup(source: Source, s: &Settings<'_>) -> Result<Setup, Unready> 
         Source::ClientCertificate => {
             let path = keyed("AZURE_CLIENT_CERTIFICATE_PATH")?;
             let app = app("AZURE_CLIENT_CERTIFICATE_PATH")?;
-            if env.var("AZURE_CLIENT_CERTIFICATE_PASSWORD").is_some() {
-                return Err(Unready::Unusable(
-                    "AZURE_CLIENT_CERTIFICATE_PASSWORD is set: password-protected keys are not \
-                     supported; decrypt the key into a file only the pipeline can read \
-                     (`openssl pkcs8 -in KEY -out PLAIN.pem`)"
-                        .to_owned(),
-                ));
-            }
-            Ok(Setup::ClientCertificate { app, path: path.into() })
+            let password = env.var("AZURE_CLIENT_CERTIFICATE_PASSWORD").map(SecretString::from);
+            Ok(Setup::ClientCertificate { app, path: path.into(), password })
         }
         Source::ManagedIdentity => managed_identity(s),
         Source::AzureCli => {

@@ -28,7 +28,8 @@ pub enum Source {
     ClientSecret,
     /// An app's certificate (`AZURE_TENANT_ID`, `AZURE_CLIENT_ID`,
     /// `AZURE_CLIENT_CERTIFICATE_PATH`: a PEM file holding the private key and the
-    /// certificate), signed into a client assertion. App-only.
+    /// certificate; `AZURE_CLIENT_CERTIFICATE_PASSWORD` opens an encrypted key), signed into a
+    /// client assertion. App-only.
     ClientCertificate,
     /// An Azure managed identity: the App Service / Functions endpoint when
     /// `IDENTITY_ENDPOINT` and `IDENTITY_HEADER` are set; a VM's instance metadata endpoint

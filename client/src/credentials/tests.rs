@@ -201,7 +201,7 @@ async fn a_configured_source_that_fails_ends_the_chain() {
 }
 
 #[tokio::test]
-async fn a_password_protected_certificate_is_a_failure_that_ends_the_chain() {
+async fn a_certificate_that_cannot_be_read_ends_the_chain_and_its_password_never_shows() {
     let chain = chain(&[
         ("PATH", "/nonexistent"),
         ("AZURE_TENANT_ID", TENANT),
@@ -209,7 +209,10 @@ async fn a_password_protected_certificate_is_a_failure_that_ends_the_chain() {
         ("AZURE_CLIENT_CERTIFICATE_PATH", "/etc/app.pem"),
         ("AZURE_CLIENT_CERTIFICATE_PASSWORD", "pfx-password"),
     ]);
-    assert!(!chain.sources()[3].is_ready());
+    assert!(chain.sources()[3].is_ready(), "a password is a setting, not a refusal");
+    assert!(
+        chain.sources()[3].detail().contains("password from AZURE_CLIENT_CERTIFICATE_PASSWORD")
+    );
     let err = chain.token().await.expect_err("unusable");
     let none = err.downcast_ref::<NoCredential>().expect("NoCredential");
     let failed: Vec<Source> = none.failures().map(|(s, _)| s).collect();
