@@ -248,13 +248,7 @@ async fn answer(
             });
             return Ok(json(StatusCode::BAD_REQUEST, body.to_string()));
         };
-        let body = serde_json::json!({
-            "access_token": state.token,
-            "expires_on": (unix_now() + 3600).to_string(),
-            "resource": resource,
-            "token_type": "Bearer",
-        });
-        return Ok(json(StatusCode::OK, body.to_string()));
+        return Ok(managed_identity_token(&state.token, resource));
     }
 
     // A VM's instance metadata endpoint (IMDS, api-version 2018-02-01), for a chain whose
@@ -271,19 +265,25 @@ async fn answer(
             let body = serde_json::json!({ "error": "invalid_request", "error_description": "resource is required" });
             return Ok(json(StatusCode::BAD_REQUEST, body.to_string()));
         };
-        let body = serde_json::json!({
-            "access_token": state.token,
-            "expires_on": (unix_now() + 3600).to_string(),
-            "resource": resource,
-            "token_type": "Bearer",
-        });
-        return Ok(json(StatusCode::OK, body.to_string()));
+        return Ok(managed_identity_token(&state.token, resource));
     }
 
     Ok(json(
         StatusCode::NOT_FOUND,
         entra_error("not_found", &format!("no route for {} {}", request.method, request.path)),
     ))
+}
+
+/// The answer both managed-identity endpoints give: the token for `resource`, an hour long,
+/// `expires_on` as a string of seconds.
+fn managed_identity_token(token: &str, resource: &str) -> Response<Full<Bytes>> {
+    let body = serde_json::json!({
+        "access_token": token,
+        "expires_on": (unix_now() + 3600).to_string(),
+        "resource": resource,
+        "token_type": "Bearer",
+    });
+    json(StatusCode::OK, body.to_string())
 }
 
 /// An unsigned but JWT-shaped token,

@@ -20,7 +20,7 @@ pub struct Report {
     pub cases: u64,
 }
 
-use crate::process::{KillOnDrop, cargo, run_checked, target_dir};
+use crate::process::{KillOnDrop, cargo, loopback_request, run_checked, target_dir};
 
 /// Installs schemathesis under `target/conformance/venv` unless the pinned version is there.
 fn schemathesis(root: &Path) -> Result<PathBuf, String> {
@@ -127,20 +127,10 @@ pub fn run(root: &Path) -> Result<Report, String> {
 /// Asks the sandbox at `base_url` for a first page of one customer and returns the
 /// `MS-ContinuationToken` of its next link (plain HTTP/1.1 over loopback; xtask has no client).
 fn continuation_token(base_url: &str, token: &str) -> Result<String, String> {
-    use std::io::{Read, Write};
-    let addr = base_url.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(addr)
-        .map_err(|e| format!("connecting to the sandbox at {addr}: {e}"))?;
-    write!(
-        stream,
-        "GET /v1/customers?size=1 HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
-    )
-    .map_err(|e| format!("asking the sandbox for a page: {e}"))?;
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).map_err(|e| format!("reading the sandbox's page: {e}"))?;
-    let body = answer.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or_default();
-    let page: serde_json::Value = serde_json::from_str(body)
-        .map_err(|e| format!("the sandbox's first page is not JSON ({e}): {answer:.300}"))?;
+    let (_, answer) = loopback_request(base_url, "GET", "/v1/customers?size=1", token)?;
+    let body = String::from_utf8_lossy(&answer);
+    let page: serde_json::Value = serde_json::from_str(&body)
+        .map_err(|e| format!("the sandbox's first page is not JSON ({e}): {body:.300}"))?;
     page["links"]["next"]["headers"][0]["value"]
         .as_str()
         .map(str::to_string)

@@ -17,7 +17,7 @@
 //!   ("not attempted") may be lost to SIGKILL; that is allowed.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::process::{KillOnDrop, cargo, run_checked, target_dir};
+use crate::process::{KillOnDrop, cargo, loopback_request, run_checked, target_dir};
 
 /// What a run of trials is made of.
 #[derive(Debug, Clone)]
@@ -157,26 +157,10 @@ fn start_sandbox(bin: &Path, options: &Options, seed: u64) -> Result<Sandbox, St
     Ok(Sandbox { _process: process, url, targets, bystanders })
 }
 
-/// One HTTP/1.1 request to the sandbox's admin routes: the status and the JSON body.
+/// One request to the sandbox's admin routes: the status and the JSON body.
 fn admin(url: &str, method: &str, path: &str) -> Result<(u16, Value), String> {
-    let addr = url.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(addr)
-        .map_err(|e| format!("connecting to the sandbox at {addr}: {e}"))?;
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {ADMIN}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    )
-    .map_err(|e| format!("{method} {path}: {e}"))?;
-    let mut answer = Vec::new();
-    stream.read_to_end(&mut answer).map_err(|e| format!("{method} {path}: {e}"))?;
-    let mut headers = [httparse::EMPTY_HEADER; 32];
-    let mut response = httparse::Response::new(&mut headers);
-    let head = match response.parse(&answer) {
-        Ok(httparse::Status::Complete(n)) => n,
-        _ => return Err(format!("{method} {path}: not an HTTP answer")),
-    };
-    let status = response.code.unwrap_or(0);
-    let body = serde_json::from_slice(&answer[head..])
+    let (status, body) = loopback_request(url, method, path, ADMIN)?;
+    let body = serde_json::from_slice(&body)
         .map_err(|e| format!("{method} {path}: the answer is not JSON: {e}"))?;
     Ok((status, body))
 }
