@@ -12,11 +12,10 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use futures_util::TryStreamExt;
-use partner_center_client::{PartnerCenter, RetryPolicy};
 use partner_center_sandbox::{OrderSeed, Sandbox};
 use uuid::Uuid;
 
-use crate::TOKEN;
+use crate::clients::{TOKEN, facade};
 
 const CUSTOMERS: usize = 75;
 const LATENCY: Duration = Duration::from_secs(2);
@@ -62,7 +61,7 @@ fn floor(customer: usize, order: usize) -> Duration {
     Duration::from_secs_f64(busiest * 60.0 / f64::from(PER_MINUTE)).max(LATENCY)
 }
 
-pub async fn cleanup(out: &mut String, cli: &str) {
+pub async fn run(out: &mut String, cli: &str) {
     let sandbox = tip_account().await;
     let started = Instant::now();
     let output = tokio::process::Command::new(cli)
@@ -117,12 +116,7 @@ pub async fn cleanup(out: &mut String, cli: &str) {
 /// The documented C# sample, step by step, with this crate's calls (which retry a 429 after
 /// its `Retry-After`; the .NET SDK would not). Returns the PATCHes refused as in progress.
 async fn documented_procedure(base_url: &str) -> usize {
-    let pc = PartnerCenter::builder()
-        .base_url(base_url)
-        .bearer_token(TOKEN)
-        .retry_policy(RetryPolicy::default())
-        .build()
-        .expect("client");
+    let pc = facade(base_url);
     let customers: Vec<_> = pc.customers().list().stream().try_collect().await.expect("list");
     let mut refused = 0;
     for c in customers {

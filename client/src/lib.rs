@@ -12,6 +12,7 @@ mod classify;
 mod client;
 mod cloud;
 pub mod codes;
+mod customer;
 mod customer_id;
 mod delete;
 mod engine;
@@ -53,12 +54,13 @@ pub use answer::MAX_EXCERPT_BYTES;
 pub use builder::{PartnerCenterBuilder, USER_AGENT};
 pub use client::{CustomerById, Customers, PartnerCenter};
 pub use cloud::{Cloud, UnknownCloud};
+pub use customer::Customer;
 pub use customer_id::{CustomerTenantId, ParseCustomerTenantIdError};
 pub use delete::{DeleteCustomer, Deleted};
 pub use entitlements::{Entitlement, Entitlements, ListEntitlements, ReferenceOrder};
 pub use error::{ApiError, CallInfo, Error, ErrorCode};
 pub use list::{
-    Continuation, Customer, CustomerPage, CustomerStream, ListCustomers, MAX_PAGE_SIZE, PageStream,
+    Continuation, CustomerPage, CustomerStream, ListCustomers, MAX_PAGE_SIZE, PageStream,
 };
 pub use order_id::{OrderId, ParseOrderIdError};
 pub use orders::{CancelOrder, CustomerOrders, GetOrder, Order, OrderById, OrderStatus};

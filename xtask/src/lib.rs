@@ -4,9 +4,11 @@
 //!   progenitor (`cargo xtask gen [--check]`).
 //! * [`verify`] proves the spec agrees with the documented request/response examples in
 //!   `openapi/examples/` (`cargo xtask verify`).
-//!
 //! * [`conformance`] runs schemathesis against the local sandbox (`cargo xtask conformance`).
+//! * [`convergence`] stops the CLI at random moments against a chaotic sandbox and checks that
+//!   re-running it converges (`cargo xtask convergence`).
 //! * [`fuzz`] runs the cargo-fuzz targets in `fuzz/` for a set time each (`cargo xtask fuzz`).
+//! * [`process`] is how they run cargo and child processes (`cargo()`, the target directory).
 //!
 //! All are plain library functions so the workspace tests can call them directly.
 
@@ -27,6 +29,12 @@ pub fn workspace_root() -> PathBuf {
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// How `path` appears in what xtask prints: relative to the workspace root `root` where it is
+/// inside it, as it was given otherwise.
+pub fn display_path(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root).unwrap_or(path).display().to_string()
 }
 
 /// Default location of the spec, relative to the workspace root.

@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
-use xtask::{EXAMPLES_DIR, SPEC_PATH, codegen, spec::Spec, verify, workspace_root};
+use xtask::process::{cargo, target_dir};
+use xtask::{EXAMPLES_DIR, SPEC_PATH, codegen, display_path, spec::Spec, verify, workspace_root};
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "Partner Center client workspace automation")]
@@ -165,11 +166,11 @@ fn main() -> ExitCode {
             let elapsed = started.elapsed().as_secs_f64();
             match result {
                 Ok(codegen::Outcome::UpToDate(path)) => {
-                    println!("gen: {} is up to date ({elapsed:.2}s)", relative(&root, &path));
+                    println!("gen: {} is up to date ({elapsed:.2}s)", display_path(&root, &path));
                     ExitCode::SUCCESS
                 }
                 Ok(codegen::Outcome::Written(path)) => {
-                    println!("gen: wrote {} ({elapsed:.2}s)", relative(&root, &path));
+                    println!("gen: wrote {} ({elapsed:.2}s)", display_path(&root, &path));
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
@@ -197,10 +198,6 @@ fn verify_or_report(spec: &std::path::Path, examples: &std::path::Path) -> ExitC
     }
 }
 
-fn relative(root: &std::path::Path, path: &std::path::Path) -> String {
-    path.strip_prefix(root).unwrap_or(path).display().to_string()
-}
-
 /// Runs the fuzz targets, prints their table, and fails naming each crash and how to replay it.
 fn fuzz(root: &std::path::Path, seconds: u64, targets: &[String]) -> ExitCode {
     let reports = match xtask::fuzz::run(root, seconds, targets) {
@@ -218,8 +215,8 @@ fn fuzz(root: &std::path::Path, seconds: u64, targets: &[String]) -> ExitCode {
             eprintln!(
                 "fuzz: {} crashed on {} (output: {}); reproduce with:\n  {}",
                 report.target,
-                relative(root, artifact),
-                relative(root, &report.log),
+                display_path(root, artifact),
+                display_path(root, &report.log),
                 xtask::fuzz::reproduce_command(root, &report.target, artifact)
             );
         }
@@ -230,8 +227,7 @@ fn fuzz(root: &std::path::Path, seconds: u64, targets: &[String]) -> ExitCode {
 /// Builds the bench and the CLI in release and runs the bench, which lives in its own crate
 /// (`bench/`): xtask must build even when the generated client does not.
 fn bench(root: &std::path::Path, cleanup_only: bool) -> Result<(), String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = std::process::Command::new(&cargo)
+    let status = std::process::Command::new(cargo())
         .current_dir(root)
         .args([
             "build",
@@ -247,10 +243,7 @@ fn bench(root: &std::path::Path, cleanup_only: bool) -> Result<(), String> {
     if !status.success() {
         return Err(format!("cargo build --release failed ({status})"));
     }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| root.join("target"))
-        .join("release");
+    let target = target_dir(root).join("release");
     let mut bench = std::process::Command::new(target.join("partner-center-bench"));
     if cleanup_only {
         bench.arg("cleanup");

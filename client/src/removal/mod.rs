@@ -1,0 +1,197 @@
+//! The documented delete procedure, as one call: read the customer's entitlements, cancel the
+//! Azure Reserved Instance and software orders they reference, wait until every one reads
+//! `cancelled`, then delete the customer ("Delete a customer account from the integration
+//! sandbox"). Safe to run again after any interruption: orders already cancelled are skipped,
+//! a customer already deleted is "already gone".
+//!
+//! This module is the procedure as a caller starts and watches it (the builder, its phases and
+//! progress); [`run`] is the procedure itself, [`plan`] what its lookup finds, [`poll`] how it
+//! waits, and [`outcome`] what it reports at the end or on failure.
+
+mod outcome;
+mod plan;
+mod poll;
+mod run;
+
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::client::PartnerCenter;
+use crate::customer_id::CustomerTenantId;
+use crate::order_id::OrderId;
+
+pub use outcome::{Removal, RemovalError, RemovalErrorKind};
+pub use plan::{PlannedOrder, PurchasePlan, Verdict};
+pub use poll::PollPolicy;
+use run::{Run, StopSignal};
+
+/// How long an order stays cancellable after it was created, in the integration sandbox
+/// ("orders older than 60 days can't be cancelled").
+pub const CANCELLATION_WINDOW: Duration = Duration::from_secs(60 * 24 * 60 * 60);
+
+/// Where the procedure is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Phase {
+    /// Reading the customer's entitlements and the orders they reference.
+    LookingUp,
+    /// Cancelling orders.
+    Cancelling,
+    /// Waiting until every cancelled order reads `cancelled`.
+    Waiting,
+    /// Deleting the customer.
+    Deleting,
+    /// Done: the customer is deleted (or was already gone).
+    Done,
+}
+
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Phase::LookingUp => "looking up",
+            Phase::Cancelling => "cancelling",
+            Phase::Waiting => "waiting",
+            Phase::Deleting => "deleting",
+            Phase::Done => "done",
+        })
+    }
+}
+
+/// What the procedure reports as it goes (see [`DeleteWithPurchases::on_progress`]).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Progress {
+    /// A phase starts.
+    Phase(Phase),
+    /// The lookup found these orders to cancel and these already cancelled.
+    Found {
+        /// Orders to cancel.
+        to_cancel: Vec<OrderId>,
+        /// Orders already cancelled (skipped).
+        already_cancelled: Vec<OrderId>,
+    },
+    /// Partner Center accepted the cancel of this order (not yet confirmed by a read).
+    CancelAccepted(OrderId),
+    /// A round of the wait ended with this many orders still pending.
+    StillPending {
+        /// Orders not yet reading `cancelled`.
+        pending: usize,
+        /// Time waited so far.
+        waited: Duration,
+    },
+}
+
+type Observer<'a> = Arc<dyn Fn(&Progress) + Send + Sync + 'a>;
+type Stop<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
+/// The documented procedure for one customer (from
+/// [`CustomerById::delete_with_purchases`](crate::CustomerById::delete_with_purchases));
+/// `.await` it.
+///
+/// ```no_run
+/// use partner_center_client::{CustomerTenantId, PartnerCenter, Progress};
+///
+/// # async fn run(pc: PartnerCenter, id: CustomerTenantId) -> Result<(), Box<dyn std::error::Error>> {
+/// let removal = pc
+///     .customers()
+///     .by_id(id)
+///     .delete_with_purchases()
+///     .on_progress(|p| eprintln!("{p:?}"))
+///     .stop_on(async { let _ = tokio::signal::ctrl_c().await; })
+///     .await?;
+/// println!(
+///     "{}: reached {}, cancelled {:?}, waited {:?}",
+///     removal.customer(), removal.reached(), removal.cancelled(), removal.waited()
+/// );
+/// # Ok(()) }
+/// ```
+#[must_use = "nothing is sent until the procedure is awaited"]
+pub struct DeleteWithPurchases<'a> {
+    pc: &'a PartnerCenter,
+    customer: CustomerTenantId,
+    polling: PollPolicy,
+    concurrency: usize,
+    observer: Option<Observer<'a>>,
+    stop: Option<Stop<'a>>,
+}
+
+impl fmt::Debug for DeleteWithPurchases<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeleteWithPurchases")
+            .field("customer", &self.customer)
+            .field("polling", &self.polling)
+            .field("concurrency", &self.concurrency)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Orders read or cancelled at once, by default, for one customer.
+pub const DEFAULT_ORDER_CONCURRENCY: usize = 4;
+
+impl<'a> DeleteWithPurchases<'a> {
+    pub(crate) fn new(pc: &'a PartnerCenter, customer: CustomerTenantId) -> Self {
+        Self {
+            pc,
+            customer,
+            polling: PollPolicy::default(),
+            concurrency: DEFAULT_ORDER_CONCURRENCY,
+            observer: None,
+            stop: None,
+        }
+    }
+
+    /// How to wait for cancelled orders (default [`PollPolicy::default`]).
+    pub fn polling(mut self, policy: PollPolicy) -> Self {
+        self.polling = policy;
+        self
+    }
+
+    /// Orders read and cancelled at once (default [`DEFAULT_ORDER_CONCURRENCY`]; at least 1).
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.concurrency = n.max(1);
+        self
+    }
+
+    /// Called with each step as it happens.
+    pub fn on_progress(mut self, observer: impl Fn(&Progress) + Send + Sync + 'a) -> Self {
+        self.observer = Some(Arc::new(observer));
+        self
+    }
+
+    /// Stops when `stop` completes: a wait ends at once, a call in flight finishes, nothing
+    /// new starts; the result says the phase reached ([`Removal::is_stopped`]).
+    pub fn stop_on(mut self, stop: impl Future<Output = ()> + Send + 'a) -> Self {
+        self.stop = Some(Box::pin(stop));
+        self
+    }
+
+    /// Only the lookup: what the procedure would cancel (reads only; nothing is changed).
+    /// `Ok(None)` when the customer no longer exists.
+    pub async fn plan(self) -> Result<Option<PurchasePlan>, RemovalError> {
+        let DeleteWithPurchases { pc, customer, polling, concurrency, observer, .. } = self;
+        let run = Run { pc, customer, polling, concurrency, observer };
+        run.lookup().await.map_err(|(order, kind)| {
+            let done = Run::nothing_done(customer);
+            Run::fail(Phase::LookingUp, order, kind, &done)
+        })
+    }
+
+    /// Runs the procedure (the same as awaiting it).
+    pub async fn send(self) -> Result<Removal, RemovalError> {
+        let DeleteWithPurchases { pc, customer, polling, concurrency, observer, stop } = self;
+        let mut stop = StopSignal { stop, stopped: false };
+        Run { pc, customer, polling, concurrency, observer }.run(&mut stop).await
+    }
+}
+
+impl<'a> IntoFuture for DeleteWithPurchases<'a> {
+    type Output = Result<Removal, RemovalError>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}

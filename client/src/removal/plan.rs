@@ -1,0 +1,109 @@
+//! What the procedure's lookup finds: each order to cancel, and what it will do with it.
+
+use std::fmt;
+
+use crate::customer_id::CustomerTenantId;
+use crate::order_id::OrderId;
+use crate::orders::OrderStatus;
+
+/// What stands between a customer and its deletion, as the procedure's lookup reads it
+/// ([`DeleteWithPurchases::plan`](super::DeleteWithPurchases::plan)).
+#[derive(Debug, Clone)]
+pub struct PurchasePlan {
+    pub(super) customer: CustomerTenantId,
+    pub(super) orders: Vec<PlannedOrder>,
+    pub(super) by_subscription: Vec<String>,
+}
+
+impl PurchasePlan {
+    /// The customer.
+    pub fn customer(&self) -> CustomerTenantId {
+        self.customer
+    }
+
+    /// Each Reserved Instance or software order its entitlements reference, once.
+    pub fn orders(&self) -> &[PlannedOrder] {
+        &self.orders
+    }
+
+    /// Entitlement types cancelled by subscription, outside the documented procedure.
+    pub fn cancelled_by_subscription(&self) -> &[String] {
+        &self.by_subscription
+    }
+
+    /// Whether the procedure would refuse (an order past its cancellation window).
+    pub fn is_blocked(&self) -> bool {
+        self.orders.iter().any(|o| matches!(o.verdict, Verdict::PastWindow { .. }))
+    }
+}
+
+/// One order in a [`PurchasePlan`].
+#[derive(Debug, Clone)]
+pub struct PlannedOrder {
+    pub(super) id: OrderId,
+    pub(super) alternate_id: Option<String>,
+    pub(super) status: OrderStatus,
+    pub(super) creation_date: Option<String>,
+    pub(super) entitlement_types: Vec<String>,
+    pub(super) verdict: Verdict,
+}
+
+impl PlannedOrder {
+    /// The order's id.
+    pub fn id(&self) -> &OrderId {
+        &self.id
+    }
+
+    /// Its short id, which delete refusals name.
+    pub fn alternate_id(&self) -> Option<&str> {
+        self.alternate_id.as_deref()
+    }
+
+    /// Its status when read.
+    pub fn status(&self) -> &OrderStatus {
+        &self.status
+    }
+
+    /// When it was created (RFC 3339 text, as sent).
+    pub fn creation_date(&self) -> Option<&str> {
+        self.creation_date.as_deref()
+    }
+
+    /// The entitlement types that reference it (`software`, `reservedinstance`, ...).
+    pub fn entitlement_types(&self) -> &[String] {
+        &self.entitlement_types
+    }
+
+    /// What the procedure does with it.
+    pub fn verdict(&self) -> Verdict {
+        self.verdict
+    }
+}
+
+/// What the procedure does with an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Verdict {
+    /// It is cancelled.
+    Cancel,
+    /// It already reads `cancelled`: skipped.
+    AlreadyCancelled,
+    /// It is past its 60-day cancellation window: the procedure cancels nothing for this
+    /// customer.
+    PastWindow {
+        /// Its age in whole days.
+        days: u64,
+    },
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Verdict::Cancel => f.write_str("cancel"),
+            Verdict::AlreadyCancelled => f.write_str("already cancelled"),
+            Verdict::PastWindow { days } => {
+                write!(f, "not cancellable: created {days} days ago, past the 60-day window")
+            }
+        }
+    }
+}

@@ -1,0 +1,280 @@
+//! Configuring a sandbox and starting it.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use uuid::Uuid;
+
+use crate::app::Shared;
+use crate::chaos::{self, Chaos};
+use crate::layers::{self, idempotency::Idempotency};
+use crate::purchases::{DEFAULT_CANCELLATION_LATENCY, OrderSeed};
+use crate::running::Sandbox;
+use crate::seed::{self, PartnerSeed};
+#[cfg(feature = "tls")]
+use crate::tls;
+use crate::{DEFAULT_TOKEN, HEADER_READ_TIMEOUT, server};
+
+/// Configures a [`Sandbox`].
+pub struct SandboxBuilder {
+    partners: Vec<PartnerSeed>,
+    idempotency: Idempotency,
+    addr: Option<SocketAddr>,
+    rate_limit: Option<(NonZeroU32, NonZeroU32)>,
+    header_read_timeout: Duration,
+    cancellation_latency: Duration,
+    purchases_share: f64,
+    chaos: Option<Chaos>,
+    admin_token: Option<String>,
+    #[cfg(feature = "tls")]
+    tls: bool,
+}
+
+impl Default for SandboxBuilder {
+    fn default() -> Self {
+        Self {
+            partners: Vec::new(),
+            idempotency: Idempotency::default(),
+            addr: None,
+            rate_limit: None,
+            header_read_timeout: HEADER_READ_TIMEOUT,
+            cancellation_latency: DEFAULT_CANCELLATION_LATENCY,
+            purchases_share: 0.0,
+            chaos: None,
+            admin_token: None,
+            #[cfg(feature = "tls")]
+            tls: false,
+        }
+    }
+}
+
+impl std::fmt::Debug for SandboxBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxBuilder")
+            .field("partners", &self.partners.len())
+            .field("idempotency", &self.idempotency)
+            .field("addr", &self.addr)
+            .field("rate_limit", &self.rate_limit)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("cancellation_latency", &self.cancellation_latency)
+            .field("purchases_share", &self.purchases_share)
+            .finish()
+    }
+}
+
+impl SandboxBuilder {
+    /// Adds a Testing-in-Production partner account that authenticates with `token`.
+    pub fn tip_partner(self, token: impl Into<String>) -> Self {
+        self.partner(true, token)
+    }
+
+    /// Adds a production (non-TiP) partner account: its deletes are refused with `403`.
+    pub fn production_partner(self, token: impl Into<String>) -> Self {
+        self.partner(false, token)
+    }
+
+    fn partner(mut self, tip: bool, token: impl Into<String>) -> Self {
+        self.partners.push(PartnerSeed {
+            tip,
+            tokens: vec![token.into()],
+            customers: Vec::new(),
+            orders: Vec::new(),
+            azure_plans: Vec::new(),
+        });
+        self
+    }
+
+    /// Another token for the partner added last.
+    pub fn also_token(mut self, token: impl Into<String>) -> Self {
+        if let Some(p) = self.partners.last_mut() {
+            p.tokens.push(token.into());
+        }
+        self
+    }
+
+    /// Customers of the partner added last (a TiP partner with token `sandbox-token` is
+    /// added first when there is none).
+    pub fn customers(mut self, ids: impl IntoIterator<Item = Uuid>) -> Self {
+        if self.partners.is_empty() {
+            self = self.tip_partner(DEFAULT_TOKEN);
+        }
+        if let Some(p) = self.partners.last_mut() {
+            p.customers.extend(ids.into_iter().map(|id| (id, None)));
+        }
+        self
+    }
+
+    /// A customer of the partner added last, with its company name and domain (a TiP partner
+    /// with token `sandbox-token` is added first when there is none).
+    pub fn named_customer(
+        mut self,
+        id: Uuid,
+        company_name: impl Into<String>,
+        domain: impl Into<String>,
+    ) -> Self {
+        if self.partners.is_empty() {
+            self = self.tip_partner(DEFAULT_TOKEN);
+        }
+        if let Some(p) = self.partners.last_mut() {
+            p.customers.push((id, Some((company_name.into(), domain.into()))));
+        }
+        self
+    }
+
+    /// A customer of the partner added last (as [`Self::customers`]) with an active Azure
+    /// Reserved VM Instance order and an active software order: deleting it is refused with
+    /// `409` and the description Partner Center gives ("Customer relationship cannot be
+    /// removed due to active Azure reserved instances.Please cancel the following orders: …")
+    /// until both are cancelled.
+    pub fn customer_with_active_purchases(self, id: Uuid) -> Self {
+        self.customer_with_orders(id, [OrderSeed::reserved_instance(), OrderSeed::software()])
+    }
+
+    /// A customer of the partner added last (as [`Self::customers`]) with these orders. Its
+    /// deletion is refused (`409`, naming the orders by alternate id) while any of them is not
+    /// cancelled.
+    pub fn customer_with_orders(
+        mut self,
+        id: Uuid,
+        orders: impl IntoIterator<Item = OrderSeed>,
+    ) -> Self {
+        self = self.customers([id]);
+        if let Some(p) = self.partners.last_mut() {
+            p.orders.push((id, orders.into_iter().collect()));
+        }
+        self
+    }
+
+    /// A customer of the partner added last (as [`Self::customers`]) with an Azure plan: its
+    /// deletion is refused (`409`, naming the plan's order) whatever is cancelled by order,
+    /// and nothing the documented delete procedure reads shows the plan, as in Partner
+    /// Center, where an Azure plan is cancelled by subscription.
+    pub fn customer_with_azure_plan(mut self, id: Uuid) -> Self {
+        self = self.customers([id]);
+        if let Some(p) = self.partners.last_mut() {
+            p.azure_plans.push(id);
+        }
+        self
+    }
+
+    /// Gives about this share (0 to 1) of the customers seeded without orders some, in a
+    /// repeating pattern: a Reserved Instance order; a software order of two line items, each
+    /// including two more entitlements (one order id throughout); both. Default 0.
+    pub fn purchases_share(mut self, share: f64) -> Self {
+        self.purchases_share = if share.is_finite() { share.clamp(0.0, 1.0) } else { 0.0 };
+        self
+    }
+
+    /// How long a cancelled order takes to read `cancelled` (default
+    /// [`DEFAULT_CANCELLATION_LATENCY`]; zero: at once). Meanwhile it reads as before, and
+    /// another cancel of it is `409` (code 800060, "in progress").
+    pub fn cancellation_latency(mut self, latency: Duration) -> Self {
+        self.cancellation_latency = latency;
+        self
+    }
+
+    /// Throttles each partner above `per_minute` requests a minute on each documented
+    /// resource ([`Resource`](crate::Resource): customers, orders), with bursts of up to `burst`, answering
+    /// `429` with `Retry-After` and the throttling body, as Partner Center does above its
+    /// documented limits (500 a minute on each). Default: no limit.
+    pub fn rate_limit(mut self, per_minute: NonZeroU32, burst: NonZeroU32) -> Self {
+        self.rate_limit = Some((per_minute, burst));
+        self
+    }
+
+    /// Bounds on remembered outcomes (default: 15 minutes, 100,000 ids).
+    pub fn idempotency(mut self, idempotency: Idempotency) -> Self {
+        self.idempotency = idempotency;
+        self
+    }
+
+    /// How long a connection may take to send a request's head before it is closed (default
+    /// [`HEADER_READ_TIMEOUT`]; zero is taken as one millisecond).
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
+    /// Seeded random faults on every route ([`Chaos`]): for tests that a client converges
+    /// whatever fails, replayable from the seed.
+    pub fn chaos(mut self, chaos: Chaos) -> Self {
+        self.chaos = Some(chaos);
+        self
+    }
+
+    /// Opens the admin routes under [`ADMIN_PREFIX`](crate::ADMIN_PREFIX) to this token (never
+    /// a partner's): `GET /_sandbox/state` (every customer and order), `GET /_sandbox/requests`
+    /// (the request record, with the fault each met and whether it was applied), `POST
+    /// /_sandbox/hold?from=K` (hold every request from arrival K on, 0-based), `GET
+    /// /_sandbox/arrivals?at_least=N` (answers once N requests have arrived, while a hold is
+    /// armed) and `POST /_sandbox/release` (let the held ones go, hold no more). For tests that
+    /// run the sandbox as its own process; in-process tests read [`Sandbox::requests`] instead.
+    pub fn admin_token(mut self, token: impl Into<String>) -> Self {
+        self.admin_token = Some(token.into());
+        self
+    }
+
+    /// Serves HTTPS (feature `tls`) with a certificate authority made at start, for
+    /// `127.0.0.1` and `localhost`: trust [`Sandbox::ca_certificate_pem`] in the client under
+    /// test. HTTP/2 or HTTP/1.1, as the client's ALPN offers.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let sandbox = partner_center_sandbox::Sandbox::builder().tls().start().await.unwrap();
+    /// assert!(sandbox.base_url().starts_with("https://127.0.0.1:"));
+    /// assert!(sandbox.ca_certificate_pem().unwrap().starts_with("-----BEGIN CERTIFICATE-----"));
+    /// # }
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self) -> Self {
+        self.tls = true;
+        self
+    }
+
+    /// Listens on `addr` (default `127.0.0.1:0`, a free port).
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.addr = Some(addr);
+        self
+    }
+
+    /// Starts serving in the background. Dropping the returned [`Sandbox`] stops it.
+    pub async fn start(self) -> std::io::Result<Sandbox> {
+        let (store, accounts) =
+            seed::store(&self.partners, self.purchases_share, self.cancellation_latency);
+        let shared = Arc::new(Shared {
+            accounts,
+            store: Mutex::new(store),
+            replays: layers::idempotency::Replays::new(self.idempotency),
+            faults: Default::default(),
+            requests: Mutex::new(VecDeque::new()),
+            arrivals: Default::default(),
+            connections: AtomicUsize::new(0),
+            realm: Uuid::new_v4(),
+            secret: Uuid::new_v4().as_u128(),
+            rate_limit: self
+                .rate_limit
+                .map(|(per_minute, burst)| layers::rate_limit::limiter(per_minute, burst)),
+            throttled: AtomicUsize::new(0),
+            chaos: self.chaos.map(chaos::State::new),
+            gate: Default::default(),
+            admin_token: self.admin_token,
+        });
+        let addr = self.addr.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+        #[cfg(feature = "tls")]
+        let (transport, ca_pem) = if self.tls {
+            let tls = tls::generate()?;
+            (server::Transport::Tls(tls.acceptor), Some(tls.ca_pem))
+        } else {
+            (server::Transport::Plain, None)
+        };
+        #[cfg(not(feature = "tls"))]
+        let (transport, ca_pem) = (server::Transport::Plain, None);
+        let (addr, task) =
+            server::start(addr, Arc::clone(&shared), self.header_read_timeout, transport).await?;
+        Ok(Sandbox { addr, shared, task, ca_pem })
+    }
+}
