@@ -3,20 +3,16 @@
 
 use std::collections::{HashMap, HashSet};
 use std::num::NonZeroU32;
-use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 use partner_center_sandbox::{Fault, Operation, OrderSeed, RetryAfter, Sandbox};
-use tokio::io::AsyncWriteExt;
+use partner_center_tests::binary::{NO_TOOLS, isolated, json_lines, run, run_with_stdin, text};
+use partner_center_tests::ids;
 use uuid::Uuid;
 
 const BIN: &str = env!("CARGO_BIN_EXE_partner-center");
 const TOKEN: &str = "cli-test-token-secret";
 const OTHER: &str = "other-partner-token";
-
-fn ids(n: usize) -> Vec<Uuid> {
-    (0..n).map(|_| Uuid::new_v4()).collect()
-}
 
 async fn sandbox(customers: &[Uuid]) -> Sandbox {
     Sandbox::builder()
@@ -27,45 +23,12 @@ async fn sandbox(customers: &[Uuid]) -> Sandbox {
         .expect("sandbox")
 }
 
-/// A `PATH` with no tools on it: a developer's own `az` or `azd` is never run by a test.
-const NO_TOOLS: &str = "/nonexistent-partner-center-test-tools";
-
 /// The command against `sandbox` with the token in an otherwise empty environment (no
 /// `AZURE_*`, no proxies, no tools on `PATH`), stdin closed.
 fn cli(sandbox: &Sandbox, args: &[&str]) -> tokio::process::Command {
-    let mut cmd = tokio::process::Command::new(BIN);
-    cmd.arg("--base-url")
-        .arg(sandbox.base_url())
-        .args(args)
-        .env_clear()
-        .env("PATH", NO_TOOLS)
-        .env("PARTNER_CENTER_TOKEN", TOKEN)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
+    let mut cmd = isolated(BIN, NO_TOOLS, &[("PARTNER_CENTER_TOKEN", TOKEN)], &[]);
+    cmd.arg("--base-url").arg(sandbox.base_url()).args(args);
     cmd
-}
-
-async fn run(mut cmd: tokio::process::Command) -> Output {
-    cmd.output().await.expect("the binary runs")
-}
-
-async fn run_with_stdin(mut cmd: tokio::process::Command, input: &[u8]) -> Output {
-    cmd.stdin(Stdio::piped());
-    let mut child = cmd.spawn().expect("spawn");
-    let mut stdin = child.stdin.take().expect("stdin");
-    stdin.write_all(input).await.expect("write stdin");
-    drop(stdin);
-    child.wait_with_output().await.expect("output")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn json_lines(out: &Output) -> Vec<serde_json::Value> {
-    text(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect()
 }
 
 fn deletes(sandbox: &Sandbox) -> usize {

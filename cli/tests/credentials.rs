@@ -3,17 +3,17 @@
 //! (trusted with `--ca-cert`), and the sandbox accepts only the token the source gave.
 
 use std::path::Path;
-use std::process::{Output, Stdio};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use partner_center_sandbox::Sandbox;
-use partner_center_tests::identity::{FakeTool, TokenEndpoint, az_token_json, test_jwt};
-use partner_center_tests::{auth_fixture_path, tls_fixture};
+use partner_center_tests::binary::{self, isolated, run, text};
+use partner_center_tests::identity::{
+    CLIENT, FakeTool, TENANT, TokenEndpoint, az_token_json, test_jwt,
+};
+use partner_center_tests::{auth_fixture_path, sandbox_accepting};
 use uuid::Uuid;
 
 const BIN: &str = env!("CARGO_BIN_EXE_partner-center");
-const TENANT: &str = "00000000-0000-0000-0000-00000000beef";
-const CLIENT: &str = "00000000-0000-0000-0000-0000000000c1";
 const SECRET: &str = "pipeline-secret-never-shown";
 
 fn now() -> u64 {
@@ -46,47 +46,20 @@ fn app_token() -> String {
     }))
 }
 
-async fn sandbox_for(token: &str) -> Sandbox {
-    Sandbox::builder()
-        .tip_partner(token)
-        .customers([Uuid::new_v4()])
-        .start()
-        .await
-        .expect("sandbox")
-}
-
 /// The binary with exactly `vars` in its environment and `tools` as its whole `PATH`.
 fn cli(tools: &Path, vars: &[(&str, &str)], args: &[&str]) -> tokio::process::Command {
-    let mut cmd = tokio::process::Command::new(BIN);
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", tools)
-        .envs(vars.iter().copied())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    cmd
+    isolated(BIN, tools, vars, args)
 }
 
-async fn run(mut cmd: tokio::process::Command) -> Output {
-    cmd.output().await.expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
+/// The test CA as a file, its path as an argument.
 fn ca_file(dir: &Path) -> String {
-    let path = dir.join("test-ca.pem");
-    std::fs::write(&path, tls_fixture("ca.pem")).expect("write ca");
-    path.to_str().expect("utf-8").to_owned()
+    binary::ca_file(dir).to_str().expect("utf-8").to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_signed_in_with_az_lists_and_auth_status_explains_the_token() {
     let token = user_token();
-    let sandbox = sandbox_for(&token).await;
+    let sandbox = sandbox_accepting(&token).await;
     let tools = tempfile::tempdir().expect("dir");
     let az =
         FakeTool::install(tools.path(), "az", &az_token_json(&token, now() as i64 + 3600), "", 0);
@@ -145,7 +118,7 @@ async fn a_person_signed_in_with_az_lists_and_auth_status_explains_the_token() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cloud_decides_the_scope_even_with_a_base_url() {
     let token = user_token();
-    let sandbox = sandbox_for(&token).await;
+    let sandbox = sandbox_accepting(&token).await;
     let tools = tempfile::tempdir().expect("dir");
     let az =
         FakeTool::install(tools.path(), "az", &az_token_json(&token, now() as i64 + 3600), "", 0);
@@ -174,7 +147,7 @@ async fn the_cloud_decides_the_scope_even_with_a_base_url() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_az_or_signed_out_the_error_says_what_to_run_and_nothing_is_sent() {
-    let sandbox = sandbox_for("unused").await;
+    let sandbox = sandbox_accepting("unused").await;
     let base = sandbox.base_url();
     let empty = tempfile::tempdir().expect("dir");
     let out = run(cli(empty.path(), &[], &["--base-url", &base, "customers", "list"])).await;
@@ -200,7 +173,7 @@ async fn without_az_or_signed_out_the_error_says_what_to_run_and_nothing_is_sent
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pipelines_sign_in_with_workload_identity_a_secret_a_certificate_or_a_managed_identity() {
     let token = app_token();
-    let sandbox = sandbox_for(&token).await;
+    let sandbox = sandbox_accepting(&token).await;
     let endpoint = TokenEndpoint::start(&token).await;
     let dir = tempfile::tempdir().expect("dir");
     let ca = ca_file(dir.path());
@@ -271,7 +244,7 @@ async fn pipelines_sign_in_with_workload_identity_a_secret_a_certificate_or_a_ma
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chosen_source_must_be_configured_and_token_env_names_its_variable() {
-    let sandbox = sandbox_for("my-token").await;
+    let sandbox = sandbox_accepting("my-token").await;
     let base = sandbox.base_url();
     let empty = tempfile::tempdir().expect("dir");
     let out =
@@ -297,7 +270,7 @@ async fn a_chosen_source_must_be_configured_and_token_env_names_its_variable() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_token_points_at_auth_status() {
-    let sandbox = sandbox_for("the-partners-token").await;
+    let sandbox = sandbox_accepting("the-partners-token").await;
     let tools = tempfile::tempdir().expect("dir");
     FakeTool::install(
         tools.path(),

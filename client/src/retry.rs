@@ -2,26 +2,38 @@
 
 use std::time::Duration;
 
-/// Retry and timeout settings for one call.
+/// Retry and timeout settings for one call, given with
+/// [`PartnerCenterBuilder::retry_policy`](crate::PartnerCenterBuilder::retry_policy). This is
+/// the one place they are described; the crate's guide and the CLI's link here.
 ///
 /// | setting | default | meaning |
 /// |---|---|---|
 /// | `max_attempts` | 4 | attempts in all, the first included (3 retries, as the .NET SDK) |
-/// | `initial_backoff` | 500 ms | first backoff; doubles each retry, with jitter |
+/// | `initial_backoff` | 500 ms | first backoff; doubles each retry, with jitter (the `backon` crate) |
 /// | `max_backoff` | 10 s | ceiling of one computed backoff, jitter included |
 /// | `max_retry_after` | 60 s | ceiling on a server's `Retry-After` (the docs' example says 57 s) |
-/// | `attempt_timeout` | 60 s | one attempt, connect to last body byte |
+/// | `attempt_timeout` | 60 s | one attempt: the token, then connect to last body byte, together |
 /// | `deadline` | 180 s | the whole call, waits included (the .NET SDK's 3-minute timeout) |
 ///
-/// Retried: 429, 500, 502, 503, 504, connection and I/O failures and timeouts (not redirect
-/// loops or undecodable answers), all under the same `MS-RequestId`, which makes the retry
-/// idempotent. A `401` is retried once, at once, when the token source then gives a different
-/// token (one the server found expired or revoked while the client's cache still held it; one
-/// refresh serves every call refused meanwhile). Never retried: any other status, token
-/// failures, answers that cannot be used.
-/// Each attempt is limited to `attempt_timeout` or what is left of `deadline`, whichever is
-/// less. A wait that would end past the deadline is not taken; the last error is
-/// returned instead.
+/// **Retried:** 429, 500, 502, 503, 504, connection and I/O failures and timeouts, always
+/// under the same `MS-RequestId`, which makes a retried delete or cancel idempotent (a read
+/// is always safe). `Retry-After` is honoured in delta-seconds and HTTP-date form, capped by
+/// `max_retry_after`; without it the exponential backoff applies. A `401` is retried once, at
+/// once, when the token source then gives a different token (one the server found expired or
+/// revoked while the client's cache still held it; one refresh serves every call refused
+/// meanwhile).
+///
+/// **Never retried:** any other status (400, 403, 404, 409, ...); redirect loops; token
+/// failures (a token provider slower than the attempt's limit included:
+/// [`Error::Auth`](crate::Error::Auth), nothing sent); answers that cannot be decoded or used
+/// ([`Error::InvalidAnswer`](crate::Error::InvalidAnswer): they would fail the same way
+/// again). A token failure on a retry keeps the call's context, so the error still says which
+/// `MS-RequestId`, how many attempts were sent and whether one may already have applied.
+///
+/// **Time:** each attempt is limited to `attempt_timeout` or what is left of `deadline`,
+/// whichever is less, kept by one watcher task per client rather than a timer per request. A
+/// wait that would end past the deadline is not taken: the last error is returned at once,
+/// with its `retry_after`.
 ///
 /// ```
 /// use std::time::Duration;

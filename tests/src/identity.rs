@@ -23,6 +23,11 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+/// The tenant the test tokens and credentials are for.
+pub const TENANT: &str = "00000000-0000-0000-0000-00000000beef";
+/// The application (client) id the test credentials use.
+pub const CLIENT: &str = "00000000-0000-0000-0000-0000000000c1";
+
 /// The largest request body the endpoint reads; larger bodies are answered `400`.
 const MAX_BODY: usize = 1 << 20;
 

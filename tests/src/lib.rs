@@ -4,6 +4,7 @@
 //! The wire tests use the scripted server for answers the local sandbox cannot give (HTML
 //! bodies, oversized bodies, redirects, exact status sequences).
 //!
+//! [`binary`] runs a built binary isolated from the machine (environment, `PATH`, stdin).
 //! [`identity`] has what the offline credential tests need: a local Microsoft Entra ID token
 //! endpoint over TLS, JWT-shaped test tokens, and fake `az`/`azd` tools.
 
@@ -25,6 +26,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_rustls::rustls::pki_types::pem::PemObject;
 
+pub mod binary;
 pub mod identity;
 
 /// The token of the TiP partner in [`sandbox_with`].
@@ -43,6 +45,22 @@ pub async fn sandbox_with(
         .customers(customers.iter().copied())
         .production_partner(PROD)
         .customers(prod_customers.iter().copied())
+        .start()
+        .await
+        .expect("sandbox starts")
+}
+
+/// `n` fresh customer ids.
+pub fn ids(n: usize) -> Vec<uuid::Uuid> {
+    (0..n).map(|_| uuid::Uuid::new_v4()).collect()
+}
+
+/// A sandbox whose only partner (TiP) signs in with `token` and has one customer: for tests
+/// whose point is which token arrives.
+pub async fn sandbox_accepting(token: &str) -> partner_center_sandbox::Sandbox {
+    partner_center_sandbox::Sandbox::builder()
+        .tip_partner(token)
+        .customers([uuid::Uuid::new_v4()])
         .start()
         .await
         .expect("sandbox starts")

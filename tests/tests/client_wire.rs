@@ -7,7 +7,7 @@ use partner_center_client::{
     AccessToken, BoxError, CustomerTenantId, Error, ErrorCode, PartnerCenter, RetryPolicy,
     TokenProvider,
 };
-use partner_center_tests::{Reply, ScriptedServer};
+use partner_center_tests::{Reply, ScriptedServer, client_for, quick_retries};
 use uuid::Uuid;
 
 const TOKEN: &str = "eyJ0eXAi.secret-token-value.sig";
@@ -16,18 +16,8 @@ fn id() -> CustomerTenantId {
     "3b4a9d4f-2b1e-4c67-9f0a-1a2b3c4d5e6f".parse().expect("valid id")
 }
 
-/// Fast retries so tests spend no time in backoff unless they mean to.
-fn quick() -> RetryPolicy {
-    partner_center_tests::quick_retries()
-}
-
 fn client(server: &ScriptedServer, policy: RetryPolicy) -> PartnerCenter {
-    PartnerCenter::builder()
-        .base_url(server.url())
-        .bearer_token(TOKEN)
-        .retry_policy(policy)
-        .build()
-        .expect("client builds")
+    client_for(&server.url(), TOKEN, policy)
 }
 
 fn uuid_header(seen: &partner_center_tests::Seen, name: &str) -> Uuid {
@@ -39,7 +29,8 @@ fn uuid_header(seen: &partner_center_tests::Seen, name: &str) -> Uuid {
 #[tokio::test]
 async fn the_request_on_the_wire_matches_the_documented_example() {
     let server = ScriptedServer::start(vec![]).await;
-    let deleted = client(&server, quick()).customers().by_id(id()).delete().await.expect("204");
+    let deleted =
+        client(&server, quick_retries()).customers().by_id(id()).delete().await.expect("204");
 
     let seen = server.seen();
     assert_eq!(seen.len(), 1);
@@ -107,7 +98,7 @@ async fn request_id_is_reused_on_retries_and_fresh_per_call() {
     let pc = PartnerCenter::builder()
         .base_url(sandbox.base_url())
         .bearer_token(TOKEN)
-        .retry_policy(quick())
+        .retry_policy(quick_retries())
         .build()
         .expect("builds");
     let first = pc.customers().by_id(a.into()).delete().await.expect("third attempt succeeds");
@@ -130,7 +121,7 @@ async fn request_id_is_reused_on_retries_and_fresh_per_call() {
 #[tokio::test]
 async fn a_caller_supplied_correlation_id_is_sent() {
     let server = ScriptedServer::start(vec![]).await;
-    let pc = client(&server, quick());
+    let pc = client(&server, quick_retries());
     let mine = Uuid::new_v4();
     let a = pc.customers().by_id(id()).delete().correlation_id(mine).await.expect("204");
     let b = pc.customers().by_id(id()).delete().correlation_id(mine).await.expect("204");
@@ -150,7 +141,7 @@ fn gap(server: &ScriptedServer) -> Duration {
 #[tokio::test]
 async fn retry_after_in_seconds_is_obeyed() {
     let server = ScriptedServer::start(vec![Reply::status(429).header("Retry-After", "1")]).await;
-    client(&server, quick()).customers().by_id(id()).delete().await.expect("retried");
+    client(&server, quick_retries()).customers().by_id(id()).delete().await.expect("retried");
     assert!(gap(&server) >= Duration::from_millis(950), "waited only {:?}", gap(&server));
 }
 
@@ -158,7 +149,7 @@ async fn retry_after_in_seconds_is_obeyed() {
 async fn retry_after_as_an_http_date_is_obeyed() {
     let at = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(2));
     let server = ScriptedServer::start(vec![Reply::status(503).header("Retry-After", &at)]).await;
-    client(&server, quick()).customers().by_id(id()).delete().await.expect("retried");
+    client(&server, quick_retries()).customers().by_id(id()).delete().await.expect("retried");
     // HTTP-dates have whole seconds: 2 s ahead is at least 1 s ahead.
     assert!(gap(&server) >= Duration::from_millis(950), "waited only {:?}", gap(&server));
 }
@@ -167,7 +158,7 @@ async fn retry_after_as_an_http_date_is_obeyed() {
 async fn retry_after_is_capped() {
     let server =
         ScriptedServer::start(vec![Reply::status(429).header("Retry-After", "3600")]).await;
-    let policy = quick().with_max_retry_after(Duration::from_millis(300));
+    let policy = quick_retries().with_max_retry_after(Duration::from_millis(300));
     client(&server, policy).customers().by_id(id()).delete().await.expect("retried");
     let waited = gap(&server);
     assert!(
@@ -184,7 +175,7 @@ async fn a_wait_past_the_deadline_returns_the_throttling_error_at_once() {
     ])
     .await;
     let started = Instant::now();
-    let err = client(&server, quick().with_deadline(Duration::from_secs(5)))
+    let err = client(&server, quick_retries().with_deadline(Duration::from_secs(5)))
         .customers()
         .by_id(id())
         .delete()
@@ -205,8 +196,12 @@ async fn other_client_errors_are_never_retried() {
         let body =
             format!(r#"{{"code": {status}0, "description": "nope", "source": "PartnerFD"}}"#);
         let server = ScriptedServer::start(vec![Reply::json(status, &body)]).await;
-        let err =
-            client(&server, quick()).customers().by_id(id()).delete().await.expect_err("fails");
+        let err = client(&server, quick_retries())
+            .customers()
+            .by_id(id())
+            .delete()
+            .await
+            .expect_err("fails");
         assert_eq!(server.seen().len(), 1, "status {status} was retried");
         assert_eq!(err.status().map(|s| s.as_u16()), Some(status));
         assert!(!err.is_retryable());
@@ -218,7 +213,7 @@ async fn other_client_errors_are_never_retried() {
 #[tokio::test]
 async fn retries_stop_after_max_attempts() {
     let server = ScriptedServer::start_with_fallback(vec![], Reply::status(502)).await;
-    let err = client(&server, quick().with_max_attempts(3))
+    let err = client(&server, quick_retries().with_max_attempts(3))
         .customers()
         .by_id(id())
         .delete()
@@ -324,7 +319,8 @@ async fn unparsable_bodies_keep_status_and_a_bounded_excerpt() {
 async fn a_404_after_a_possibly_applied_attempt_is_reported_as_such() {
     let not_found = r#"{"code":60003,"description":"Tenant not found.","source":"PartnerFD"}"#;
     let server = ScriptedServer::start(vec![Reply::status(500), Reply::json(404, not_found)]).await;
-    let err = client(&server, quick()).customers().by_id(id()).delete().await.expect_err("404");
+    let err =
+        client(&server, quick_retries()).customers().by_id(id()).delete().await.expect_err("404");
     assert!(err.is_not_found_after_retry(), "{err:?}");
     assert!(!err.is_not_found(), "must not look like a plain not-found");
     assert!(err.customer_is_gone());
@@ -336,7 +332,8 @@ async fn a_404_after_a_possibly_applied_attempt_is_reported_as_such() {
         Reply::json(404, not_found),
     ])
     .await;
-    let err = client(&server, quick()).customers().by_id(id()).delete().await.expect_err("404");
+    let err =
+        client(&server, quick_retries()).customers().by_id(id()).delete().await.expect_err("404");
     assert!(err.is_not_found(), "{err:?}");
 }
 
@@ -346,7 +343,7 @@ async fn redirects_keep_the_token_on_its_host() {
     // "localhost" vs "127.0.0.1" is a different host to the client.
     let target = format!("http://localhost:{}/v1/customers/{}", other.port(), id());
     let first = ScriptedServer::start(vec![Reply::status(307).header("Location", &target)]).await;
-    client(&first, quick()).customers().by_id(id()).delete().await.expect("followed 307");
+    client(&first, quick_retries()).customers().by_id(id()).delete().await.expect("followed 307");
     let seen = other.seen();
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].method, "DELETE");
@@ -362,7 +359,7 @@ async fn redirects_keep_the_token_on_its_host() {
         Reply::status(302).header("Location", &format!("{}/x", other.url())),
     ])
     .await;
-    let err = client(&first, quick())
+    let err = client(&first, quick_retries())
         .customers()
         .by_id(id())
         .delete()
@@ -417,7 +414,7 @@ async fn the_token_provider_is_asked_before_every_attempt() {
     let pc = PartnerCenter::builder()
         .base_url(server.url())
         .token_provider(Rotating { calls: AtomicU32::new(0) })
-        .retry_policy(quick())
+        .retry_policy(quick_retries())
         .build()
         .expect("builds");
     pc.customers().by_id(id()).delete().await.expect("retried");
@@ -470,7 +467,7 @@ async fn a_token_failure_on_a_retry_keeps_the_calls_context() {
         let pc = PartnerCenter::builder()
             .base_url(server.url())
             .token_provider(FailsAfter { good: 1, calls: AtomicU32::new(0), bad_token })
-            .retry_policy(quick())
+            .retry_policy(quick_retries())
             .build()
             .expect("builds");
         let err = pc.customers().by_id(id()).delete().await.expect_err("auth");
@@ -519,7 +516,7 @@ async fn a_token_provider_slower_than_the_attempt_timeout_is_an_auth_error_and_s
     let pc = PartnerCenter::builder()
         .base_url(server.url())
         .token_provider(Slow)
-        .retry_policy(quick().with_attempt_timeout(Duration::from_millis(200)))
+        .retry_policy(quick_retries().with_attempt_timeout(Duration::from_millis(200)))
         .build()
         .expect("builds");
     let started = Instant::now();
@@ -538,7 +535,7 @@ async fn a_failed_read_never_may_have_applied() {
         Reply::json(400, r#"{"code":800002,"description":"Invalid request input"}"#),
     ])
     .await;
-    let pc = client(&server, quick());
+    let pc = client(&server, quick_retries());
     let err = pc.customers().list().first_page().await.expect_err("400");
     assert_eq!(err.call().map(|c| c.attempts()), Some(2));
     assert!(!err.may_have_applied(), "a list page changes nothing, whatever happened to it");
@@ -549,7 +546,8 @@ async fn a_failed_read_never_may_have_applied() {
         Reply::json(400, r#"{"code":800002,"description":"Invalid request input"}"#),
     ])
     .await;
-    let err = client(&server, quick()).customers().by_id(id()).delete().await.expect_err("400");
+    let err =
+        client(&server, quick_retries()).customers().by_id(id()).delete().await.expect_err("400");
     assert!(err.may_have_applied());
 }
 
@@ -557,7 +555,8 @@ async fn a_failed_read_never_may_have_applied() {
 async fn slow_attempts_time_out_and_are_retried() {
     let slow = Reply::no_content().delay(Duration::from_secs(5));
     let server = ScriptedServer::start_with_fallback(vec![], slow).await;
-    let policy = quick().with_attempt_timeout(Duration::from_millis(200)).with_max_attempts(2);
+    let policy =
+        quick_retries().with_attempt_timeout(Duration::from_millis(200)).with_max_attempts(2);
     let err = client(&server, policy).customers().by_id(id()).delete().await.expect_err("timeout");
     assert!(
         matches!(err, Error::Timeout { .. }) && err.call().map(|c| c.attempts()) == Some(2),
@@ -567,7 +566,7 @@ async fn slow_attempts_time_out_and_are_retried() {
     assert!(err.call().map(|c| c.request_id()).is_some());
 
     // The overall deadline bounds the call however many attempts remain.
-    let policy = quick()
+    let policy = quick_retries()
         .with_attempt_timeout(Duration::from_secs(10))
         .with_deadline(Duration::from_millis(300));
     let started = Instant::now();
@@ -597,7 +596,9 @@ async fn an_answer_whose_body_stalls_times_out() {
     let pc = PartnerCenter::builder()
         .base_url(url)
         .bearer_token(TOKEN)
-        .retry_policy(quick().with_attempt_timeout(Duration::from_millis(200)).with_max_attempts(2))
+        .retry_policy(
+            quick_retries().with_attempt_timeout(Duration::from_millis(200)).with_max_attempts(2),
+        )
         .build()
         .expect("client");
     let started = Instant::now();
@@ -623,7 +624,8 @@ async fn a_redirect_loop_is_not_retried() {
     let server =
         ScriptedServer::start_with_fallback(vec![], Reply::status(307).header("Location", &path))
             .await;
-    let err = client(&server, quick()).customers().by_id(id()).delete().await.expect_err("loop");
+    let err =
+        client(&server, quick_retries()).customers().by_id(id()).delete().await.expect_err("loop");
     assert!(
         matches!(err, Error::Transport { .. }) && err.call().map(|c| c.attempts()) == Some(1),
         "{err:?}"
@@ -636,7 +638,7 @@ async fn a_redirect_loop_is_not_retried() {
 #[tokio::test]
 async fn unbounded_limits_do_not_overflow() {
     let server = ScriptedServer::start(vec![Reply::status(503).header("Retry-After", "0")]).await;
-    let policy = quick()
+    let policy = quick_retries()
         .with_deadline(Duration::MAX)
         .with_max_retry_after(Duration::MAX)
         .with_max_backoff(Duration::MAX);

@@ -8,25 +8,15 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use partner_center_client::credentials::{CredentialChain, Env, NoCredential, Source};
 use partner_center_client::{Cloud, PartnerCenter};
 use partner_center_sandbox::Sandbox;
+use partner_center_tests::binary::NO_TOOLS;
 use partner_center_tests::identity::{
-    FakeTool, TokenEndpoint, az_token_json, azd_token_json, decode_jwt_part, test_jwt,
+    CLIENT, FakeTool, TENANT, TokenEndpoint, az_token_json, azd_token_json, decode_jwt_part,
+    test_jwt,
 };
-use partner_center_tests::{auth_fixture, auth_fixture_path};
+use partner_center_tests::{auth_fixture, auth_fixture_path, sandbox_accepting};
 
-const TENANT: &str = "00000000-0000-0000-0000-00000000beef";
-const CLIENT: &str = "00000000-0000-0000-0000-0000000000c1";
 const SECRET: &str = "client-secret-value-never-shown";
 const SCOPE: &str = "https://api.partnercenter.microsoft.com/.default";
-
-/// A sandbox that accepts only `token`, with one customer.
-async fn sandbox_for(token: &str) -> Sandbox {
-    Sandbox::builder()
-        .tip_partner(token)
-        .customers([uuid::Uuid::new_v4()])
-        .start()
-        .await
-        .expect("sandbox")
-}
 
 /// A client for `sandbox` that trusts the test CA (so the token endpoint's certificate is
 /// trusted through the client's own HTTP client, which the chain uses).
@@ -44,7 +34,7 @@ fn client(sandbox: &Sandbox, chain: impl partner_center_client::TokenProvider) -
 fn chain(endpoint: &TokenEndpoint, pairs: &[(&str, &str)]) -> CredentialChain {
     let mut vars: Vec<(String, String)> =
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    vars.push(("PATH".into(), "/nonexistent-partner-center-tools".into()));
+    vars.push(("PATH".into(), NO_TOOLS.into()));
     CredentialChain::builder(Cloud::Global)
         .env(Env::from_pairs(vars))
         .authority_host(endpoint.url())
@@ -74,7 +64,7 @@ async fn a_client_secret_signs_in_at_the_token_endpoint_through_the_clients_http
         &serde_json::json!({ "aud": "https://api.partnercenter.microsoft.com", "idtyp": "app" }),
     );
     let endpoint = TokenEndpoint::start(&token).await;
-    let sandbox = sandbox_for(&token).await;
+    let sandbox = sandbox_accepting(&token).await;
     let chain = chain(
         &endpoint,
         &[
@@ -100,7 +90,7 @@ async fn a_client_secret_signs_in_at_the_token_endpoint_through_the_clients_http
 #[tokio::test]
 async fn without_the_clients_trusted_roots_the_token_endpoint_is_refused_and_said_so() {
     let endpoint = TokenEndpoint::start("t").await;
-    let sandbox = sandbox_for("t").await;
+    let sandbox = sandbox_accepting("t").await;
     let chain = chain(
         &endpoint,
         &[
@@ -127,7 +117,7 @@ async fn without_the_clients_trusted_roots_the_token_endpoint_is_refused_and_sai
 async fn workload_identity_sends_the_federated_token_as_the_client_assertion() {
     let token = test_jwt(&serde_json::json!({ "idtyp": "app" }));
     let endpoint = TokenEndpoint::start(&token).await;
-    let sandbox = sandbox_for(&token).await;
+    let sandbox = sandbox_accepting(&token).await;
     let dir = tempfile::tempdir().expect("dir");
     let file = dir.path().join("federated-token");
     std::fs::write(&file, "federated.jwt.from-the-ci-system").expect("write");
@@ -167,7 +157,7 @@ async fn a_certificate_signs_an_rs256_assertion_that_its_public_key_verifies() {
 
     let token = test_jwt(&serde_json::json!({ "idtyp": "app" }));
     let endpoint = TokenEndpoint::start(&token).await;
-    let sandbox = sandbox_for(&token).await;
+    let sandbox = sandbox_accepting(&token).await;
     let path = auth_fixture_path("app-combined.pem");
     let chain = chain(
         &endpoint,
@@ -245,7 +235,7 @@ async fn certificate_files_that_cannot_be_used_say_why_and_send_nothing() {
 async fn an_app_service_managed_identity_asks_its_endpoint_for_the_resource() {
     let token = test_jwt(&serde_json::json!({ "idtyp": "app" }));
     let endpoint = TokenEndpoint::start(&token).await;
-    let sandbox = sandbox_for(&token).await;
+    let sandbox = sandbox_accepting(&token).await;
     let msi = format!("{}/msi/token", endpoint.url());
     let chain = chain(
         &endpoint,
@@ -271,7 +261,7 @@ async fn an_app_service_managed_identity_asks_its_endpoint_for_the_resource() {
 #[tokio::test]
 async fn az_is_asked_for_the_clouds_scope_and_the_tenant_and_a_sign_in_prompt_becomes_the_fix() {
     let token = test_jwt(&serde_json::json!({ "scp": "user_impersonation" }));
-    let sandbox = sandbox_for(&token).await;
+    let sandbox = sandbox_accepting(&token).await;
     let dir = tempfile::tempdir().expect("dir");
     let expires =
         SystemTime::now().duration_since(UNIX_EPOCH).expect("now").as_secs() as i64 + 3600;
@@ -324,7 +314,7 @@ async fn az_is_asked_for_the_clouds_scope_and_the_tenant_and_a_sign_in_prompt_be
 #[tokio::test]
 async fn azd_is_asked_when_az_is_not_signed_in() {
     let token = test_jwt(&serde_json::json!({ "scp": "user_impersonation" }));
-    let sandbox = sandbox_for(&token).await;
+    let sandbox = sandbox_accepting(&token).await;
     let dir = tempfile::tempdir().expect("dir");
     FakeTool::install(dir.path(), "az", "", "ERROR: Please run 'az login' to setup account.", 1);
     let azd = FakeTool::install(
@@ -360,7 +350,7 @@ async fn azd_is_asked_when_az_is_not_signed_in() {
 async fn a_hundred_calls_on_an_empty_cache_make_one_token_request() {
     let token = test_jwt(&serde_json::json!({ "idtyp": "app" }));
     let endpoint = TokenEndpoint::start(&token).await;
-    let sandbox = sandbox_for(&token).await;
+    let sandbox = sandbox_accepting(&token).await;
     let chain = chain(
         &endpoint,
         &[
@@ -385,7 +375,7 @@ async fn a_hundred_calls_on_an_empty_cache_make_one_token_request() {
 async fn a_chain_asked_before_the_client_is_built_still_takes_the_clients_http_client() {
     let token = test_jwt(&serde_json::json!({ "idtyp": "app" }));
     let endpoint = TokenEndpoint::start(&token).await;
-    let sandbox = sandbox_for(&token).await;
+    let sandbox = sandbox_accepting(&token).await;
     let chain = Arc::new(chain(
         &endpoint,
         &[
@@ -415,7 +405,7 @@ async fn a_remembered_source_that_fails_later_is_named_and_a_developer_tool_fall
     let msi = format!("{}/msi/token", endpoint.url());
     let chain = CredentialChain::builder(Cloud::Global)
         .env(Env::from_pairs([
-            ("PATH", "/nonexistent-partner-center-tools"),
+            ("PATH", NO_TOOLS),
             ("IDENTITY_ENDPOINT", msi.as_str()),
             ("IDENTITY_HEADER", TokenEndpoint::IDENTITY_HEADER),
         ]))
@@ -466,9 +456,9 @@ async fn a_remembered_source_that_fails_later_is_named_and_a_developer_tool_fall
 async fn a_vms_managed_identity_is_asked_only_when_chosen_alone() {
     let token = test_jwt(&serde_json::json!({ "idtyp": "app" }));
     let endpoint = TokenEndpoint::start(&token).await;
-    let sandbox = sandbox_for(&token).await;
+    let sandbox = sandbox_accepting(&token).await;
     let imds = format!("{}/metadata/identity/oauth2/token", endpoint.url());
-    let env = Env::from_pairs([("PATH", "/nonexistent-partner-center-tools")]);
+    let env = Env::from_pairs([("PATH", NO_TOOLS)]);
     let chained = CredentialChain::builder(Cloud::Global)
         .env(env.clone())
         .imds_endpoint(&imds)
@@ -496,7 +486,7 @@ async fn a_vms_managed_identity_is_asked_only_when_chosen_alone() {
 async fn a_password_protected_key_is_opened_with_its_password_and_a_wrong_one_is_named_not_shown() {
     let token = test_jwt(&serde_json::json!({ "idtyp": "app" }));
     let endpoint = TokenEndpoint::start(&token).await;
-    let sandbox = sandbox_for(&token).await;
+    let sandbox = sandbox_accepting(&token).await;
     let path = auth_fixture_path("app-encrypted.pem");
     let with = |password: &'static str| {
         chain(

@@ -4,21 +4,15 @@
 use std::collections::HashSet;
 
 use futures_util::TryStreamExt;
-use partner_center_client::{Continuation, Error, MAX_PAGE_SIZE, PartnerCenter, RetryPolicy};
+use partner_center_client::{Continuation, Error, MAX_PAGE_SIZE, PartnerCenter};
 use partner_center_sandbox::{Sandbox, codes};
-use partner_center_tests::{PROD, Reply, ScriptedServer, TIP, sandbox_with};
+use partner_center_tests::{
+    PROD, Reply, ScriptedServer, TIP, ids, quick_retries, sandbox_client, sandbox_with,
+};
 use uuid::Uuid;
 
-fn quick() -> RetryPolicy {
-    partner_center_tests::quick_retries()
-}
-
 fn client(sandbox: &Sandbox, token: &str) -> PartnerCenter {
-    partner_center_tests::client_for(&sandbox.base_url(), token, quick())
-}
-
-fn ids(n: usize) -> Vec<Uuid> {
-    (0..n).map(|_| Uuid::new_v4()).collect()
+    sandbox_client(sandbox, token, quick_retries())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -167,7 +161,7 @@ async fn the_list_request_on_the_wire_matches_the_documented_example() {
     let response = documented("list-customers.response.http");
     let body = response.split_once("\n\n").expect("body").1.trim_end();
     let server = ScriptedServer::start(vec![Reply::json(200, body)]).await;
-    let pc = partner_center_tests::client_for(&server.url(), "secret-token", quick());
+    let pc = partner_center_tests::client_for(&server.url(), "secret-token", quick_retries());
     let page = pc.customers().list().page_size(40).first_page().await.expect("page");
 
     // The answer, read as documented.
@@ -247,7 +241,7 @@ async fn next_links_the_client_cannot_follow_are_errors_not_silent_ends_and_keep
     ];
     for (link, expected) in cases {
         let server = ScriptedServer::start(vec![Reply::json(200, &next(link))]).await;
-        let pc = partner_center_tests::client_for(&server.url(), "t", quick());
+        let pc = partner_center_tests::client_for(&server.url(), "t", quick_retries());
         // The page keeps its customers and says it cannot go on: not "last page".
         let page = pc.customers().list().first_page().await.expect("the page");
         assert_eq!(page.customers().len(), 1);
@@ -255,7 +249,7 @@ async fn next_links_the_client_cannot_follow_are_errors_not_silent_ends_and_keep
         assert!(page.next_link_error().is_some_and(|e| e.contains(expected)), "{expected}");
         // A stream yields the customer, then the error, when the next page is asked for.
         let server = ScriptedServer::start(vec![Reply::json(200, &next(link))]).await;
-        let pc = partner_center_tests::client_for(&server.url(), "t", quick());
+        let pc = partner_center_tests::client_for(&server.url(), "t", quick_retries());
         let mut customers = pc.customers().list().stream();
         let first = customers.try_next().await.expect("the page's customer").expect("one");
         assert_eq!(first.company_name(), Some("Kept"));
@@ -280,7 +274,7 @@ async fn next_links_the_client_cannot_follow_are_errors_not_silent_ends_and_keep
         Reply::json(200, r#"{"items":[]}"#),
     )
     .await;
-    let pc = partner_center_tests::client_for(&server.url(), "t", quick());
+    let pc = partner_center_tests::client_for(&server.url(), "t", quick_retries());
     let pages: Vec<_> = pc.customers().list().pages().try_collect().await.expect("pages");
     assert_eq!(pages.len(), 3);
     let seen = server.seen();
@@ -292,7 +286,7 @@ async fn next_links_the_client_cannot_follow_are_errors_not_silent_ends_and_keep
     // whether it repeats the last token or cycles through several.
     let looping = page("same", "/v1/customers?seekOperation=Next");
     let server = ScriptedServer::start_with_fallback(vec![], Reply::json(200, &looping)).await;
-    let pc = partner_center_tests::client_for(&server.url(), "t", quick());
+    let pc = partner_center_tests::client_for(&server.url(), "t", quick_retries());
     let err = pc.customers().list().pages().try_collect::<Vec<_>>().await.expect_err("an error");
     assert!(err.to_string().contains("repeats a continuation token"), "{err}");
     assert_eq!(server.seen().len(), 2);
@@ -305,7 +299,7 @@ async fn next_links_the_client_cannot_follow_are_errors_not_silent_ends_and_keep
         Reply::json(200, &a),
     )
     .await;
-    let pc = partner_center_tests::client_for(&server.url(), "t", quick());
+    let pc = partner_center_tests::client_for(&server.url(), "t", quick_retries());
     let err = pc.customers().list().pages().try_collect::<Vec<_>>().await.expect_err("an error");
     assert!(err.to_string().contains("repeats a continuation token"), "{err}");
     assert_eq!(server.seen().len(), 3);
@@ -315,7 +309,7 @@ async fn next_links_the_client_cannot_follow_are_errors_not_silent_ends_and_keep
 async fn a_list_body_off_the_spec_is_an_invalid_answer_with_its_ids() {
     let server =
         ScriptedServer::start(vec![Reply::json(200, r#"{"items":[{"id":"not-a-guid"}]}"#)]).await;
-    let pc = partner_center_tests::client_for(&server.url(), "t", quick());
+    let pc = partner_center_tests::client_for(&server.url(), "t", quick_retries());
     let err = pc.customers().list().first_page().await.expect_err("an error");
     assert!(matches!(err, Error::InvalidAnswer { .. }), "{err:?}");
     assert!(err.to_string().contains("not-a-guid"), "{err}");

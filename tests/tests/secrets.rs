@@ -7,16 +7,12 @@
 use std::sync::Arc;
 
 use partner_center_client::{AccessToken, CustomerTenantId, Error, PartnerCenter};
-use partner_center_tests::{Reply, ScriptedServer};
+use partner_center_tests::{Reply, ScriptedServer, quick_retries};
 
 const TOKEN: &str = "eyJ0eXAi.secret-token-value.sig";
 
 fn id() -> CustomerTenantId {
     "3b4a9d4f-2b1e-4c67-9f0a-1a2b3c4d5e6f".parse().expect("valid id")
-}
-
-fn quick() -> partner_center_client::RetryPolicy {
-    partner_center_tests::quick_retries()
 }
 
 #[tokio::test]
@@ -49,8 +45,10 @@ async fn the_token_never_shows_in_debug_display_or_logs() {
         ),
     ])
     .await;
-    let builder =
-        PartnerCenter::builder().base_url(server.url()).bearer_token(TOKEN).retry_policy(quick());
+    let builder = PartnerCenter::builder()
+        .base_url(server.url())
+        .bearer_token(TOKEN)
+        .retry_policy(quick_retries());
     let mut shown = vec![format!("{builder:?}")];
     let pc = builder.build().expect("builds");
     shown.push(format!("{pc:?}"));
@@ -71,7 +69,7 @@ async fn the_token_never_shows_in_debug_display_or_logs() {
     let pc = PartnerCenter::builder()
         .base_url(format!("http://127.0.0.1:{closed}"))
         .bearer_token(TOKEN)
-        .retry_policy(quick().with_max_attempts(2))
+        .retry_policy(quick_retries().with_max_attempts(2))
         .build()
         .expect("builds");
     let err = pc.customers().by_id(id()).delete().await.expect_err("refused");

@@ -96,7 +96,8 @@ pub enum RemovalErrorKind {
     Call(Error),
     /// An order is past its cancellation window; nothing was cancelled for this customer.
     #[error(
-        "order {order} was created {days} days ago, past the 60-day cancellation window: nothing was cancelled for this customer; it cannot be deleted from the sandbox until Microsoft support cancels that order"
+        "order {order} was created {days} days ago, past the {window}-day cancellation window: nothing was cancelled for this customer; it cannot be deleted from the sandbox until Microsoft support cancels that order",
+        window = super::CANCELLATION_WINDOW_DAYS
     )]
     PastCancellationWindow {
         /// The order.

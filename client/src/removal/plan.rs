@@ -88,8 +88,8 @@ pub enum Verdict {
     Cancel,
     /// It already reads `cancelled`: skipped.
     AlreadyCancelled,
-    /// It is past its 60-day cancellation window: the procedure cancels nothing for this
-    /// customer.
+    /// It is past its cancellation window ([`CANCELLATION_WINDOW`](crate::CANCELLATION_WINDOW)):
+    /// the procedure cancels nothing for this customer.
     PastWindow {
         /// Its age in whole days.
         days: u64,
@@ -102,7 +102,11 @@ impl fmt::Display for Verdict {
             Verdict::Cancel => f.write_str("cancel"),
             Verdict::AlreadyCancelled => f.write_str("already cancelled"),
             Verdict::PastWindow { days } => {
-                write!(f, "not cancellable: created {days} days ago, past the 60-day window")
+                write!(
+                    f,
+                    "not cancellable: created {days} days ago, past the {}-day window",
+                    super::CANCELLATION_WINDOW_DAYS
+                )
             }
         }
     }

@@ -1,0 +1,199 @@
+//! What became of one customer, as a record: the JSON line `--output json` writes, and what
+//! the text lines and the summary are made from.
+
+use partner_center_client::{
+    Deleted, Error, ErrorCode, OrderId, Phase, PurchasePlan, Removal, RemovalError,
+    RemovalErrorKind, Verdict,
+};
+use serde::Serialize;
+
+use super::Candidate;
+use crate::hints;
+use crate::target::Connected;
+
+/// What became of one customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum Outcome {
+    Deleted,
+    AlreadyGone,
+    Failed,
+    /// Stopped (Ctrl-C) before the delete: orders may have been cancelled.
+    Stopped,
+    NotAttempted,
+    WouldDelete,
+}
+
+/// One customer's outcome, as written to the JSON lines.
+#[derive(Debug, Serialize)]
+pub(super) struct Record {
+    pub(super) tenant_id: String,
+    pub(super) outcome: Outcome,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) company_name: Option<String>,
+    pub(super) status: Option<u16>,
+    pub(super) error_code: Option<String>,
+    pub(super) error_description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) hint: Option<String>,
+    pub(super) request_id: Option<String>,
+    pub(super) correlation_id: Option<String>,
+    pub(super) attempts: Option<u32>,
+    pub(super) elapsed_ms: Option<u64>,
+    /// With --cancel-purchases: the phase the procedure reached, the orders it cancelled and
+    /// found cancelled, and how long it waited for cancellations.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub(super) purchases: Option<PurchasesRecord>,
+}
+
+/// What the documented procedure did for one customer (or, in a dry run, would do).
+#[derive(Debug, Default, Serialize)]
+pub(super) struct PurchasesRecord {
+    pub(super) reached: String,
+    pub(super) cancelled_orders: Vec<String>,
+    /// In a dry run: the orders the procedure would cancel.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(super) would_cancel_orders: Vec<String>,
+    pub(super) already_cancelled_orders: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(super) not_cancellable_orders: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(super) cancelled_by_subscription: Vec<String>,
+    pub(super) waited_ms: u64,
+}
+
+impl PurchasesRecord {
+    pub(super) fn of(removal: &Removal) -> Self {
+        let ids = |orders: &[OrderId]| orders.iter().map(ToString::to_string).collect();
+        Self {
+            reached: removal.reached().to_string(),
+            cancelled_orders: ids(removal.cancelled()),
+            would_cancel_orders: Vec::new(),
+            already_cancelled_orders: ids(removal.already_cancelled()),
+            not_cancellable_orders: Vec::new(),
+            cancelled_by_subscription: removal.cancelled_by_subscription().to_vec(),
+            waited_ms: removal.waited().as_millis() as u64,
+        }
+    }
+
+    pub(super) fn planned(plan: &PurchasePlan) -> Self {
+        let with = |v: fn(&Verdict) -> bool| {
+            plan.orders().iter().filter(|o| v(&o.verdict())).map(|o| o.id().to_string()).collect()
+        };
+        Self {
+            reached: Phase::LookingUp.to_string(),
+            cancelled_orders: Vec::new(),
+            would_cancel_orders: with(|v| *v == Verdict::Cancel),
+            already_cancelled_orders: with(|v| *v == Verdict::AlreadyCancelled),
+            not_cancellable_orders: with(|v| matches!(v, Verdict::PastWindow { .. })),
+            cancelled_by_subscription: plan.cancelled_by_subscription().to_vec(),
+            waited_ms: 0,
+        }
+    }
+}
+
+impl Record {
+    pub(super) fn new(c: &Candidate, outcome: Outcome) -> Self {
+        Self {
+            tenant_id: c.id.to_string(),
+            outcome,
+            company_name: c.name.clone(),
+            status: None,
+            error_code: None,
+            error_description: None,
+            hint: None,
+            request_id: None,
+            correlation_id: None,
+            attempts: None,
+            elapsed_ms: None,
+            purchases: None,
+        }
+    }
+
+    /// The record of the documented procedure's run for `c`.
+    pub(super) fn from_removal(
+        c: &Candidate,
+        result: &Result<Removal, RemovalError>,
+        conn: &Connected,
+    ) -> Self {
+        match result {
+            Ok(removal) => {
+                let mut record = match removal.deleted() {
+                    Some(deleted) => Self::from_result(c, &Ok(*deleted), conn),
+                    None if removal.was_already_gone() => Self::new(c, Outcome::AlreadyGone),
+                    None => Self::new(c, Outcome::Stopped),
+                };
+                record.purchases = Some(PurchasesRecord::of(removal));
+                record
+            }
+            Err(err) => {
+                let mut record = match err.call_error() {
+                    Some(call) => {
+                        let mut r = Self::from_call_error(c, call, conn);
+                        r.error_description = Some(err.to_string());
+                        r
+                    }
+                    None => Self {
+                        error_description: Some(err.to_string()),
+                        ..Self::new(c, Outcome::Failed)
+                    },
+                };
+                record.outcome = Outcome::Failed;
+                if matches!(err.kind(), RemovalErrorKind::BlockedBySubscription(_)) {
+                    record.hint = None;
+                }
+                let mut purchases = PurchasesRecord::of(err.done());
+                purchases.reached = err.phase().to_string();
+                if let RemovalErrorKind::PastCancellationWindow { order, .. } = err.kind() {
+                    purchases.not_cancellable_orders.push(order.to_string());
+                }
+                record.purchases = Some(purchases);
+                record
+            }
+        }
+    }
+
+    pub(super) fn from_result(
+        c: &Candidate,
+        result: &Result<Deleted, Error>,
+        conn: &Connected,
+    ) -> Self {
+        match result {
+            Ok(deleted) => {
+                let call = deleted.call();
+                Self {
+                    status: Some(204),
+                    request_id: Some(call.request_id().to_string()),
+                    correlation_id: Some(call.correlation_id().to_string()),
+                    attempts: Some(call.attempts()),
+                    elapsed_ms: Some(call.elapsed().as_millis() as u64),
+                    ..Self::new(c, Outcome::Deleted)
+                }
+            }
+            Err(err) => Self::from_call_error(c, err, conn),
+        }
+    }
+
+    pub(super) fn from_call_error(c: &Candidate, err: &Error, conn: &Connected) -> Self {
+        let outcome = if err.customer_is_gone() { Outcome::AlreadyGone } else { Outcome::Failed };
+        let api = err.api();
+        let call = err.call();
+        Self {
+            status: api.map(|a| a.status().as_u16()),
+            error_code: api.and_then(|a| a.code()).map(|code| match code {
+                ErrorCode::Number(n) => n.to_string(),
+                ErrorCode::Text(t) => t.clone(),
+            }),
+            error_description: Some(match api.and_then(|a| a.description()) {
+                Some(d) if !err.is_not_found_after_retry() => d.to_string(),
+                _ => err.to_string(),
+            }),
+            hint: hints::for_error(err, conn.cloud),
+            request_id: call.map(|c| c.request_id().to_string()),
+            correlation_id: call.map(|c| c.correlation_id().to_string()),
+            attempts: call.map(|c| c.attempts()),
+            elapsed_ms: call.map(|c| c.elapsed().as_millis() as u64),
+            ..Self::new(c, outcome)
+        }
+    }
+}

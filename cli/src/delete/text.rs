@@ -1,0 +1,98 @@
+//! How a person reads a run: one line per customer, and the summary at the end.
+
+use std::time::Duration;
+
+use partner_center_client::CANCELLATION_WINDOW;
+
+use super::record::{Outcome, Record};
+use crate::target::Connected;
+
+impl Record {
+    /// One line for a person.
+    pub(super) fn line(&self) -> String {
+        let who = match &self.company_name {
+            Some(name) => format!("{} ({name})", self.tenant_id),
+            None => self.tenant_id.clone(),
+        };
+        let ids = match (&self.request_id, &self.correlation_id) {
+            (Some(r), Some(c)) => format!(" [MS-RequestId {r}, MS-CorrelationId {c}]"),
+            _ => String::new(),
+        };
+        let orders = |label: &str, ids: &[String]| {
+            if ids.is_empty() { String::new() } else { format!("; {label} {}", ids.join(", ")) }
+        };
+        let purchases = match &self.purchases {
+            Some(p) => format!(
+                "{}{}",
+                orders("cancelled", &p.cancelled_orders),
+                orders("already cancelled", &p.already_cancelled_orders)
+            ),
+            None => String::new(),
+        };
+        let mut line = match self.outcome {
+            Outcome::Deleted => format!("deleted       {who}{purchases}{ids}"),
+            Outcome::AlreadyGone => format!("already gone  {who}{ids}"),
+            Outcome::Stopped => {
+                let reached = self.purchases.as_ref().map_or("", |p| p.reached.as_str());
+                match self.purchases.as_ref().filter(|p| !p.cancelled_orders.is_empty()) {
+                    Some(p) => format!(
+                        "stopped       {who}: orders cancelled ({}), not deleted (reached: {reached}); run again to finish",
+                        p.cancelled_orders.join(", ")
+                    ),
+                    None => format!("stopped       {who}: not deleted (reached: {reached})"),
+                }
+            }
+            Outcome::NotAttempted => format!("not attempted {who}"),
+            Outcome::WouldDelete => {
+                let plan = match &self.purchases {
+                    Some(p) => format!(
+                        "{}{}{}",
+                        orders("would cancel", &p.would_cancel_orders),
+                        orders("already cancelled", &p.already_cancelled_orders),
+                        orders(
+                            &format!(
+                                "NOT cancellable (past the {}-day window)",
+                                CANCELLATION_WINDOW.as_secs() / 86_400
+                            ),
+                            &p.not_cancellable_orders
+                        )
+                    ),
+                    None => String::new(),
+                };
+                format!("would delete  {who}{plan}")
+            }
+            Outcome::Failed => format!(
+                "failed        {who}: {}{ids}",
+                self.error_description.as_deref().unwrap_or("unknown error")
+            ),
+        };
+        if let Some(hint) = &self.hint {
+            line.push_str(&format!("\n              hint: {hint}"));
+        }
+        line
+    }
+}
+
+pub(super) fn summary(
+    elapsed: Duration,
+    total: usize,
+    deleted: usize,
+    gone: usize,
+    failed: &[Record],
+    conn: &Connected,
+) {
+    let seconds = elapsed.as_secs_f64();
+    let rate = if seconds > 0.0 { deleted as f64 / seconds } else { 0.0 };
+    eprintln!(
+        "deleted {deleted}, already gone {gone}, failed {} of {total} in {seconds:.1} s ({rate:.1} deletes/s)",
+        failed.len()
+    );
+    let pauses = conn.pacer.pauses();
+    eprintln!("throttling: {} pause(s), {:.1} s in all", pauses.count, pauses.total.as_secs_f64());
+    if !failed.is_empty() {
+        eprintln!("failed:");
+        for record in failed {
+            eprintln!("  {}", record.line().trim_start_matches("failed").trim_start());
+        }
+    }
+}
