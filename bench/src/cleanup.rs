@@ -18,7 +18,8 @@ use uuid::Uuid;
 use crate::clients::{TOKEN, facade};
 
 const CUSTOMERS: usize = 75;
-const LATENCY: Duration = Duration::from_secs(2);
+/// The sandbox's default: what the client's polling is tuned for.
+const LATENCY: Duration = partner_center_sandbox::DEFAULT_CANCELLATION_LATENCY;
 const PER_MINUTE: u32 = 500;
 const BURST: u32 = 10;
 

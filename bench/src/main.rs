@@ -37,7 +37,7 @@ async fn main() {
             let n = args.get(3).and_then(|n| n.parse().ok()).unwrap_or(2000);
             profile::run(variant, n).await;
         }
-        // Item 8 alone (about five minutes, most of it the C# port's 5-second polls).
+        // Item 8 alone (most of its time is the C# port's 5-second polls).
         Some("cleanup") => {
             let Some(cli) = args.get(2) else {
                 eprintln!(

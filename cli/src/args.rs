@@ -86,9 +86,9 @@ pub struct Target {
     /// each.
     #[arg(long, global = true, value_name = "N/min", default_value = "480/min", value_parser = parse_rate)]
     pub rate: u32,
-    /// The first wait before retrying a failed call (429, 5xx, a lost connection); it doubles
-    /// each retry, up to 10 s, 4 attempts in all. A server's Retry-After wins when longer.
-    #[arg(long, global = true, value_name = "DURATION", default_value = "500ms", value_parser = parse_duration)]
+    /// The first wait before retrying a failed call; the rest of the retry policy is the
+    /// client's (its help text below is made from `RetryPolicy`'s defaults).
+    #[arg(long, global = true, value_name = "DURATION", default_value = "500ms", value_parser = parse_duration, help = retry_backoff_help())]
     pub retry_backoff: std::time::Duration,
 }
 
@@ -184,9 +184,9 @@ pub struct DeleteArgs {
     /// Partner Center reads them cancelled, then delete it (the documented procedure).
     #[arg(long)]
     pub cancel_purchases: bool,
-    /// With --cancel-purchases: the first pause while waiting for cancelled orders (it grows
-    /// to 15 s; the wait gives up after 10 minutes).
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration, requires = "cancel_purchases")]
+    /// With --cancel-purchases: the first pause while waiting for cancelled orders (the rest
+    /// of the wait is `PollPolicy`'s defaults, which the help text below is made from).
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration, requires = "cancel_purchases", help = poll_interval_help())]
     pub poll_interval: std::time::Duration,
     /// Do not ask for confirmation.
     #[arg(long, short)]
@@ -242,6 +242,26 @@ fn parse_rate(text: &str) -> Result<u32, String> {
             "`{text}` is not a rate: write requests a minute, such as 480/min (0 turns pacing off)"
         )
     })
+}
+
+/// `--retry-backoff`'s help, from the client's defaults (their one home is `RetryPolicy`).
+fn retry_backoff_help() -> String {
+    let policy = partner_center_client::RetryPolicy::default();
+    format!(
+        "The first wait before retrying a failed call (429, 5xx, a lost connection); it doubles each retry, up to {}, {} attempts in all. A server's Retry-After wins when longer.",
+        humantime::format_duration(policy.max_backoff()),
+        policy.max_attempts()
+    )
+}
+
+/// `--poll-interval`'s help, from the procedure's defaults (their one home is `PollPolicy`).
+fn poll_interval_help() -> String {
+    use partner_center_client::PollPolicy;
+    format!(
+        "With --cancel-purchases: the first pause while waiting for cancelled orders (it grows to {}; the wait gives up after {}).",
+        humantime::format_duration(PollPolicy::DEFAULT_MAX_INTERVAL),
+        humantime::format_duration(PollPolicy::DEFAULT_LIMIT)
+    )
 }
 
 #[cfg(test)]

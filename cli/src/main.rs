@@ -3,6 +3,7 @@
 
 mod args;
 mod auth;
+mod candidates;
 mod delete;
 mod exit;
 mod hints;
@@ -51,13 +52,13 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
             let (given, from_stdin) =
                 given_ids(&args.which).map_err(|bad| Failure::Usage(bad.0))?;
             let conn = target::connect(&cli.target, &given, true).await?;
-            let targets = delete::candidates(&conn, &args.which, given).await?;
+            let targets = candidates::resolve(&conn, &args.which, given).await?;
             delete::run(&conn, args, targets, from_stdin).await
         }
         Command::Customers(Customers::Purchases(args)) => {
             let (given, _) = given_ids(&args.which).map_err(|bad| Failure::Usage(bad.0))?;
             let conn = target::connect(&cli.target, &given, true).await?;
-            let targets = delete::candidates(&conn, &args.which, given).await?;
+            let targets = candidates::resolve(&conn, &args.which, given).await?;
             purchases::run(&conn, args, targets).await
         }
         Command::Auth(Auth::Status(args)) => {

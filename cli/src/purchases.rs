@@ -9,7 +9,7 @@ use partner_center_client::{PurchasePlan, RemovalError};
 use serde_json::json;
 
 use crate::args::{ListOutput, PurchasesArgs};
-use crate::delete::Candidate;
+use crate::candidates::Candidate;
 use crate::exit::{self, Failure};
 use crate::target::Connected;
 

@@ -1,24 +1,22 @@
 //! The `partner-center` binary signing in as people and pipelines do, offline: each run has a
 //! cleared environment and a `PATH` holding only fake tools, token endpoints are local and TLS
 //! (trusted with `--ca-cert`), and the sandbox accepts only the token the source gave.
+//!
+//! Unix only: the fake `az` and `azd` are `#!/bin/sh` scripts.
+#![cfg(unix)]
 
 use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use partner_center_sandbox::Sandbox;
 use partner_center_tests::binary::{self, isolated, run, text};
 use partner_center_tests::identity::{
     CLIENT, FakeTool, TENANT, TokenEndpoint, az_token_json, test_jwt,
 };
-use partner_center_tests::{auth_fixture_path, sandbox_accepting};
+use partner_center_tests::{auth_fixture_path, sandbox_accepting, unix_now as now};
 use uuid::Uuid;
 
 const BIN: &str = env!("CARGO_BIN_EXE_partner-center");
 const SECRET: &str = "pipeline-secret-never-shown";
-
-fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).expect("now").as_secs()
-}
 
 /// A person's App+User token from `az`, with known claims.
 fn user_token() -> String {

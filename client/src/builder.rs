@@ -231,13 +231,16 @@ impl PartnerCenterBuilder {
     }
 }
 
-/// Follows only redirects that keep the method (307, 308), at most 5. A 301/302/303 would
+/// The most redirects a call follows.
+const MAX_REDIRECTS: usize = 5;
+
+/// Follows only redirects that keep the method (307, 308), at most [`MAX_REDIRECTS`]. A 301/302/303 would
 /// turn the DELETE into a GET; it is returned as an answer instead. On a redirect to another
 /// host reqwest drops `Authorization`, so the token never leaves the configured host.
 fn redirect_policy() -> reqwest::redirect::Policy {
     reqwest::redirect::Policy::custom(|attempt| {
         // `previous()` holds the original URL too: 5 redirects followed means 6 entries.
-        if attempt.previous().len() > 5 {
+        if attempt.previous().len() > MAX_REDIRECTS {
             attempt.error("too many redirects")
         } else if matches!(attempt.status().as_u16(), 307 | 308) {
             attempt.follow()

@@ -10,7 +10,7 @@ use axum::extract::Request;
 use axum::http::{Method, Response, StatusCode, header};
 use serde_json::{Value, json};
 
-use crate::app::Shared;
+use crate::shared::Shared;
 use crate::{answer, gate};
 
 /// The prefix of the admin routes.

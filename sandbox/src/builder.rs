@@ -9,12 +9,12 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
-use crate::app::Shared;
 use crate::chaos::{self, Chaos};
 use crate::layers::{self, idempotency::Idempotency};
 use crate::purchases::{DEFAULT_CANCELLATION_LATENCY, OrderSeed};
 use crate::running::Sandbox;
 use crate::seed::{self, PartnerSeed};
+use crate::shared::Shared;
 #[cfg(feature = "tls")]
 use crate::tls;
 use crate::{DEFAULT_TOKEN, HEADER_READ_TIMEOUT, server};
@@ -186,7 +186,7 @@ impl SandboxBuilder {
         self
     }
 
-    /// Bounds on remembered outcomes (default: 15 minutes, 100,000 ids).
+    /// Bounds on remembered outcomes (default: [`Idempotency::default`]).
     pub fn idempotency(mut self, idempotency: Idempotency) -> Self {
         self.idempotency = idempotency;
         self

@@ -48,7 +48,7 @@ fn decode_at(
         return Err("another partner's");
     }
     if now.saturating_sub(issued) > CONTINUATION_LIFETIME.as_secs() {
-        return Err("stale (older than 15 minutes)");
+        return Err("stale (past its lifetime)");
     }
     Ok(Position { partner, after })
 }

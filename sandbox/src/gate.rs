@@ -4,8 +4,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use crate::app::Shared;
 use crate::layers::record::Seq;
+use crate::shared::Shared;
 
 /// No request is held.
 const OPEN: u64 = u64::MAX;

@@ -3,7 +3,6 @@
 
 mod admin;
 mod answer;
-mod app;
 mod builder;
 mod chaos;
 pub mod codes;
@@ -17,6 +16,7 @@ mod routes;
 mod running;
 mod seed;
 mod server;
+mod shared;
 mod store;
 #[cfg(feature = "tls")]
 mod tls;

@@ -10,8 +10,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, Response, StatusCode, header};
 use uuid::Uuid;
 
-use crate::app::Shared;
 use crate::layers::auth::Partner;
+use crate::shared::Shared;
 use crate::{answer, codes, ops};
 
 /// The operations the sandbox serves, for faults that target one of them.

@@ -6,10 +6,10 @@ use std::sync::atomic::Ordering;
 
 use uuid::Uuid;
 
-use crate::app::Shared;
 use crate::builder::SandboxBuilder;
 use crate::fault::Fault;
 use crate::layers::{self, record::RecordedRequest};
+use crate::shared::Shared;
 
 /// A running sandbox. Dropping it stops the server and closes its connections.
 pub struct Sandbox {

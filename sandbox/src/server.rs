@@ -10,8 +10,8 @@ use axum::http::Request;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
-use crate::app::Shared;
 use crate::layers::{self, faults::DropConnection};
+use crate::shared::Shared;
 
 /// Why a connection is closed without an answer.
 #[derive(Debug, thiserror::Error)]

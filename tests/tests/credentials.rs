@@ -1,9 +1,11 @@
 //! The credential chain end to end, offline: each source gets its token from a local Entra ID
 //! token endpoint over TLS on 127.0.0.1 (or a fake `az`/`azd` on a controlled PATH), and the
 //! token reaches a sandbox that accepts only it.
+//!
+//! Unix only: the fake `az` and `azd` are `#!/bin/sh` scripts.
+#![cfg(unix)]
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use partner_center_client::credentials::{CredentialChain, Env, NoCredential, Source};
 use partner_center_client::{Cloud, PartnerCenter};
@@ -189,7 +191,7 @@ async fn a_certificate_signs_an_rs256_assertion_that_its_public_key_verifies() {
     assert_eq!(claims["iss"], CLIENT);
     assert_eq!(claims["sub"], CLIENT);
     assert_eq!(claims["aud"], format!("{}/{TENANT}/oauth2/v2.0/token", endpoint.url()));
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).expect("now").as_secs();
+    let now = partner_center_tests::unix_now();
     let exp = claims["exp"].as_u64().expect("exp");
     assert!(exp > now && exp <= now + 601, "short-lived: {exp} vs {now}");
 
@@ -263,8 +265,7 @@ async fn az_is_asked_for_the_clouds_scope_and_the_tenant_and_a_sign_in_prompt_be
     let token = test_jwt(&serde_json::json!({ "scp": "user_impersonation" }));
     let sandbox = sandbox_accepting(&token).await;
     let dir = tempfile::tempdir().expect("dir");
-    let expires =
-        SystemTime::now().duration_since(UNIX_EPOCH).expect("now").as_secs() as i64 + 3600;
+    let expires = partner_center_tests::unix_now() as i64 + 3600;
     let az = FakeTool::install(dir.path(), "az", &az_token_json(&token, expires), "", 0);
     let path = dir.path().to_str().expect("utf-8").to_owned();
     for (cloud, scope) in [
@@ -431,8 +432,7 @@ async fn a_remembered_source_that_fails_later_is_named_and_a_developer_tool_fall
     // az gave the first token, then its sign-in expired: azd is found.
     let dir = tempfile::tempdir().expect("dir");
     let token = test_jwt(&serde_json::json!({ "scp": "user_impersonation" }));
-    let expires =
-        SystemTime::now().duration_since(UNIX_EPOCH).expect("now").as_secs() as i64 + 3600;
+    let expires = partner_center_tests::unix_now() as i64 + 3600;
     FakeTool::install(dir.path(), "az", &az_token_json(&token, expires), "", 0);
     FakeTool::install(dir.path(), "azd", &azd_token_json(&token, "2099-01-01T00:00:00Z"), "", 0);
     let chain = CredentialChain::builder(Cloud::Global)

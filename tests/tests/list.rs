@@ -7,7 +7,8 @@ use futures_util::TryStreamExt;
 use partner_center_client::{Continuation, Error, MAX_PAGE_SIZE, PartnerCenter};
 use partner_center_sandbox::{Sandbox, codes};
 use partner_center_tests::{
-    PROD, Reply, ScriptedServer, TIP, ids, quick_retries, sandbox_client, sandbox_with,
+    PROD, Reply, ScriptedServer, TIP, example_text, ids, quick_retries, sandbox_client,
+    sandbox_with,
 };
 use uuid::Uuid;
 
@@ -150,15 +151,9 @@ async fn page_sizes_outside_the_documented_bounds_are_refused_before_sending() {
     assert!(sandbox.requests().is_empty(), "nothing sent");
 }
 
-/// The documented example's request and response, from `openapi/examples/`.
-fn documented(name: &str) -> String {
-    let path = xtask::workspace_root().join("openapi/examples").join(name);
-    std::fs::read_to_string(&path).expect("example")
-}
-
 #[tokio::test]
 async fn the_list_request_on_the_wire_matches_the_documented_example() {
-    let response = documented("list-customers.response.http");
+    let response = example_text("list-customers.response.http");
     let body = response.split_once("\n\n").expect("body").1.trim_end();
     let server = ScriptedServer::start(vec![Reply::json(200, body)]).await;
     let pc = partner_center_tests::client_for(&server.url(), "secret-token", quick_retries());
@@ -177,7 +172,7 @@ async fn the_list_request_on_the_wire_matches_the_documented_example() {
     // The request: the documented line and headers, and ours, nothing else.
     let seen = server.seen();
     let req = &seen[0];
-    let documented_request = documented("list-customers.request.http");
+    let documented_request = example_text("list-customers.request.http");
     let line = documented_request.lines().next().expect("request line");
     assert_eq!(line, "GET https://api.partnercenter.microsoft.com/v1/customers?size=40 HTTP/1.1");
     assert_eq!((req.method.as_str(), req.path.as_str()), ("GET", "/v1/customers?size=40"));

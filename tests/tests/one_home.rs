@@ -39,6 +39,14 @@ fn the_page_size_limit_is_the_specs_on_both_sides() {
 }
 
 #[test]
+fn the_cancellation_window_is_the_same_on_both_sides() {
+    assert_eq!(
+        partner_center_client::CANCELLATION_WINDOW,
+        partner_center_sandbox::CANCELLATION_WINDOW
+    );
+}
+
+#[test]
 fn the_error_codes_the_client_acts_on_are_the_sandboxs_and_the_specs() {
     use partner_center_client::codes as client;
     use partner_center_sandbox::codes as sandbox;

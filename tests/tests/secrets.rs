@@ -6,14 +6,8 @@
 
 use std::sync::Arc;
 
-use partner_center_client::{AccessToken, CustomerTenantId, Error, PartnerCenter};
-use partner_center_tests::{Reply, ScriptedServer, quick_retries};
-
-const TOKEN: &str = "eyJ0eXAi.secret-token-value.sig";
-
-fn id() -> CustomerTenantId {
-    "3b4a9d4f-2b1e-4c67-9f0a-1a2b3c4d5e6f".parse().expect("valid id")
-}
+use partner_center_client::{AccessToken, Error, PartnerCenter};
+use partner_center_tests::{Reply, ScriptedServer, TOKEN, customer_id as id, quick_retries};
 
 #[tokio::test]
 async fn the_token_never_shows_in_debug_display_or_logs() {

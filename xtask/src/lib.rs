@@ -8,10 +8,14 @@
 //! * [`convergence`] stops the CLI at random moments against a chaotic sandbox and checks that
 //!   re-running it converges (`cargo xtask convergence`).
 //! * [`fuzz`] runs the cargo-fuzz targets in `fuzz/` for a set time each (`cargo xtask fuzz`).
-//! * [`process`] is how they run cargo and child processes (`cargo()`, the target directory).
+//! * [`bench`] builds and runs the benchmark in `bench/` (`cargo xtask bench`).
+//! * [`process`] is how they run cargo and child processes (`cargo()`, the target directory,
+//!   a loopback HTTP request); [`spec`] loads the OpenAPI spec; [`problem`] is what a check
+//!   reports.
 //!
 //! All are plain library functions so the workspace tests can call them directly.
 
+pub mod bench;
 pub mod codegen;
 pub mod conformance;
 pub mod convergence;

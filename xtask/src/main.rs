@@ -5,7 +5,6 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
-use xtask::process::{cargo, target_dir};
 use xtask::{EXAMPLES_DIR, SPEC_PATH, codegen, display_path, spec::Spec, verify, workspace_root};
 
 #[derive(Parser)]
@@ -146,7 +145,7 @@ fn main() -> ExitCode {
             convergence(&root, &options)
         }
         Command::Fuzz { seconds, targets } => fuzz(&root, seconds, &targets),
-        Command::Bench { cleanup_only } => match bench(&root, cleanup_only) {
+        Command::Bench { cleanup_only } => match xtask::bench::run(&root, cleanup_only) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("bench: {e}");
@@ -222,35 +221,4 @@ fn fuzz(root: &std::path::Path, seconds: u64, targets: &[String]) -> ExitCode {
         }
     }
     if crashed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
-}
-
-/// Builds the bench and the CLI in release and runs the bench, which lives in its own crate
-/// (`bench/`): xtask must build even when the generated client does not.
-fn bench(root: &std::path::Path, cleanup_only: bool) -> Result<(), String> {
-    let status = std::process::Command::new(cargo())
-        .current_dir(root)
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "-p",
-            "partner-center-bench",
-            "-p",
-            "partner-center-cli",
-        ])
-        .status()
-        .map_err(|e| format!("cargo build: {e}"))?;
-    if !status.success() {
-        return Err(format!("cargo build --release failed ({status})"));
-    }
-    let target = target_dir(root).join("release");
-    let mut bench = std::process::Command::new(target.join("partner-center-bench"));
-    if cleanup_only {
-        bench.arg("cleanup");
-    }
-    let status = bench
-        .arg(target.join("partner-center"))
-        .status()
-        .map_err(|e| format!("running the bench: {e}"))?;
-    if status.success() { Ok(()) } else { Err(format!("the bench failed ({status})")) }
 }

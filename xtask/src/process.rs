@@ -1,5 +1,6 @@
 //! Running cargo and the workspace's own binaries: one place for where cargo is, where it puts
-//! what it builds, and children that must not outlive a failed run.
+//! what it builds, children that must not outlive a failed run, and the one HTTP request xtask
+//! makes (to a sandbox it started, on loopback).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
@@ -34,8 +35,8 @@ impl Drop for KillOnDrop {
 }
 
 /// One HTTP/1.1 request to a server on loopback (xtask has no HTTP client): `method path` with
-/// `Authorization: Bearer {bearer}` (and `Content-Length: 0` unless a GET), the connection closed after the answer. Returns the status
-/// and the body; an answer that is not HTTP is an error naming the request.
+/// `Authorization: Bearer {bearer}` (and `Content-Length: 0` unless a GET), the connection
+/// closed after the answer. Returns the status and the body; an answer that is not HTTP is an error naming the request.
 pub fn loopback_request(
     base_url: &str,
     method: &str,

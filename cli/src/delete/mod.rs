@@ -18,47 +18,17 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use futures_util::{StreamExt, stream};
-use partner_center_client::{CustomerTenantId, PollPolicy, Progress};
+use partner_center_client::{PollPolicy, Progress};
 
-use crate::args::{DeleteArgs, DeleteOutput, Selection};
+use crate::args::{DeleteArgs, DeleteOutput};
+use crate::candidates::Candidate;
 use crate::exit::{self, Failure};
+use crate::purchases;
 use crate::target::Connected;
-use crate::{list, purchases};
 use progress::Phases;
 use record::{Outcome, PurchasesRecord, Record};
 
-/// A customer to delete, with its name when a listing found it.
-#[derive(Debug, Clone)]
-pub struct Candidate {
-    pub id: CustomerTenantId,
-    pub name: Option<String>,
-}
-
-impl Candidate {
-    fn label(&self) -> String {
-        match &self.name {
-            Some(name) => format!("{}  {name}", self.id),
-            None => self.id.to_string(),
-        }
-    }
-}
-
-/// The customers a command is for: the given ids, or those a listing finds.
-pub async fn candidates(
-    conn: &Connected,
-    which: &Selection,
-    given: Vec<CustomerTenantId>,
-) -> Result<Vec<Candidate>, Failure> {
-    if !which.all && which.prefix.is_none() {
-        return Ok(given.into_iter().map(|id| Candidate { id, name: None }).collect());
-    }
-    let found = list::customers(&conn.pc, which.prefix.as_deref()).await?;
-    Ok(found
-        .into_iter()
-        .map(|c| Candidate { id: c.id(), name: c.company_name().map(str::to_string) })
-        .collect())
-}
-
+/// Deletes `targets` (after a dry run or a confirmation, as `args` say); the exit code.
 pub async fn run(
     conn: &Connected,
     args: &DeleteArgs,
@@ -190,20 +160,7 @@ async fn delete_all(conn: &Connected, args: &DeleteArgs, targets: &[Candidate]) 
     }
     let _ = stdout.flush();
     text::summary(started.elapsed(), targets.len(), deleted, gone, &failed, conn);
-    if stopped > 0 {
-        eprintln!(
-            "interrupted: {stopped} customer(s) were stopped before their delete (see each line: orders may be cancelled, the customer not deleted); run again to finish"
-        );
-    }
-    if !not_attempted.is_empty() {
-        eprintln!(
-            "interrupted: {} customer(s) were not attempted and are still there:",
-            not_attempted.len()
-        );
-        for c in &not_attempted {
-            eprintln!("  {}", c.label());
-        }
-    }
+    text::interrupted(stopped, &not_attempted);
     if interrupted {
         exit::INTERRUPTED
     } else if failed.is_empty() {

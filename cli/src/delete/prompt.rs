@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 
 use partner_center_client::Verdict;
 
-use super::Candidate;
+use crate::candidates::Candidate;
 use crate::exit::Failure;
 use crate::purchases;
 

@@ -7,7 +7,7 @@ use partner_center_client::{
 };
 use serde::Serialize;
 
-use super::Candidate;
+use crate::candidates::Candidate;
 use crate::hints;
 use crate::target::Connected;
 

@@ -5,6 +5,7 @@ use std::time::Duration;
 use partner_center_client::CANCELLATION_WINDOW;
 
 use super::record::{Outcome, Record};
+use crate::candidates::Candidate;
 use crate::target::Connected;
 
 impl Record {
@@ -93,6 +94,25 @@ pub(super) fn summary(
         eprintln!("failed:");
         for record in failed {
             eprintln!("  {}", record.line().trim_start_matches("failed").trim_start());
+        }
+    }
+}
+
+/// What an interrupted run left: customers stopped before their delete, and those never
+/// attempted.
+pub(super) fn interrupted(stopped: usize, not_attempted: &[&Candidate]) {
+    if stopped > 0 {
+        eprintln!(
+            "interrupted: {stopped} customer(s) were stopped before their delete (see each line: orders may be cancelled, the customer not deleted); run again to finish"
+        );
+    }
+    if !not_attempted.is_empty() {
+        eprintln!(
+            "interrupted: {} customer(s) were not attempted and are still there:",
+            not_attempted.len()
+        );
+        for c in not_attempted {
+            eprintln!("  {}", c.label());
         }
     }
 }

@@ -33,7 +33,7 @@ use run::{Run, StopSignal};
 pub const CANCELLATION_WINDOW: Duration = Duration::from_secs(60 * 24 * 60 * 60);
 
 /// [`CANCELLATION_WINDOW`] in days, as messages name it.
-pub(crate) const CANCELLATION_WINDOW_DAYS: u64 = CANCELLATION_WINDOW.as_secs() / 86_400;
+const CANCELLATION_WINDOW_DAYS: u64 = CANCELLATION_WINDOW.as_secs() / 86_400;
 
 /// Where the procedure is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

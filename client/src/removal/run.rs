@@ -278,7 +278,7 @@ impl Run<'_> {
                     Err(e) if has_code(&e, WINDOW_PASSED) => {
                         Err(RemovalErrorKind::PastCancellationWindow {
                             order: order.clone(),
-                            days: CANCELLATION_WINDOW.as_secs() / 86_400,
+                            days: super::CANCELLATION_WINDOW_DAYS,
                         })
                     }
                     Err(e) => Err(RemovalErrorKind::Call(e)),

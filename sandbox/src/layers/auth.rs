@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{HeaderValue, Response, StatusCode, header};
 
-use crate::app::Shared;
+use crate::shared::Shared;
 use crate::{answer, codes};
 
 /// The signed-in partner.

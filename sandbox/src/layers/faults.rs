@@ -9,9 +9,9 @@ use axum::body::Body;
 use axum::http::{HeaderValue, Response, StatusCode, header};
 use serde_json::json;
 
-use crate::app::Shared;
 use crate::fault::{self, Fault, FaultKind};
 use crate::routes::Target;
+use crate::shared::Shared;
 use crate::{RetryAfter, answer};
 
 /// Marks an answer that must not be sent: the connection is closed instead (see

@@ -20,8 +20,8 @@ use axum::http::{Response, StatusCode, header};
 use tokio::sync::Notify;
 use uuid::Uuid;
 
-use crate::app::Shared;
 use crate::routes::Target;
+use crate::shared::Shared;
 use crate::{answer, codes};
 
 /// Remembered answers are Partner Center error objects or empty; anything larger is not kept.

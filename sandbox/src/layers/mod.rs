@@ -25,8 +25,8 @@ use axum::http::{Response, StatusCode};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::app::Shared;
 use crate::layers::faults::DropConnection;
+use crate::shared::Shared;
 use crate::{answer, chaos, codes, routes};
 
 /// The largest request body a route reads; Partner Center's PATCH bodies are a few KiB.

@@ -11,10 +11,10 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::RetryAfter;
-use crate::app::Shared;
 use crate::layers::auth::Partner;
 use crate::layers::faults::throttled;
 use crate::routes::Resource;
+use crate::shared::Shared;
 
 /// One token bucket per partner and resource.
 pub(crate) type Limiter = DefaultKeyedRateLimiter<(usize, Resource)>;

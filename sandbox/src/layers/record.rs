@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, Uri, header};
 
-use crate::app::Shared;
+use crate::shared::Shared;
 
 /// The most recent requests kept by the recorder; older ones are forgotten, so a long-running
 /// sandbox does not grow without bound.

@@ -4,10 +4,10 @@
 use axum::body::Body;
 use axum::http::{Response, StatusCode};
 
-use crate::app::Shared;
 use crate::layers::auth::Partner;
 use crate::ops::{customer_id, refused, with_store};
 use crate::routes::Incoming;
+use crate::shared::Shared;
 use crate::store::Deletion;
 use crate::{answer, codes};
 

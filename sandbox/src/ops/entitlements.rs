@@ -6,10 +6,10 @@ use axum::body::Body;
 use axum::http::{Response, StatusCode};
 use serde_json::json;
 
-use crate::app::Shared;
 use crate::layers::auth::Partner;
 use crate::ops::{customer_id, refused, with_store};
 use crate::routes::Incoming;
+use crate::shared::Shared;
 use crate::{answer, codes};
 
 pub(crate) fn handle(shared: &Shared, partner: Partner, req: &Incoming<'_>) -> Response<Body> {

@@ -8,10 +8,10 @@ use axum::body::Body;
 use axum::http::{Response, StatusCode};
 use serde_json::json;
 
-use crate::app::Shared;
 use crate::continuation::{self, Position};
 use crate::layers::auth::Partner;
 use crate::routes::Incoming;
+use crate::shared::Shared;
 use crate::store::CustomerRecord;
 use crate::{answer, codes};
 

@@ -45,7 +45,7 @@ pub(crate) fn refused(lookup: Lookup, partner: Partner, customer: Uuid) -> Respo
 
 /// Runs `f` on the store; a poisoned lock is a `500`.
 pub(crate) fn with_store<T>(
-    shared: &crate::app::Shared,
+    shared: &crate::shared::Shared,
     f: impl FnOnce(&mut Store) -> T,
 ) -> Result<T, Response<Body>> {
     match shared.store.lock() {

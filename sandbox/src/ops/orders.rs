@@ -8,11 +8,11 @@ use axum::body::Body;
 use axum::http::{Response, StatusCode};
 use serde::Deserialize;
 
-use crate::app::Shared;
 use crate::layers::auth::Partner;
 use crate::ops::{customer_id, refused, with_store};
 use crate::purchases::{Cancel, ProductKind};
 use crate::routes::Incoming;
+use crate::shared::Shared;
 use crate::{answer, codes};
 
 pub(crate) fn get(shared: &Shared, partner: Partner, req: &Incoming<'_>) -> Response<Body> {

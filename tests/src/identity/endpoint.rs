@@ -76,7 +76,7 @@ impl TokenEndpoint {
 
     /// Starts an endpoint answering every token request with `token` (`expires_in` 3599).
     pub async fn start(token: &str) -> TokenEndpoint {
-        let mut config = crate::tls_server_config();
+        let mut config = crate::fixtures::tls_server_config();
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::display_path;
-use crate::process::cargo;
+use crate::process::{cargo, run_checked};
 
 /// The cargo-fuzz release the runs are pinned to.
 pub const CARGO_FUZZ_VERSION: &str = "0.13.2";
@@ -51,17 +51,15 @@ pub(super) fn cargo_fuzz(root: &Path, target_dir: &Path) -> Result<PathBuf, Stri
         "fuzz: installing cargo-fuzz {CARGO_FUZZ_VERSION} into {}",
         display_path(root, &tools)
     );
-    let status = Command::new(cargo())
-        .current_dir(root)
-        // Built in a temporary directory, not in a target directory the caller may have set.
-        .env_remove("CARGO_TARGET_DIR")
-        .args(["install", "cargo-fuzz", "--locked", "--force", "--quiet"])
-        .args(["--version", CARGO_FUZZ_VERSION, "--root"])
-        .arg(&tools)
-        .status()
-        .map_err(|e| format!("cargo install cargo-fuzz: cannot start: {e}"))?;
-    if !status.success() {
-        return Err(format!("cargo install cargo-fuzz {CARGO_FUZZ_VERSION} failed ({status})"));
-    }
+    run_checked(
+        Command::new(cargo())
+            .current_dir(root)
+            // Built in a temporary directory, not in a target directory the caller may have set.
+            .env_remove("CARGO_TARGET_DIR")
+            .args(["install", "cargo-fuzz", "--locked", "--force", "--quiet"])
+            .args(["--version", CARGO_FUZZ_VERSION, "--root"])
+            .arg(&tools),
+        &format!("cargo install cargo-fuzz {CARGO_FUZZ_VERSION}"),
+    )?;
     Ok(exe)
 }

@@ -219,5 +219,14 @@ mod tests {
                 seeds.display()
             );
         }
+        // And the fuzz workspace declares exactly these targets, in this order.
+        let manifest = std::fs::read_to_string(root.join("fuzz/Cargo.toml")).expect("manifest");
+        let declared: Vec<&str> = manifest
+            .split("[[bin]]")
+            .skip(1)
+            .filter_map(|bin| bin.lines().find_map(|l| l.trim().strip_prefix("name = ")))
+            .map(|name| name.trim_matches('"'))
+            .collect();
+        assert_eq!(declared, TARGETS, "fuzz/Cargo.toml's [[bin]] targets");
     }
 }
