@@ -10,8 +10,8 @@ use partner_center_client::credentials::Source;
 /// sandbox.
 ///
 /// Credentials come from a chain, tried in order: a token in PARTNER_CENTER_TOKEN (or the
-/// variable --token-env names); workload identity; an app's secret or certificate (AZURE_*
-/// variables); an App Service managed identity; `az login`; `azd auth login`. --auth picks one;
+/// variable --token-env names); an app's secret or certificate (AZURE_* variables); workload
+/// identity; an App Service managed identity; `az login`; `azd auth login`. --auth picks one;
 /// `partner-center auth status` shows which one is used and what its token says. Try
 /// everything offline with --sandbox, which starts an embedded local sandbox seeded with test
 /// customers.
@@ -35,8 +35,8 @@ pub struct Target {
     /// With --base-url, the cloud still decides the scope and authority of the token.
     #[arg(long, global = true, value_parser = parse_cloud, default_value = "global", conflicts_with = "sandbox")]
     pub cloud: Cloud,
-    /// Use this credential source alone instead of the chain: token, workload-identity,
-    /// secret, certificate, managed-identity (a VM's IMDS only this way), az, azd.
+    /// Use this credential source alone instead of the chain: token, secret, certificate,
+    /// workload-identity, managed-identity (a VM's IMDS only this way), az, azd.
     /// (Ignored with --sandbox, so an exported PARTNER_CENTER_AUTH does not get in the way.)
     #[arg(long, global = true, value_name = "SOURCE", env = "PARTNER_CENTER_AUTH", value_parser = parse_source)]
     pub auth: Option<Source>,
@@ -70,6 +70,12 @@ pub struct Target {
         conflicts_with = "sandbox"
     )]
     pub token_env: String,
+    /// The partner's Testing in Production (integration sandbox) tenant id. Runs that cancel
+    /// purchases (`delete --cancel-purchases`) need it and refuse to start without it: a
+    /// cancel works on production accounts too, so it is sent only with a token of this
+    /// tenant. Not needed with --sandbox or a loopback --base-url.
+    #[arg(long, global = true, value_name = "GUID", env = "PARTNER_CENTER_TIP_TENANT", value_parser = parse_tenant)]
+    pub tip_tenant: Option<uuid::Uuid>,
     /// Run against an embedded local sandbox (no credentials), seeded with --seed customers
     /// plus any ids given.
     #[arg(long, global = true)]
@@ -142,8 +148,9 @@ pub struct Selection {
     /// Every customer of the partner (found with list).
     #[arg(long)]
     pub all: bool,
-    /// The customers whose company name or domain starts with TEXT (found with list).
-    #[arg(long, value_name = "TEXT")]
+    /// The customers whose company name or domain starts with TEXT (found with list; an
+    /// empty TEXT is refused: --all says "every customer").
+    #[arg(long, value_name = "TEXT", value_parser = parse_prefix)]
     pub prefix: Option<String>,
 }
 
@@ -161,8 +168,9 @@ pub struct PurchasesArgs {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// Only customers whose company name or domain starts with TEXT (case-insensitive).
-    #[arg(long, value_name = "TEXT")]
+    /// Only customers whose company name or domain starts with TEXT (case-insensitive; not
+    /// empty).
+    #[arg(long, value_name = "TEXT", value_parser = parse_prefix)]
     pub prefix: Option<String>,
     /// table: aligned columns; json: one JSON object per line; ids: one tenant id per line.
     #[arg(long, value_enum, default_value_t = ListOutput::Table)]
@@ -186,7 +194,7 @@ pub struct DeleteArgs {
     pub cancel_purchases: bool,
     /// With --cancel-purchases: the first pause while waiting for cancelled orders (the rest
     /// of the wait is `PollPolicy`'s defaults, which the help text below is made from).
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration, requires = "cancel_purchases", help = poll_interval_help())]
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_poll_interval, requires = "cancel_purchases", help = poll_interval_help())]
     pub poll_interval: std::time::Duration,
     /// Do not ask for confirmation.
     #[arg(long, short)]
@@ -232,6 +240,35 @@ fn parse_share(text: &str) -> Result<f64, String> {
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     humantime::parse_duration(text)
         .map_err(|_| format!("`{text}` is not a duration: write one such as 500ms, 2s or 1m"))
+}
+
+/// A selection's name prefix: never empty, so that a selection never widens to everyone.
+fn parse_prefix(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        return Err(
+            "an empty prefix would select every customer: give the start of a company name or domain, or use --all to mean every customer".to_string(),
+        );
+    }
+    Ok(text.to_string())
+}
+
+/// A tenant id (a GUID).
+fn parse_tenant(text: &str) -> Result<uuid::Uuid, String> {
+    text.trim().parse().map_err(|_| {
+        format!("`{text}` is not a tenant id: write the TiP partner's Entra ID tenant GUID, such as 0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0")
+    })
+}
+
+/// `--poll-interval`: a duration no shorter than the procedure's floor (never a tight loop).
+fn parse_poll_interval(text: &str) -> Result<std::time::Duration, String> {
+    let floor = partner_center_client::PollPolicy::MIN_INTERVAL;
+    match parse_duration(text)? {
+        d if d < floor => Err(format!(
+            "`{text}` is shorter than the shortest pause ({}): polling with no pause would spend the order budget every other customer needs",
+            humantime::format_duration(floor)
+        )),
+        d => Ok(d),
+    }
 }
 
 /// `480/min`, `480` (a minute), or `0` (off).
@@ -280,6 +317,10 @@ mod tests {
         assert!(parse_share("1.5").is_err() && parse_share("lots").is_err());
         assert_eq!(parse_duration("250ms"), Ok(std::time::Duration::from_millis(250)));
         assert!(parse_duration("soon").is_err());
+        assert!(parse_prefix("").is_err() && parse_prefix("  ").is_err());
+        assert_eq!(parse_prefix("Contoso").as_deref(), Ok("Contoso"));
+        assert!(parse_poll_interval("0s").is_err());
+        assert!(parse_tenant("tip").is_err());
     }
 
     #[test]

@@ -52,6 +52,11 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
             let (given, from_stdin) =
                 given_ids(&args.which).map_err(|bad| Failure::Usage(bad.0))?;
             let conn = target::connect(&cli.target, &given, true).await?;
+            // A run that will cancel purchases refuses before its first read unless the
+            // partner is known to be a TiP account (a cancel works in production too).
+            if args.cancel_purchases && !args.dry_run {
+                conn.pc.check_tip_account().await.map_err(|e| Failure::Config(e.to_string()))?;
+            }
             let targets = candidates::resolve(&conn, &args.which, given).await?;
             delete::run(&conn, args, targets, from_stdin).await
         }

@@ -87,6 +87,7 @@ pub async fn run(
                                 "status": order.status().as_str(),
                                 "entitlement_types": order.entitlement_types(),
                                 "creation_date": order.creation_date(),
+                                "age_days": order.age_days(),
                                 "procedure": order.verdict().to_string(),
                             })
                             .to_string(),

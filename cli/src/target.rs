@@ -92,7 +92,10 @@ pub async fn connect(
     } else {
         let credentials = Arc::new(credential_chain(target)?);
         chain = Some(Arc::clone(&credentials));
-        let builder = builder.cloud(target.cloud).token_provider(credentials);
+        let mut builder = builder.cloud(target.cloud).token_provider(credentials);
+        if let Some(tenant) = target.tip_tenant {
+            builder = builder.tip_partner_tenant(tenant);
+        }
         let builder = match &target.base_url {
             Some(url) => builder.base_url(url),
             None => builder,

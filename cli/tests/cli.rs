@@ -217,8 +217,8 @@ async fn a_partial_failure_lists_each_failure_with_what_to_do_and_exits_1() {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("deleted 1, already gone 1, failed 2 of 4"), "{stderr}");
-    assert!(stderr.contains("belongs to another partner"), "{stderr}");
-    assert!(stderr.contains("run the delete again with --cancel-purchases"), "{stderr}");
+    assert!(stderr.contains("sign in as the partner that owns it"), "{stderr}");
+    assert!(stderr.contains("CLI: --cancel-purchases"), "{stderr}");
 
     let by_id: HashMap<String, serde_json::Value> = json_lines(&out)
         .into_iter()
@@ -455,7 +455,55 @@ async fn configuration_and_usage_errors_exit_2_with_one_clear_line() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
+    // A selection never widens: an empty prefix is refused, never "every customer".
+    for args in [
+        &["customers", "delete", "--prefix", "", "--yes"][..],
+        &["customers", "delete", "--prefix", "   ", "--yes"][..],
+        &["customers", "list", "--prefix", ""][..],
+    ] {
+        let out = run(cli(&sandbox, args)).await;
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("an empty prefix would select every customer"), "{stderr}");
+    }
+    // Polling is never a tight loop.
+    let out = run(cli(
+        &sandbox,
+        &["customers", "delete", "--all", "--cancel-purchases", "--poll-interval", "0s", "--yes"],
+    ))
+    .await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("shorter than the shortest pause"), "{stderr}");
     assert!(sandbox.requests().is_empty());
+}
+
+/// A run that would cancel purchases against what could be Partner Center refuses before its
+/// first read unless the TiP partner tenant is named and the token is that tenant's.
+#[tokio::test]
+async fn a_run_that_would_cancel_refuses_at_start_without_the_tip_tenant() {
+    use partner_center_tests::identity::test_jwt;
+    let tip = Uuid::new_v4();
+    let jwt = test_jwt(&serde_json::json!({ "tid": Uuid::new_v4().to_string() }));
+    // A host that resolves nowhere: a read would fail there with a transport error, so the
+    // refusal below shows that nothing was read before it.
+    let base = ["--base-url", "https://tip.partner-center.invalid"];
+    let delete = ["customers", "delete", "--all", "--cancel-purchases", "--yes"];
+    let tip_arg = tip.to_string();
+    for (token, extra, expect) in [
+        (TOKEN, &[][..], "no Testing in Production partner tenant was named"),
+        (jwt.as_str(), &["--tip-tenant", tip_arg.as_str()][..], "not the named TiP partner tenant"),
+        (TOKEN, &["--tip-tenant", tip_arg.as_str()][..], "no readable tenant"),
+    ] {
+        let mut cmd = isolated(BIN, NO_TOOLS, &[("PARTNER_CENTER_TOKEN", token)], &[]);
+        cmd.args(base).args(extra).args(delete);
+        let out = run(cmd).await;
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(expect) && stderr.contains("--tip-tenant"), "{stderr}");
+        assert!(!stderr.contains(token), "the token is never shown: {stderr}");
+        assert!(!stderr.contains("could not reach"), "refused before the first read: {stderr}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -538,7 +586,8 @@ async fn a_production_account_is_told_that_deletes_need_a_tip_account() {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("hint: this partner account is not a Testing in Production"),
+        stderr.contains("hint: Partner Center deletes customers only from a Testing in Production")
+            && stderr.contains("if this partner account is not one"),
         "{stderr}"
     );
     assert!(sandbox.has_customer(id));
@@ -775,10 +824,12 @@ async fn an_interrupt_during_the_wait_stops_it_at_once_and_reports_each_customer
         let line = lines.iter().find(|l| l["tenant_id"] == c.to_string()).expect("reported");
         assert_eq!(line["outcome"], "stopped", "{line}");
         assert_eq!(line["reached"], "waiting", "{line}");
-        assert!(!line["cancelled_orders"].as_array().expect("orders").is_empty(), "{line}");
+        // Accepted, and never read cancelled (the latency is ten minutes): two lists.
+        assert!(!line["cancel_accepted_orders"].as_array().expect("orders").is_empty(), "{line}");
+        assert_eq!(line["cancelled_orders"], serde_json::json!([]), "{line}");
         assert!(sandbox.has_customer(*c), "orders cancelled, not deleted");
     }
-    assert!(stderr.contains("orders cancelled"), "{stderr}");
+    assert!(stderr.contains("cancels accepted"), "{stderr}");
     assert!(stderr.contains("run again to finish"), "{stderr}");
 }
 

@@ -7,12 +7,14 @@ use std::time::Duration;
 
 use reqwest::Url;
 use reqwest::header::HeaderValue;
+use uuid::Uuid;
 
 use crate::client::{PartnerCenter, Shared};
 use crate::cloud::Cloud;
 use crate::error::Error;
 use crate::pacer::Pacer;
 use crate::retry::RetryPolicy;
+use crate::tip::TipAccount;
 use crate::token::{AccessToken, StaticToken, TokenProvider};
 use crate::token_cache::TokenCache;
 use crate::watchdog::Watchdog;
@@ -33,6 +35,7 @@ pub struct PartnerCenterBuilder {
     connect_timeout: Duration,
     pacer: Option<Arc<dyn Pacer>>,
     http: Http,
+    tip_partner_tenant: Option<Uuid>,
 }
 
 /// Where the HTTP client comes from.
@@ -56,6 +59,7 @@ impl Default for PartnerCenterBuilder {
             connect_timeout: Duration::from_secs(10),
             pacer: None,
             http: Http::Default,
+            tip_partner_tenant: None,
         }
     }
 }
@@ -70,6 +74,7 @@ impl fmt::Debug for PartnerCenterBuilder {
             .field("retry", &self.retry)
             .field("connect_timeout", &self.connect_timeout)
             .field("pacer", &self.pacer.as_ref().map(|_| "<pacer>"))
+            .field("tip_partner_tenant", &self.tip_partner_tenant)
             .field(
                 "http",
                 &match self.http {
@@ -169,6 +174,26 @@ impl PartnerCenterBuilder {
         self
     }
 
+    /// Names the Testing in Production (integration sandbox) partner tenant these credentials
+    /// are for. A write that Partner Center would also carry out for a production partner — a
+    /// cancel, which production partners use on software orders — is sent only when the
+    /// tenant (`tid`) of the access token it carries is this one; without it such a write is
+    /// refused before anything is sent ([`Error::NotKnownTip`]). Reads and the customer delete
+    /// (which Partner Center refuses outside TiP) need no tenant. A base URL on loopback (the
+    /// local sandbox, a test server) is not Partner Center: there every write is allowed.
+    ///
+    /// ```
+    /// use partner_center_client::PartnerCenter;
+    ///
+    /// let tip: uuid::Uuid = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0".parse().unwrap();
+    /// let pc = PartnerCenter::builder().bearer_token("eyJ...").tip_partner_tenant(tip).build()?;
+    /// # let _ = pc; Ok::<(), partner_center_client::Error>(())
+    /// ```
+    pub fn tip_partner_tenant(mut self, tenant: Uuid) -> Self {
+        self.tip_partner_tenant = Some(tenant);
+        self
+    }
+
     /// The limit on opening a connection (default 10 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
@@ -181,9 +206,14 @@ impl PartnerCenterBuilder {
         let tokens = self.tokens.ok_or_else(|| {
             invalid("no credentials: call `bearer_token(...)` or `token_provider(...)`".into())
         })?;
-        let base_url = match &self.base_url {
+        let (base_url, loopback) = match &self.base_url {
             Some(url) => checked_base_url(url).map_err(invalid)?,
-            None => self.cloud.base_url().to_string(),
+            None => (self.cloud.base_url().to_string(), false),
+        };
+        let tip = match (loopback, self.tip_partner_tenant) {
+            (true, _) => TipAccount::Loopback,
+            (false, Some(tenant)) => TipAccount::Named(tenant),
+            (false, None) => TipAccount::Unnamed,
         };
         let application = HeaderValue::from_str(&self.application)
             .ok()
@@ -227,6 +257,7 @@ impl PartnerCenterBuilder {
             retry: self.retry,
             pacer: self.pacer,
             watchdog: Watchdog::default(),
+            tip,
         }))
     }
 }
@@ -250,7 +281,8 @@ fn redirect_policy() -> reqwest::redirect::Policy {
     })
 }
 
-fn checked_base_url(raw: &str) -> Result<String, String> {
+/// The base URL without its trailing `/`, and whether it is on loopback.
+fn checked_base_url(raw: &str) -> Result<(String, bool), String> {
     let url = Url::parse(raw).map_err(|e| format!("base URL `{raw}` is not a URL: {e}"))?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err("base URL must not carry credentials; use `bearer_token`".into());
@@ -274,7 +306,7 @@ fn checked_base_url(raw: &str) -> Result<String, String> {
         }
         other => return Err(format!("base URL scheme `{other}` is not supported: use https://")),
     }
-    Ok(url.as_str().trim_end_matches('/').to_string())
+    Ok((url.as_str().trim_end_matches('/').to_string(), loopback))
 }
 
 #[cfg(test)]
@@ -284,9 +316,10 @@ mod tests {
     #[test]
     fn base_urls() {
         assert_eq!(
-            checked_base_url("http://127.0.0.1:8080/").as_deref(),
-            Ok("http://127.0.0.1:8080")
+            checked_base_url("http://127.0.0.1:8080/"),
+            Ok(("http://127.0.0.1:8080".to_string(), true))
         );
+        assert_eq!(checked_base_url("https://example.com/base").map(|u| u.1), Ok(false));
         assert!(checked_base_url("http://127.9.9.9").is_ok());
         assert!(checked_base_url("http://[::1]:1").is_ok());
         assert!(checked_base_url("http://localhost:1").is_ok());

@@ -1,5 +1,5 @@
-//! The client: [`PartnerCenter`] and its `customers()` collection: `by_id(id).delete()` and
-//! `list()`.
+//! The client: [`PartnerCenter`] and its `customers()` collection: `by_id(id).get()`,
+//! `.delete()`, ... and `list()`.
 
 use std::fmt;
 use std::sync::Arc;
@@ -11,12 +11,14 @@ use crate::cloud::Cloud;
 use crate::customer_id::CustomerTenantId;
 use crate::delete::{DeleteCustomer, DeleteRequest};
 use crate::entitlements::{EntitlementsRequest, ListEntitlements};
+use crate::get_customer::{GetCustomer, GetCustomerRequest};
 use crate::list::ListCustomers;
 use crate::orders::CustomerOrders;
 use crate::pacer::Pacer;
 use crate::pending::Pending;
 use crate::removal::DeleteWithPurchases;
 use crate::retry::RetryPolicy;
+use crate::tip::TipAccount;
 use crate::token_cache::TokenCache;
 use crate::watchdog::Watchdog;
 
@@ -50,6 +52,8 @@ pub(crate) struct Shared {
     pub pacer: Option<Arc<dyn Pacer>>,
     /// Times out every attempt of every call (one timer for the client, not one per attempt).
     pub watchdog: Watchdog,
+    /// Whether writes production would carry out too may be sent ([`crate::tip`]).
+    pub tip: TipAccount,
 }
 
 impl fmt::Debug for PartnerCenter {
@@ -101,15 +105,47 @@ impl PartnerCenter {
     /// # }
     /// ```
     pub async fn check_credentials(&self) -> Result<(), crate::Error> {
+        self.authorization_now().await.map(drop)
+    }
+
+    /// The `Authorization` value a call would send now, bounded by the attempt timeout.
+    async fn authorization_now(&self) -> Result<HeaderValue, crate::Error> {
         let limit = self.shared.retry.attempt_timeout();
         match tokio::time::timeout(limit, self.shared.tokens.authorization()).await {
-            Ok(Ok(_)) => Ok(()),
+            Ok(Ok(value)) => Ok(value),
             Ok(Err(source)) => Err(crate::Error::Auth { source, call: None }),
             Err(_) => Err(crate::Error::Auth {
                 source: format!("the token provider did not answer within {limit:?}").into(),
                 call: None,
             }),
         }
+    }
+
+    /// Checks, before anything is sent, that writes Partner Center would also carry out for a
+    /// production partner (cancelling orders) may be sent: the base URL is on loopback, or a
+    /// TiP partner tenant was named
+    /// ([`PartnerCenterBuilder::tip_partner_tenant`](crate::PartnerCenterBuilder::tip_partner_tenant))
+    /// and the access token is that tenant's. Every such write checks the same on the token it
+    /// carries; this is for a run that will write to refuse before its first read. Gets a
+    /// token as [`check_credentials`](Self::check_credentials) does; sends nothing to Partner
+    /// Center.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use partner_center_client::{Error, PartnerCenter};
+    ///
+    /// let unnamed = PartnerCenter::builder().bearer_token("eyJ...").build().unwrap();
+    /// assert!(matches!(unnamed.check_tip_account().await, Err(Error::NotKnownTip { .. })));
+    /// let local = PartnerCenter::builder().base_url("http://127.0.0.1:1").bearer_token("t").build().unwrap();
+    /// assert!(local.check_tip_account().await.is_ok());
+    /// # }
+    /// ```
+    pub async fn check_tip_account(&self) -> Result<(), crate::Error> {
+        let authorization = self.authorization_now().await?;
+        self.shared.tip.allows(&authorization).map_err(|reason| crate::Error::NotKnownTip {
+            operation: "writes that would change a production partner's customers too",
+            reason,
+        })
     }
 
     /// The signed-in partner's customers.
@@ -144,6 +180,14 @@ pub struct CustomerById<'a> {
 }
 
 impl<'a> CustomerById<'a> {
+    /// Reads the customer (`GET /v1/customers/{id}`), as in `Customers.ById(id).Get()`: the
+    /// customer if the signed-in partner has it; a customer it does not have (never had, or
+    /// deleted) is an [`Error::Api`](crate::Error::Api) `404` with code
+    /// [`TENANT_NOT_FOUND`](crate::codes::TENANT_NOT_FOUND) (60003). See [`GetCustomer`].
+    pub fn get(self) -> GetCustomer<'a> {
+        Pending::new(self.pc, GetCustomerRequest { id: self.id })
+    }
+
     /// Deletes the customer from the integration sandbox (`DELETE /v1/customers/{id}`).
     /// Await it, optionally after setting a correlation id.
     pub fn delete(self) -> DeleteCustomer<'a> {

@@ -4,8 +4,8 @@
 //! The sandbox names its own (`partner_center_sandbox::codes`): it is the client's independent
 //! check, so it does not borrow these; `tests/tests/one_home.rs` holds the two together.
 
-/// 403: access denied; for a delete, the partner is not a Testing in Production (integration
-/// sandbox) account.
+/// 403: access denied ("Access denied"). No document says why; for a delete, one possibility
+/// is that the partner is not a Testing in Production (integration sandbox) account.
 pub const ACCESS_DENIED: i64 = 2032;
 /// 403: the customer is another partner's ("partner id … has no commerce relationship with the
 /// customer id …").
@@ -14,9 +14,12 @@ pub const NO_RELATIONSHIP: i64 = 20002;
 pub const TENANT_NOT_FOUND: i64 = 60003;
 /// 404: no such order for this customer.
 pub const ORDER_NOT_FOUND: i64 = 20000;
-/// 409: a change of this order is in progress (the cancel is being processed).
+/// 409: "Your order is in progress. Check your order history for recent orders in few
+/// minutes": the order is still being placed (or changed). Not an acceptance of a cancel: the
+/// procedure reads the order and sends its cancel again once it has left that state.
 pub const ORDER_IN_PROGRESS: i64 = 800060;
-/// 409: another change of this order is in progress (documented alongside 800060).
+/// 409: "There is a pending adjustment requested for this order". Not an acceptance of a
+/// cancel either: treated as [`ORDER_IN_PROGRESS`].
 pub const ORDER_CHANGE_IN_PROGRESS: i64 = 800014;
 /// 400: the order is past its 60-day cancellation window.
 pub const CANCELLATION_WINDOW_PASSED: i64 = 900117;

@@ -24,6 +24,7 @@ use crate::classify;
 use crate::client::{PartnerCenter, Shared};
 use crate::error::{CallInfo, Error};
 use crate::generated::{self, types};
+use crate::hints::{self, HintsFor};
 use crate::hooks::CallContext;
 use crate::ids::CallIds;
 use crate::pacer::Resource;
@@ -50,6 +51,12 @@ pub trait Operation: Sync {
     const CHANGES_STATE: bool;
     /// The documented resource whose rate limit it counts against (for the pacer).
     const RESOURCE: Resource;
+    /// `Some(what it does)` for a write Partner Center would also carry out for a production
+    /// partner (a cancel): sent only once the partner is known to be a Testing in Production
+    /// account ([`crate::tip`]). A delete is not one: Partner Center refuses it outside TiP.
+    const PRODUCTION_WRITE: Option<&'static str> = None;
+    /// Which of [`crate::hints`]' hints its refusals may carry.
+    const HINTS: HintsFor = HintsFor::Nothing;
 
     /// The call's span, made with [`call_span!`] so every call has the same fields.
     fn span(&self, ids: CallIds) -> tracing::Span;
@@ -149,7 +156,7 @@ async fn run<O: Operation>(shared: &Shared, op: &O, ids: CallIds) -> Result<O::O
                     tracing::info!("access token refused (401): retrying once with a fresh one");
                     retry_refused.store(true, Ordering::Relaxed);
                 }
-                let err = op.reinterpret(err);
+                let err = op.reinterpret(with_hint::<O>(err));
                 // Only a sent request can have changed anything, and only if it could.
                 if sent && O::CHANGES_STATE && classify::may_have_applied(&err) {
                     maybe_applied.store(true, Ordering::Relaxed);
@@ -203,6 +210,17 @@ async fn run<O: Operation>(shared: &Shared, op: &O, ids: CallIds) -> Result<O::O
     })
 }
 
+/// `err` with the one hint [`crate::hints`] gives for it on this operation.
+fn with_hint<O: Operation>(err: Error) -> Error {
+    match err {
+        Error::Api(mut api) => {
+            api.hint = hints::choose(O::HINTS, &api);
+            Error::Api(api)
+        }
+        other => other,
+    }
+}
+
 /// What one attempt came to, whether anything was sent, and the `Authorization` it sent.
 struct Attempt<T> {
     result: Result<(u16, T), Error>,
@@ -247,6 +265,13 @@ async fn attempt_once<O: Operation>(
             ));
         }
     };
+    // A write production would carry out too goes only with a token of the named TiP tenant
+    // (checked on the very token it would carry).
+    if let Some(operation) = O::PRODUCTION_WRITE
+        && let Err(reason) = shared.tip.allows(&authorization)
+    {
+        return unsent(Error::NotKnownTip { operation, reason });
+    }
     let ctx = CallContext::with_authorization(authorization.clone());
     // What the token took comes out of the same limit.
     let left = attempt_end.map_or(limit, |end| end.saturating_duration_since(Instant::now()));

@@ -4,12 +4,12 @@
 use std::future::Future;
 
 use progenitor_client::ResponseValue;
-use reqwest::StatusCode;
 
 use crate::customer_id::CustomerTenantId;
 use crate::engine::{Operation, Sent, call_span};
 use crate::error::{CallInfo, Error};
 use crate::generated::{self, types};
+use crate::hints::HintsFor;
 use crate::ids::CallIds;
 use crate::order_id::{OrderId, ParseOrderIdError};
 use crate::pacer::Resource;
@@ -52,9 +52,6 @@ impl<'a> ListEntitlements<'a> {
     }
 }
 
-/// The hint on a `403` to a listing of entitlements.
-const APP_USER_ONLY: &str = "listing entitlements is documented as App+User only: sign in as a user (App+User credentials, such as `az login`), not with an app-only token";
-
 impl Operation for EntitlementsRequest {
     type Body = types::EntitlementCollection;
     type Output = Entitlements;
@@ -63,6 +60,7 @@ impl Operation for EntitlementsRequest {
     const MAX_SUCCESS_BODY: usize = 16 * 1024 * 1024;
     const CHANGES_STATE: bool = false;
     const RESOURCE: Resource = Resource::Customer;
+    const HINTS: HintsFor = HintsFor::Entitlements;
 
     fn span(&self, ids: CallIds) -> tracing::Span {
         call_span!(
@@ -93,22 +91,24 @@ impl Operation for EntitlementsRequest {
         call: CallInfo,
     ) -> Result<Entitlements, Error> {
         let body = answer.into_inner();
+        // No paging is documented for entitlements: an answer that says it holds more than it
+        // carries would have the procedure plan on part of the list, so it is refused.
+        if let Some(total) = body.total_count
+            && usize::try_from(total).is_ok_and(|total| total > body.items.len())
+        {
+            return Err(Error::InvalidAnswer {
+                message: format!(
+                    "the entitlements answer says it holds {total} but carries {}: Partner Center documents no paging for entitlements, so the rest cannot be read",
+                    body.items.len()
+                ),
+                call,
+            });
+        }
         Ok(Entitlements {
             customer: self.customer,
             items: body.items.into_iter().map(Entitlement::new).collect(),
             call,
         })
-    }
-
-    /// Entitlements are documented as App+User only: say so where the service refuses.
-    fn reinterpret(&self, err: Error) -> Error {
-        match err {
-            Error::Api(mut api) if api.status == StatusCode::FORBIDDEN => {
-                api.hint = Some(APP_USER_ONLY);
-                Error::Api(api)
-            }
-            other => other,
-        }
     }
 }
 

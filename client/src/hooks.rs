@@ -8,7 +8,8 @@
 //!   body-less DELETE (as documented); drop the `api-version` header
 //!   progenitor adds from `info.version` (Partner Center does not document it);
 //! * `exec`: send, then read the body with a size limit (an empty success needs none), and
-//!   keep the status (and, for an error status, the headers) for the error mapping.
+//!   keep the status (and, for an error status, the headers) for the error mapping, and the
+//!   body for an operation that reads a success body the generated method does not.
 //!
 //! The attempt timeout is not set here (reqwest would register a timer per request): the
 //! engine runs each attempt under the client's watchdog (one timer per client, not per request).
@@ -64,11 +65,16 @@ pub struct CallContext {
     seen: OnceLock<Seen>,
 }
 
-/// Status and (for an error status) headers of the answer, and whether its body was cut.
+/// Status and (for an error status) headers of the answer, its body as read, and whether the
+/// body was cut.
 #[derive(Debug)]
 pub(crate) struct Seen {
     pub status: StatusCode,
     pub headers: HeaderMap,
+    /// The body as read (the same bytes the generated client is handed; no copy): for an
+    /// operation whose generated method does not read a success body (delete's `200`, see
+    /// `xtask/src/codegen.rs`), the facade reads it here.
+    pub body: Bytes,
     pub truncated: bool,
 }
 
@@ -175,7 +181,12 @@ impl ClientHooks<CallContext> for Client {
         // An empty success (a delete's 204) has nothing to bound: hand it on as it came.
         // (Rebuilding a response costs reqwest a URL parse, the dearest part of a call.)
         if status.is_success() && response.content_length() == Some(0) {
-            let _ = ctx.seen.set(Seen { status, headers: HeaderMap::new(), truncated: false });
+            let _ = ctx.seen.set(Seen {
+                status,
+                headers: HeaderMap::new(),
+                body: Bytes::new(),
+                truncated: false,
+            });
             return Ok(response);
         }
         let limit = if status.is_success() { ctx.max_success_body } else { MAX_BODY_BYTES };
@@ -183,7 +194,7 @@ impl ClientHooks<CallContext> for Client {
         let headers = std::mem::take(response.headers_mut());
         // Error answers keep their headers for the error mapping (ids, Retry-After).
         let kept = if status.is_success() { HeaderMap::new() } else { headers.clone() };
-        let _ = ctx.seen.set(Seen { status, headers: kept, truncated });
+        let _ = ctx.seen.set(Seen { status, headers: kept, body: body.clone(), truncated });
         let mut rebuilt = http::Response::new(body);
         *rebuilt.status_mut() = status;
         *rebuilt.version_mut() = response.version();

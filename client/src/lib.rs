@@ -18,14 +18,19 @@ mod delete;
 mod engine;
 mod entitlements;
 mod error;
+mod get_customer;
+mod gone;
+mod hints;
 mod ids;
 mod list;
 mod order_id;
 mod orders;
 mod pacer;
 mod pending;
+mod refusal;
 mod removal;
 mod retry;
+mod tip;
 mod tls;
 mod token;
 mod token_cache;
@@ -59,6 +64,7 @@ pub use customer_id::{CustomerTenantId, ParseCustomerTenantIdError};
 pub use delete::{DeleteCustomer, Deleted};
 pub use entitlements::{Entitlement, Entitlements, ListEntitlements, ReferenceOrder};
 pub use error::{ApiError, CallInfo, Error, ErrorCode};
+pub use get_customer::{FoundCustomer, GetCustomer};
 pub use list::{
     Continuation, CustomerPage, CustomerStream, ListCustomers, MAX_PAGE_SIZE, PageStream,
 };
@@ -66,9 +72,11 @@ pub use order_id::{OrderId, ParseOrderIdError};
 pub use orders::{CancelOrder, CustomerOrders, GetOrder, Order, OrderById, OrderStatus};
 pub use pacer::{Pacer, Resource};
 pub use pending::Pending;
+pub use refusal::DeleteRefusal;
 pub use removal::{
-    CANCELLATION_WINDOW, DEFAULT_ORDER_CONCURRENCY, DeleteWithPurchases, Phase, PlannedOrder,
-    PollPolicy, Progress, PurchasePlan, Removal, RemovalError, RemovalErrorKind, Verdict,
+    CANCELLATION_WINDOW, CANCELLATION_WINDOW_DAYS, DEFAULT_ORDER_CONCURRENCY, DeleteWithPurchases,
+    Phase, PlannedOrder, PollPolicy, Progress, PurchasePlan, Removal, RemovalError,
+    RemovalErrorKind, Verdict,
 };
 pub use retry::RetryPolicy;
 pub use token::{AccessToken, BoxError, StaticToken, TokenProvider};

@@ -37,6 +37,11 @@ impl OrderId {
     pub(crate) fn generated(&self) -> types::OrderId {
         self.0.clone()
     }
+
+    /// An id the generated code has checked (an order's own `id` in an answer).
+    pub(crate) fn from_generated(id: types::OrderId) -> Self {
+        Self(id)
+    }
 }
 
 impl fmt::Debug for OrderId {

@@ -118,7 +118,7 @@ impl Operation for GetOrderRequest {
     }
 
     fn read(&self, answer: ResponseValue<types::Order>, call: CallInfo) -> Result<Order, Error> {
-        Order::read(answer.into_inner(), call)
+        Ok(Order::read(answer.into_inner(), call))
     }
 }
 
@@ -128,6 +128,7 @@ impl Operation for CancelOrderRequest {
     const MAX_SUCCESS_BODY: usize = MAX_ORDER_BODY;
     const CHANGES_STATE: bool = true;
     const RESOURCE: Resource = Resource::Order;
+    const PRODUCTION_WRITE: Option<&'static str> = Some("a cancel of an order");
 
     fn span(&self, ids: CallIds) -> tracing::Span {
         call_span!("partner_center.cancel_order", ids, customer_id = %self.customer, order_id = %self.order)
@@ -152,7 +153,7 @@ impl Operation for CancelOrderRequest {
     }
 
     fn read(&self, answer: ResponseValue<types::Order>, call: CallInfo) -> Result<Order, Error> {
-        Order::read(answer.into_inner(), call)
+        Ok(Order::read(answer.into_inner(), call))
     }
 }
 
@@ -166,12 +167,11 @@ pub struct Order {
 }
 
 impl Order {
-    fn read(raw: types::Order, call: CallInfo) -> Result<Self, Error> {
-        let id = raw.id.parse().map_err(|e| Error::InvalidAnswer {
-            message: format!("the order's id cannot be used: {e}"),
-            call,
-        })?;
-        Ok(Self { id, status: OrderStatus::from(raw.status.as_str()), raw, call })
+    /// The spec holds an order's `id` to the `order-id` pattern, which the generated type has
+    /// already checked: an answer with any other id never gets here.
+    fn read(raw: types::Order, call: CallInfo) -> Self {
+        let id = OrderId::from_generated(raw.id.clone());
+        Self { id, status: OrderStatus::from(raw.status.as_str()), raw, call }
     }
 
     /// Its id.
@@ -194,9 +194,13 @@ impl Order {
         self.raw.creation_date.as_deref()
     }
 
-    /// When it was created; `None` if it was not sent or does not read as RFC 3339.
+    /// When it was created; `None` if it was not sent or does not read as RFC 3339 (any
+    /// offset, `Z` or `±hh:mm`, with or without fractional seconds).
     pub fn created_at(&self) -> Option<SystemTime> {
-        humantime::parse_rfc3339_weak(self.creation_date()?).ok()
+        let date = self.creation_date()?;
+        time::OffsetDateTime::parse(date.trim(), &time::format_description::well_known::Rfc3339)
+            .ok()
+            .map(SystemTime::from)
     }
 
     /// Everything Partner Center sent, as the generated type (line items, links, …).

@@ -17,6 +17,11 @@ use std::time::Duration;
 /// for state-changing requests (`DELETE`, `PATCH`) also "applied, then dropped": the operation
 /// runs and its idempotency outcome is stored, and only the answer is lost.
 ///
+/// Unless [`SandboxBuilder::seed`](crate::SandboxBuilder::seed) gives another, the seed also
+/// seeds the ids the sandbox makes up (order ids,
+/// [`SandboxBuilder::customer_ids`](crate::SandboxBuilder::customer_ids)), so the same set-up
+/// and the same sequential client meet the same paths and the same faults.
+///
 /// ```
 /// use partner_center_sandbox::Chaos;
 ///
@@ -148,8 +153,9 @@ fn fnv(bytes: &[u8]) -> u64 {
         .fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
 }
 
-/// splitmix64 over the words, chained.
-fn mix(words: &[u64]) -> u64 {
+/// splitmix64 over the words, chained (also what the seeded ids are drawn with,
+/// [`crate::seed::IdSource`]).
+pub(crate) fn mix(words: &[u64]) -> u64 {
     words.iter().fold(0, |acc: u64, w| {
         let mut z = acc.wrapping_add(*w).wrapping_add(0x9e37_79b9_7f4a_7c15);
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);

@@ -24,6 +24,12 @@ mod tls;
 use std::time::Duration;
 
 pub use admin::ADMIN_PREFIX;
+
+/// A host name the HTTPS sandbox's certificate also names (feature `tls`) and that is not
+/// loopback to a client: a test resolves it to the sandbox's address (reqwest's
+/// `ClientBuilder::resolve`) to try what a client does against a base URL that could be
+/// Partner Center — the TiP-account check before a cancel, for one.
+pub const NON_LOOPBACK_NAME: &str = "tip.partner-center.test";
 pub use builder::SandboxBuilder;
 pub use chaos::{BadChaos, Chaos};
 pub use continuation::CONTINUATION_LIFETIME;

@@ -69,9 +69,14 @@ struct Args {
     #[arg(long, value_name = "TEXT", default_value = "Bystander")]
     bystander_prefix: String,
     /// Seeded random faults on every route: SEED:RATE (42:0.05 or 42:5%): 429s, 500/503s,
-    /// dropped connections, delays, and for DELETE/PATCH "applied, then dropped".
+    /// dropped connections, delays, and for DELETE/PATCH "applied, then dropped". Without
+    /// --seed, SEED also seeds the ids, so the same command replays the same faults.
     #[arg(long, value_name = "SEED:RATE")]
     chaos: Option<partner_center_sandbox::Chaos>,
+    /// Draw the seeded customer, bystander and order ids from N: the same command, the same
+    /// ids (default: the --chaos seed, else fresh random ids).
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
     /// Open the admin routes (/_sandbox/state, /_sandbox/requests, /_sandbox/hold,
     /// /_sandbox/release) to this bearer token.
     #[arg(long, value_name = "TOKEN")]
@@ -101,28 +106,49 @@ fn named(
     })
 }
 
-#[tokio::main]
-async fn main() -> std::io::Result<()> {
+/// The flags' parser, its `--fault` help naming the operations.
+fn command() -> clap::Command {
     // The operation names come from the sandbox's routing table, not a copy here.
     let operations = Operation::all().map(Operation::name).collect::<Vec<_>>().join(", ");
-    let command = Args::command().mut_arg("faults", |arg| {
+    Args::command().mut_arg("faults", |arg| {
         let help = arg.get_long_help().or(arg.get_help()).map(ToString::to_string);
         arg.long_help(format!("{}\nOPERATION: {operations}.", help.unwrap_or_default()))
-    });
-    let args = Args::from_arg_matches(&command.get_matches()).unwrap_or_else(|e| e.exit());
-    let token = args.token.unwrap_or_else(|| format!("sandbox-{}", Uuid::new_v4().simple()));
+    })
+}
+
+/// The builder with the TiP partner (`token`), its customers and the bystanders, seeded and
+/// with chaos as `args` say; and the customer and bystander ids, as printed.
+fn seeded(
+    args: &Args,
+    token: &str,
+) -> (partner_center_sandbox::SandboxBuilder, Vec<Uuid>, Vec<Uuid>) {
+    let mut builder = Sandbox::builder().tip_partner(token);
+    if let Some(seed) = args.seed {
+        builder = builder.seed(seed);
+    }
+    if let Some(chaos) = args.chaos {
+        builder = builder.chaos(chaos);
+    }
+    // Drawn from the seed when there is one: the customers first, then the bystanders.
+    let mut fresh = builder.customer_ids();
     let customers: Vec<Uuid> =
-        args.extra.iter().copied().chain((0..args.customers).map(|_| Uuid::new_v4())).collect();
-    let mut builder = Sandbox::builder().tip_partner(token.clone());
+        args.extra.iter().copied().chain(fresh.by_ref().take(args.customers)).collect();
+    let bystanders: Vec<Uuid> = fresh.take(args.bystanders).collect();
     builder = match &args.name_prefix {
         None => builder.customers(customers.iter().copied()),
         Some(prefix) => named(builder, prefix, &customers),
     };
-    let bystanders: Vec<Uuid> = (0..args.bystanders).map(|_| Uuid::new_v4()).collect();
     builder = named(builder, &args.bystander_prefix, &bystanders);
-    if let Some(chaos) = args.chaos {
-        builder = builder.chaos(chaos);
-    }
+    (builder, customers, bystanders)
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let args = Args::from_arg_matches(&command().get_matches()).unwrap_or_else(|e| e.exit());
+    // Never from the seed: a token a seed gives away would sign anyone in.
+    let token =
+        args.token.clone().unwrap_or_else(|| format!("sandbox-{}", Uuid::new_v4().simple()));
+    let (mut builder, customers, bystanders) = seeded(&args, &token);
     if let Some(admin) = &args.admin_token {
         builder = builder.admin_token(admin.clone());
     }
@@ -182,4 +208,54 @@ async fn main() -> std::io::Result<()> {
     tokio::signal::ctrl_c().await?;
     drop(sandbox);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(flags: &[&str]) -> Args {
+        let argv = std::iter::once("partner-center-sandbox").chain(flags.iter().copied());
+        Args::from_arg_matches(&command().get_matches_from(argv)).expect("flags parse")
+    }
+
+    /// The customer and bystander ids `flags` seed.
+    fn ids(flags: &[&str]) -> (Vec<Uuid>, Vec<Uuid>) {
+        let (_, customers, bystanders) = seeded(&parse(flags), "t");
+        (customers, bystanders)
+    }
+
+    #[test]
+    fn the_flags_are_consistent() {
+        command().debug_assert();
+    }
+
+    #[test]
+    fn a_seed_gives_the_same_ids_each_run_and_chaos_alone_seeds_them() {
+        let seeded = ids(&["--customers", "3", "--bystanders", "2", "--seed", "42"]);
+        assert_eq!(seeded.0.len(), 3);
+        assert_eq!(seeded.1.len(), 2);
+        assert_eq!(seeded, ids(&["--customers", "3", "--bystanders", "2", "--seed", "42"]));
+        // `--chaos SEED:RATE` alone seeds the ids with SEED; `--seed` wins over it.
+        let chaos = ["--customers", "3", "--bystanders", "2", "--chaos", "42:0.2"];
+        assert_eq!(seeded, ids(&chaos));
+        let both = ["--customers", "3", "--bystanders", "2", "--chaos", "42:0.2", "--seed", "7"];
+        assert_ne!(seeded, ids(&both));
+        assert_eq!(ids(&both), ids(&["--customers", "3", "--bystanders", "2", "--seed", "7"]));
+        assert_ne!(seeded, ids(&["--customers", "3", "--bystanders", "2", "--seed", "43"]));
+        // Unseeded: fresh ids each run. Ids given are kept, first.
+        assert_ne!(ids(&["--customers", "3"]), ids(&["--customers", "3"]));
+        let given = "3b4a9d4f-2b1e-4c67-9f0a-1a2b3c4d5e6f";
+        let (customers, _) = ids(&["--customer", given, "--customers", "3", "--seed", "42"]);
+        assert_eq!(customers[0].to_string(), given);
+        assert_eq!(customers[1..], seeded.0[..]);
+    }
+
+    #[test]
+    fn the_help_documents_the_seed() {
+        let help = command().render_long_help().to_string();
+        assert!(help.contains("--seed <N>"), "{help}");
+        assert!(help.contains("--chaos <SEED:RATE>"), "{help}");
+        assert!(help.contains("Without --seed, SEED also seeds the ids"), "{help}");
+    }
 }

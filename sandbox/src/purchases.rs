@@ -68,6 +68,13 @@ pub struct OrderSeed {
     pub(crate) age: Duration,
     pub(crate) cancelled: bool,
     pub(crate) id: Option<String>,
+    /// Still being placed for this long after the sandbox starts: reads `pending`, and a
+    /// cancel meanwhile is `409` with code 800060 ("Your order is in progress").
+    pub(crate) placing: Duration,
+    /// The ids the sandbox drew for it when it was seeded (its id, unless given, and alternate
+    /// id come from the first; its reservation's from the second): from the sandbox's seed
+    /// when it has one. `None`: fresh random ones.
+    pub(crate) drawn: Option<[Uuid; 2]>,
 }
 
 impl OrderSeed {
@@ -89,6 +96,8 @@ impl OrderSeed {
             age: Duration::from_secs(24 * 60 * 60),
             cancelled: false,
             id: None,
+            placing: Duration::ZERO,
+            drawn: None,
         }
     }
 
@@ -114,6 +123,14 @@ impl OrderSeed {
     /// Already cancelled.
     pub fn cancelled(mut self) -> Self {
         self.cancelled = true;
+        self
+    }
+
+    /// Still being placed for `time` after the sandbox starts, as a new order can be: it reads
+    /// `pending`, and a cancel meanwhile is refused with `409`, code 800060 ("Your order is in
+    /// progress. Check your order history for recent orders in few minutes") — not accepted.
+    pub fn placing_for(mut self, time: Duration) -> Self {
+        self.placing = time;
         self
     }
 
@@ -147,6 +164,8 @@ pub(crate) struct OrderRecord {
     pub state: OrderState,
     /// The reservation an RI order's artifact names.
     pub resource: Uuid,
+    /// When it is placed: until then it reads `pending` and refuses cancels as in progress.
+    pub placed_at: Instant,
 }
 
 /// What a cancel came to.
@@ -162,7 +181,8 @@ pub(crate) enum Cancel {
 
 impl OrderRecord {
     pub(crate) fn from_seed(customer: Uuid, seed: &OrderSeed, now: SystemTime) -> Self {
-        let fresh = Uuid::new_v4().simple().to_string();
+        let [order, resource] = seed.drawn.unwrap_or_else(|| [Uuid::new_v4(), Uuid::new_v4()]);
+        let fresh = order.simple().to_string();
         Self {
             // Documented ids are 33 characters of letters and digits ending in `1`.
             id: seed.id.clone().unwrap_or_else(|| format!("{}1", &fresh[..32])),
@@ -173,8 +193,14 @@ impl OrderRecord {
             line_items: seed.line_items,
             included: seed.included,
             state: if seed.cancelled { OrderState::Cancelled } else { OrderState::Completed },
-            resource: Uuid::new_v4(),
+            resource,
+            placed_at: Instant::now() + seed.placing,
         }
+    }
+
+    /// Whether it is still being placed (reads `pending`; a cancel is "in progress").
+    pub(crate) fn is_placing(&self) -> bool {
+        Instant::now() < self.placed_at
     }
 
     /// Whether it reads `cancelled` now, `latency` after a cancel was accepted.
@@ -192,7 +218,7 @@ impl OrderRecord {
             self.state = OrderState::Cancelled;
             return Cancel::Accepted(self.json(latency, Some("cancelled")));
         }
-        if matches!(self.state, OrderState::Cancelling(_)) {
+        if matches!(self.state, OrderState::Cancelling(_)) || self.is_placing() {
             return Cancel::InProgress;
         }
         if now.duration_since(self.created).unwrap_or_default() > CANCELLATION_WINDOW {
@@ -210,8 +236,13 @@ impl OrderRecord {
     /// Its JSON, as "Get an order by ID" shows it. While a cancel is being processed it reads
     /// `completed`, as before the cancel (see `openapi/SOURCES.md`).
     pub(crate) fn json(&self, latency: Duration, status: Option<&str>) -> Value {
-        let status =
-            status.unwrap_or(if self.is_cancelled(latency) { "cancelled" } else { "completed" });
+        let status = status.unwrap_or(if self.is_cancelled(latency) {
+            "cancelled"
+        } else if self.is_placing() {
+            "pending"
+        } else {
+            "completed"
+        });
         let (product, sku, name) = self.product();
         let line_items: Vec<Value> = (0..self.line_items)
             .map(|n| {

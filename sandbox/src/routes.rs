@@ -20,6 +20,8 @@ use crate::{answer, codes, ops};
 pub enum Operation {
     /// `GET /v1/customers`.
     ListCustomers,
+    /// `GET /v1/customers/{customer-tenant-id}`.
+    GetCustomer,
     /// `DELETE /v1/customers/{customer-tenant-id}`.
     DeleteCustomer,
     /// `GET /v1/customers/{customer-tenant-id}/entitlements`.
@@ -35,7 +37,7 @@ pub enum Operation {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Resource {
-    /// The Customer resource: listing and deleting customers, and (a choice: no limit is
+    /// The Customer resource: listing, reading and deleting customers, and (a choice: no limit is
     /// documented for them, and their path is the customer's) reading its entitlements.
     Customer,
     /// The Order resource: reading and cancelling orders.
@@ -78,6 +80,15 @@ pub(crate) static ROUTES: &[Route] = &[
         resource: Resource::Customer,
         takes_body: false,
         handler: ops::list::handle,
+    },
+    Route {
+        operation: Operation::GetCustomer,
+        name: "get-customer",
+        method: Method::GET,
+        path: "/v1/customers/{customer}",
+        resource: Resource::Customer,
+        takes_body: false,
+        handler: ops::customer::get,
     },
     Route {
         operation: Operation::DeleteCustomer,
@@ -242,6 +253,7 @@ mod tests {
     fn every_operation_has_one_route_and_a_unique_name() {
         let all = [
             Operation::ListCustomers,
+            Operation::GetCustomer,
             Operation::DeleteCustomer,
             Operation::ListEntitlements,
             Operation::GetOrder,
@@ -266,6 +278,10 @@ mod tests {
             target(&Method::HEAD, "/v1/customers").map(|t| t.operation),
             Some(Operation::ListCustomers)
         );
+        assert_eq!(
+            target(&Method::GET, &delete),
+            Some(Target { operation: Operation::GetCustomer, customer: Some(id) })
+        );
         // A malformed id is still the operation's (its handler answers 400), an empty one not.
         assert_eq!(target(&Method::DELETE, "/v1/customers/x").map(|t| t.customer), Some(None));
         assert_eq!(target(&Method::DELETE, "/v1/customers/"), None);
@@ -288,7 +304,7 @@ mod tests {
         );
         assert_eq!(
             allow("/v1/customers/abc"),
-            (StatusCode::METHOD_NOT_ALLOWED, Some("DELETE".into()))
+            (StatusCode::METHOD_NOT_ALLOWED, Some("GET,HEAD,DELETE".into()))
         );
         assert_eq!(
             allow("/v1/customers/abc/orders/o1"),

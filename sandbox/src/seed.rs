@@ -4,9 +4,58 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
+use crate::chaos::mix;
 use crate::layers::auth::Accounts;
 use crate::purchases::OrderSeed;
 use crate::store::Store;
+
+/// Where the ids the sandbox makes up come from: a seed (the same seed, the same ids in the
+/// same order) or, without one, fresh random ones. Each use draws from its own [`Stream`], so
+/// how many ids one draws never changes another's.
+#[derive(Debug, Clone)]
+pub(crate) struct IdSource {
+    /// The seed and the stream, when seeded.
+    seeded: Option<(u64, Stream)>,
+    drawn: u64,
+}
+
+/// What a seeded [`IdSource`] draws for: each its own sequence of ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stream {
+    /// Customer ids ([`crate::SandboxBuilder::customer_ids`], the binary's `--customers`).
+    Customers = 1,
+    /// Order ids, alternate ids and reservation ids.
+    Orders = 2,
+    /// The partner realm a `401` challenge names.
+    Realm = 3,
+}
+
+impl IdSource {
+    /// Ids from `seed`'s `stream`, or random ones when `seed` is `None`.
+    pub(crate) fn new(seed: Option<u64>, stream: Stream) -> Self {
+        Self { seeded: seed.map(|s| (s, stream)), drawn: 0 }
+    }
+
+    /// The next id: a version 4 (random) GUID, seeded or not.
+    pub(crate) fn uuid(&mut self) -> Uuid {
+        let Some((seed, stream)) = self.seeded else { return Uuid::new_v4() };
+        let n = self.drawn;
+        self.drawn += 1;
+        let word = |half: u64| mix(&[seed, stream as u64, n, half]).to_be_bytes();
+        let mut bytes = [0_u8; 16];
+        bytes[..8].copy_from_slice(&word(0));
+        bytes[8..].copy_from_slice(&word(1));
+        uuid::Builder::from_random_bytes(bytes).into_uuid()
+    }
+}
+
+impl Iterator for IdSource {
+    type Item = Uuid;
+
+    fn next(&mut self) -> Option<Uuid> {
+        Some(self.uuid())
+    }
+}
 
 /// One partner account as the builder collects it.
 pub(crate) struct PartnerSeed {
@@ -33,11 +82,12 @@ fn share_pattern(n: usize, share: f64) -> Option<Vec<OrderSeed>> {
 }
 
 /// The store and accounts the seeds make. Customers seeded without orders of their own get
-/// orders under `purchases_share` ([`share_pattern`]).
+/// orders under `purchases_share` ([`share_pattern`]). The orders' ids are drawn from `ids`.
 pub(crate) fn store(
     partners: &[PartnerSeed],
     purchases_share: f64,
     cancellation_latency: Duration,
+    ids: &mut IdSource,
 ) -> (Store, Accounts) {
     let mut store = Store::default();
     store.cancellation_latency = cancellation_latency;
@@ -51,17 +101,64 @@ pub(crate) fn store(
             let seeded = seed.orders.iter().any(|(id, _)| id == c) || seed.azure_plans.contains(c);
             if !seeded {
                 if let Some(orders) = share_pattern(plain, purchases_share) {
-                    store.add_orders(*c, &orders);
+                    store.add_orders(*c, &with_ids(orders, ids));
                 }
                 plain += 1;
             }
         }
         for (c, orders) in &seed.orders {
-            store.add_orders(*c, orders);
+            store.add_orders(*c, &with_ids(orders.clone(), ids));
         }
         for &c in &seed.azure_plans {
             store.add_azure_plan(c);
         }
     }
     (store, accounts)
+}
+
+/// `orders`, each with the ids drawn for it, in order.
+fn with_ids(mut orders: Vec<OrderSeed>, ids: &mut IdSource) -> Vec<OrderSeed> {
+    for order in &mut orders {
+        order.drawn = Some([ids.uuid(), ids.uuid()]);
+    }
+    orders
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_seed_draws_the_same_ids_each_time_and_each_stream_its_own() {
+        let draw = |seed, stream| IdSource::new(Some(seed), stream).take(5).collect::<Vec<_>>();
+        let customers = draw(7, Stream::Customers);
+        assert_eq!(customers, draw(7, Stream::Customers));
+        assert_ne!(customers, draw(8, Stream::Customers));
+        assert_ne!(customers, draw(7, Stream::Orders));
+        assert!(customers.iter().all(|id| id.get_version_num() == 4), "{customers:?}");
+        let distinct: std::collections::HashSet<_> = customers.iter().collect();
+        assert_eq!(distinct.len(), 5);
+        // Unseeded: fresh ones.
+        assert_ne!(IdSource::new(None, Stream::Customers).uuid(), customers[0]);
+    }
+
+    #[test]
+    fn seeded_orders_get_the_same_ids_and_unseeded_ones_fresh_ids() {
+        let c = Uuid::from_u128(1);
+        let partner = || PartnerSeed {
+            tip: true,
+            tokens: vec!["t".into()],
+            customers: vec![(c, None)],
+            orders: vec![(c, vec![OrderSeed::software(), OrderSeed::reserved_instance()])],
+            azure_plans: Vec::new(),
+        };
+        let orders = |seed| {
+            let mut ids = IdSource::new(seed, Stream::Orders);
+            store(&[partner()], 0.0, Duration::ZERO, &mut ids).0.order_ids(c)
+        };
+        assert_eq!(orders(Some(3)), orders(Some(3)));
+        assert_eq!(orders(Some(3)).len(), 2);
+        assert_ne!(orders(Some(3)), orders(Some(4)));
+        assert_ne!(orders(None), orders(None));
+    }
 }

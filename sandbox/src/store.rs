@@ -48,6 +48,8 @@ pub(crate) struct Store {
     azure_plans: HashMap<Uuid, String>,
     /// How long a cancelled order takes to read `cancelled`.
     pub cancellation_latency: Duration,
+    /// The status of a delete refused for active purchases (`None`: 409).
+    pub purchases_refusal: Option<axum::http::StatusCode>,
 }
 
 impl Store {
@@ -210,6 +212,13 @@ impl Store {
             Some(&(owner, _)) if owner != partner => Err(Lookup::OtherPartner),
             Some(_) => Ok(()),
         }
+    }
+
+    /// `partner`'s `customer`, or why not.
+    pub fn customer(&self, partner: usize, customer: Uuid) -> Result<&CustomerRecord, Lookup> {
+        self.owned(partner, customer)?;
+        let &(owner, seq) = self.customers.get(&customer).ok_or(Lookup::NotFound)?;
+        self.listings.get(owner).and_then(|l| l.get(&seq)).ok_or(Lookup::NotFound)
     }
 
     /// The orders of `customer` (owned by `partner`).

@@ -1,5 +1,5 @@
 //! HTTPS for the sandbox (feature `tls`): a certificate authority and a server certificate for
-//! `127.0.0.1` and `localhost`, made at start and never written anywhere but where asked, so a
+//! `127.0.0.1`, `localhost` and [`NON_LOOPBACK_NAME`](crate::NON_LOOPBACK_NAME), made at start and never written anywhere but where asked, so a
 //! test can exercise the client's TLS path — trusted, untrusted, HTTP/2 or HTTP/1.1 as the
 //! client's ALPN offers — without checked-in keys.
 
@@ -28,8 +28,9 @@ pub(crate) fn generate() -> std::io::Result<Tls> {
     let ca_key = KeyPair::generate().map_err(|e| failed("CA key", e))?;
     let ca = CertifiedIssuer::self_signed(ca, ca_key).map_err(|e| failed("CA", e))?;
 
-    let mut server = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
-        .map_err(|e| failed("server certificate", e))?;
+    let names = ["127.0.0.1", "localhost", crate::NON_LOOPBACK_NAME].map(str::to_owned);
+    let mut server =
+        CertificateParams::new(names.to_vec()).map_err(|e| failed("server certificate", e))?;
     server.distinguished_name.push(DnType::CommonName, "localhost");
     server.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     server.key_usages = vec![KeyUsagePurpose::DigitalSignature];

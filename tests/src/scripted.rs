@@ -149,6 +149,11 @@ impl ScriptedServer {
         self.addr.port()
     }
 
+    /// Adds `reply` to the end of the script: one server can answer a test's many cases.
+    pub fn push(&self, reply: Reply) {
+        self.state.script.lock().expect("lock").push_back(reply);
+    }
+
     /// Requests received so far.
     pub fn seen(&self) -> Vec<Seen> {
         self.state.seen.lock().expect("lock").clone()

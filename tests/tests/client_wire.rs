@@ -330,6 +330,49 @@ async fn a_404_after_a_possibly_applied_attempt_is_reported_as_such() {
     assert!(err.is_not_found(), "{err:?}");
 }
 
+// The REST reference lists `200 OK` beside `204 No Content` for the delete; no page shows a
+// `200`'s body, which the spec allows to be empty or any JSON object.
+#[tokio::test]
+async fn a_200_to_the_delete_is_a_success_and_says_so() {
+    let server = ScriptedServer::start(vec![
+        Reply::status(200),
+        Reply::json(200, "{}"),
+        Reply::json(
+            200,
+            r#"{"id": "3b4a9d4f-2b1e-4c67-9f0a-1a2b3c4d5e6f", "extra": [1, {"a": null}]}"#,
+        ),
+        Reply::no_content(),
+    ])
+    .await;
+    let pc = client(&server, RetryPolicy::no_retries());
+    for (expected, what) in [(200, "empty"), (200, "{}"), (200, "an object"), (204, "no content")] {
+        let deleted = pc.customers().by_id(id()).delete().await.expect(what);
+        assert_eq!(deleted.status().as_u16(), expected, "{what}");
+        assert_eq!(deleted.customer(), id());
+        assert_eq!(deleted.call().attempts(), 1, "{what}");
+    }
+    assert_eq!(server.seen().len(), 4, "one request each");
+}
+
+#[tokio::test]
+async fn a_200_to_the_delete_with_a_body_off_the_spec_is_an_invalid_answer() {
+    for body in ["<html>Deleted</html>", "[]", "\"deleted\"", "{\"cut\": "] {
+        let server = ScriptedServer::start(vec![
+            Reply::status(200).header("Content-Type", "text/html").body(body.as_bytes()),
+        ])
+        .await;
+        let err = client(&server, quick_retries())
+            .customers()
+            .by_id(id())
+            .delete()
+            .await
+            .expect_err(body);
+        assert!(matches!(err, Error::InvalidAnswer { .. }), "{body}: {err:?}");
+        assert!(err.to_string().contains("200 OK"), "{body}: names the status: {err}");
+        assert_eq!(server.seen().len(), 1, "{body}: not retried");
+    }
+}
+
 #[tokio::test]
 async fn redirects_keep_the_token_on_its_host() {
     let other = ScriptedServer::start(vec![]).await;

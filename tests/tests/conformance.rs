@@ -174,6 +174,23 @@ async fn every_kind_of_answer_of_every_operation_conforms_to_the_spec() {
         case("list 429 date", "GET", list("?size=1"), 429)
             .header("Authorization", &tip)
             .fault(throttle_date(Operation::ListCustomers)),
+        // get_customer (before the deletes below, which remove `c`)
+        case("get customer 200", "GET", customer(&c), 200)
+            .header("Authorization", &tip)
+            .header("Accept", "application/json")
+            .header("MS-RequestId", Uuid::new_v4().to_string()),
+        case("get customer 200 production partner", "GET", customer(&p), 200)
+            .header("Authorization", &prod),
+        case("get customer 404", "GET", customer(&Uuid::new_v4()), 404)
+            .header("Authorization", &tip),
+        case("get customer 403 other partner's", "GET", customer(&p), 403)
+            .header("Authorization", &tip),
+        case("get customer 400 id", "GET", "/v1/customers/<customer-tenant-id>".into(), 400)
+            .header("Authorization", &tip),
+        case("get customer 401", "GET", customer(&c), 401),
+        case("get customer 429", "GET", customer(&c), 429)
+            .header("Authorization", &tip)
+            .fault(throttle(Operation::GetCustomer)),
         // delete_customer
         case("delete 204", "DELETE", customer(&c), 204)
             .header("Authorization", &tip)
@@ -201,6 +218,7 @@ async fn every_kind_of_answer_of_every_operation_conforms_to_the_spec() {
             .fault(throttle_date(Operation::DeleteCustomer)),
         case("delete 409 active purchases", "DELETE", customer(&buyer), 409)
             .header("Authorization", &tip),
+        case("get customer 404 deleted", "GET", customer(&c), 404).header("Authorization", &tip),
         // list_entitlements
         case("entitlements 200", "GET", entitlements(&buyer, ""), 200)
             .header("Authorization", &tip)
@@ -273,6 +291,7 @@ async fn every_kind_of_answer_of_every_operation_conforms_to_the_spec() {
     for status in [500, 502, 503, 504] {
         for (op, method, target, body) in [
             (Operation::ListCustomers, "GET", list("?size=1"), None),
+            (Operation::GetCustomer, "GET", customer(&quiet), None),
             (Operation::DeleteCustomer, "DELETE", customer(&c), None),
             (Operation::ListEntitlements, "GET", entitlements(&buyer, ""), None),
             (Operation::GetOrder, "GET", order(&buyer, "Ri1"), None),
@@ -325,6 +344,7 @@ async fn every_kind_of_answer_of_every_operation_conforms_to_the_spec() {
     };
     for (label, what) in [
         ("list 200 first page", "GET /v1/customers"),
+        ("get customer 200", "GET /v1/customers/{customer-tenant-id}"),
         ("delete 204", "DELETE /v1/customers/{customer-tenant-id}"),
         ("entitlements 200", "GET /v1/customers/{customer-tenant-id}/entitlements"),
         ("get order 200", "GET /v1/customers/{customer-tenant-id}/orders/{order-id}"),

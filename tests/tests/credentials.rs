@@ -6,14 +6,15 @@
 #![cfg(unix)]
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use partner_center_client::credentials::{CredentialChain, Env, NoCredential, Source};
 use partner_center_client::{Cloud, PartnerCenter};
 use partner_center_sandbox::Sandbox;
 use partner_center_tests::binary::NO_TOOLS;
 use partner_center_tests::identity::{
-    CLIENT, FakeTool, TENANT, TokenEndpoint, az_token_json, azd_token_json, decode_jwt_part,
-    test_jwt,
+    CLIENT, FakeTool, SilentEndpoint, TENANT, TokenEndpoint, az_token_json, azd_token_json,
+    decode_jwt_part, test_jwt,
 };
 use partner_center_tests::{auth_fixture, auth_fixture_path, sandbox_accepting};
 
@@ -129,8 +130,6 @@ async fn workload_identity_sends_the_federated_token_as_the_client_assertion() {
             ("AZURE_TENANT_ID", TENANT),
             ("AZURE_CLIENT_ID", CLIENT),
             ("AZURE_FEDERATED_TOKEN_FILE", file.to_str().expect("utf-8")),
-            // A secret too: workload identity comes first in the chain.
-            ("AZURE_CLIENT_SECRET", SECRET),
         ],
     );
     let chain = Arc::new(chain);
@@ -147,6 +146,36 @@ async fn workload_identity_sends_the_federated_token_as_the_client_assertion() {
         Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
     );
     assert!(!form.contains_key("client_secret"));
+}
+
+#[tokio::test]
+async fn with_a_secret_and_a_workload_identity_the_secret_is_asked_as_azure_sdks_do() {
+    let token = test_jwt(&serde_json::json!({ "idtyp": "app" }));
+    let endpoint = TokenEndpoint::start(&token).await;
+    let sandbox = sandbox_accepting(&token).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("federated-token");
+    std::fs::write(&file, "federated.jwt.from-the-ci-system").expect("write");
+    let chain = Arc::new(chain(
+        &endpoint,
+        &[
+            ("AZURE_TENANT_ID", TENANT),
+            ("AZURE_CLIENT_ID", CLIENT),
+            ("AZURE_FEDERATED_TOKEN_FILE", file.to_str().expect("utf-8")),
+            ("AZURE_CLIENT_SECRET", SECRET),
+        ],
+    ));
+    let ready = chain.sources().iter().filter(|s| s.is_ready()).count();
+    assert!(ready >= 2, "both are configured: {:?}", chain.sources());
+    let pc = client(&sandbox, Arc::clone(&chain));
+    lists_with(&pc, &sandbox, &token).await;
+    assert_eq!(chain.chosen(), Some(Source::ClientSecret));
+    // One token request, the secret's; the workload identity's assertion was never sent.
+    let requests = endpoint.requests();
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    let form = &requests[0].form;
+    assert_eq!(form.get("client_secret").map(String::as_str), Some(SECRET));
+    assert!(!form.contains_key("client_assertion"), "{form:?}");
 }
 
 #[tokio::test]
@@ -512,4 +541,116 @@ async fn a_password_protected_key_is_opened_with_its_password_and_a_wrong_one_is
     );
     assert!(!text.contains("not-the-password"), "{text}");
     assert_eq!(endpoint.requests().len(), 1, "nothing sent with a key that did not open");
+}
+
+/// A bound short enough that a test of it is quick.
+const BOUND: Duration = Duration::from_millis(200);
+/// What the tests below give a source that must end within [`BOUND`]: far longer than that, far
+/// shorter than never (or than the default bound of 20 s, should the set one be ignored).
+const HANG: Duration = Duration::from_secs(10);
+
+#[tokio::test]
+async fn a_managed_identity_endpoint_that_never_answers_fails_within_the_bound_naming_both() {
+    use partner_center_client::TokenProvider as _;
+    // App Service: IDENTITY_ENDPOINT on a port that accepts the connection and never answers.
+    let silent = SilentEndpoint::start().await;
+    let msi = format!("{}/msi/token", silent.url());
+    let app_service = CredentialChain::builder(Cloud::Global)
+        .env(Env::from_pairs([
+            ("PATH", NO_TOOLS),
+            ("IDENTITY_ENDPOINT", msi.as_str()),
+            ("IDENTITY_HEADER", TokenEndpoint::IDENTITY_HEADER),
+        ]))
+        .token_request_timeout(BOUND)
+        .build()
+        .expect("chain");
+    let err = tokio::time::timeout(HANG, app_service.token())
+        .await
+        .expect("the source ends, it does not hang")
+        .expect_err("no answer");
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!(
+            "managed-identity: failed: the managed identity endpoint {msi} did not answer \
+             within 0.2 s"
+        )),
+        "{text}"
+    );
+    assert!(!text.contains(TokenEndpoint::IDENTITY_HEADER), "{text}");
+    let none = err.downcast_ref::<NoCredential>().expect("NoCredential");
+    assert!(
+        none.hint().contains("`managed-identity` source could not get a token"),
+        "{}",
+        none.hint()
+    );
+    assert_eq!(silent.connections().await, 1, "the request reached the endpoint");
+
+    // A VM's IMDS, chosen alone: the same bound, and a request that got no answer is not
+    // asked again (IMDS's retries are for the answers Microsoft documents retrying).
+    let silent = SilentEndpoint::start().await;
+    let imds = format!("{}/metadata/identity/oauth2/token", silent.url());
+    let vm = CredentialChain::builder(Cloud::Global)
+        .env(Env::from_pairs([("PATH", NO_TOOLS)]))
+        .only(Source::ManagedIdentity)
+        .imds_endpoint(&imds)
+        .token_request_timeout(BOUND)
+        .build()
+        .expect("chain");
+    let err = tokio::time::timeout(HANG, vm.token())
+        .await
+        .expect("the source ends, it does not hang")
+        .expect_err("no answer");
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!(
+            "managed-identity: failed: the managed identity endpoint {imds} did not answer \
+             within 0.2 s"
+        )),
+        "{text}"
+    );
+    assert_eq!(silent.connections().await, 1, "asked once");
+}
+
+#[tokio::test]
+async fn a_remembered_managed_identity_that_stalls_later_is_named_with_the_bound() {
+    use partner_center_client::TokenProvider as _;
+    // The refresh after a 401 asks the remembered source while other calls wait for it: it
+    // must end, naming the source and the bound.
+    let endpoint = TokenEndpoint::start("t").await;
+    let ca = reqwest::Certificate::from_pem(&TokenEndpoint::ca_pem()).expect("ca");
+    let http = reqwest::Client::builder().add_root_certificate(ca).build().expect("http");
+    let msi = format!("{}/msi/token", endpoint.url());
+    let chain = CredentialChain::builder(Cloud::Global)
+        .env(Env::from_pairs([
+            ("PATH", NO_TOOLS),
+            ("IDENTITY_ENDPOINT", msi.as_str()),
+            ("IDENTITY_HEADER", TokenEndpoint::IDENTITY_HEADER),
+        ]))
+        .http_client(http)
+        .token_request_timeout(BOUND)
+        .build()
+        .expect("chain");
+    chain.token().await.expect("first token");
+    endpoint.stall();
+    let err = tokio::time::timeout(HANG, chain.token())
+        .await
+        .expect("the refresh ends, it does not hang")
+        .expect_err("stalled");
+    assert_eq!(
+        err.to_string().lines().next(),
+        Some(
+            format!(
+                "the `managed-identity` credential source, which gave the earlier tokens, \
+                 failed: the managed identity endpoint {msi} did not answer within 0.2 s"
+            )
+            .as_str()
+        ),
+        "{err}"
+    );
+    assert_eq!(endpoint.requests().len(), 2, "the stalled request was sent, once");
+}
+
+#[test]
+fn token_requests_are_bounded_at_twenty_seconds_unless_set() {
+    assert_eq!(partner_center_client::credentials::TOKEN_REQUEST_TIMEOUT, Duration::from_secs(20));
 }

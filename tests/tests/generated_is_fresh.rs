@@ -63,6 +63,30 @@ fn progenitor_limits_become_errors_not_panics() {
     assert!(err.starts_with("two-error-types.yaml: progenitor"), "{err}");
 }
 
+#[test]
+fn success_statuses_with_and_without_a_body_generate_one_empty_success() {
+    // progenitor 0.15.1 allows one success type (a `200` with JSON beside a bodiless `204`
+    // makes it panic); generation hands it the `200` without its body, the spec keeps it.
+    let text = std::fs::read_to_string(
+        xtask::workspace_root().join("tests/fixtures/verify/specs/valid-minimal.yaml"),
+    )
+    .expect("fixture")
+    .replace(
+        "      responses:\n        '204':\n",
+        "      responses:\n        '200':\n          description: deleted, with an object\n          content:\n            application/json:\n              schema:\n                type: object\n        '204':\n",
+    );
+    let spec = Spec::parse(std::path::Path::new("mixed-successes.yaml"), text).expect("parses");
+    let generated = codegen::render(&spec).expect("mixed success statuses generate");
+    for status in ["200u16", "204u16"] {
+        assert!(
+            generated.contains(&format!("{status} => Ok(ResponseValue::empty(response))")),
+            "{status} is an empty success:\n{generated}"
+        );
+    }
+    let declared = &spec.raw["paths"]["/v1/customers/{customer-tenant-id}"]["delete"]["responses"];
+    assert!(declared["200"]["content"]["application/json"].is_object(), "the spec is unchanged");
+}
+
 /// With the client's `schemars` feature, the generated types describe themselves as JSON
 /// schemas (the derive is gated so dependents that do not need it do not build it).
 #[test]

@@ -37,7 +37,8 @@ pub fn render(spec: &Spec) -> Result<String, String> {
         .with_inner_type(tokens("crate::hooks::CallContext")?)
         .with_derive("schemars::JsonSchema");
 
-    let tokens = catch_panic(|| Generator::new(&settings).generate_tokens(&spec.doc))
+    let doc = one_success_shape(spec)?;
+    let tokens = catch_panic(|| Generator::new(&settings).generate_tokens(&doc))
         .map_err(|panic| {
             format!("{}: progenitor cannot handle this spec: {panic}", spec.path.display())
         })?
@@ -47,6 +48,55 @@ pub fn render(spec: &Spec) -> Result<String, String> {
         format!("{}: progenitor produced code that does not parse: {e}", spec.path.display())
     })?;
     Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
+}
+
+/// The spec as progenitor is given it: progenitor allows one success type per operation, so
+/// where an operation's success statuses mix a body and none (delete: `200` with a JSON object
+/// or nothing, `204` empty), the ones with a body are handed over without their `content`.
+/// The generated method then answers `()` for each of those statuses, and the facade reads
+/// such a body itself (`client/src/delete.rs`). The spec file keeps what the service sends.
+fn one_success_shape(spec: &Spec) -> Result<openapiv3::OpenAPI, String> {
+    use openapiv3::{ReferenceOr, StatusCode};
+    let mut doc = spec.doc.clone();
+    for (path, item) in &mut doc.paths.paths {
+        let ReferenceOr::Item(item) = item else { continue };
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let mut successes = Vec::new();
+            for (status, response) in &operation.responses.responses {
+                let success = match status {
+                    StatusCode::Code(code) => (200..300).contains(code),
+                    StatusCode::Range(range) => *range == 2,
+                };
+                if success {
+                    let resolved = spec
+                        .resolve(response)
+                        .map_err(|e| format!("{}: {path}: {status}: {e}", spec.path.display()))?;
+                    successes.push((status.clone(), resolved));
+                }
+            }
+            let with_body = successes.iter().filter(|(_, r)| !r.content.is_empty()).count();
+            if with_body == 0 || with_body == successes.len() {
+                continue;
+            }
+            for (status, mut response) in successes {
+                if !response.content.is_empty() {
+                    response.content.clear();
+                    operation.responses.responses.insert(status, ReferenceOr::Item(response));
+                }
+            }
+        }
+    }
+    Ok(doc)
 }
 
 /// The `JsonSchema` derive progenitor adds to every generated type, behind the client's

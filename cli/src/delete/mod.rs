@@ -182,8 +182,15 @@ async fn one(
 ) -> Record {
     let pc = &conn.pc;
     if !args.cancel_purchases {
-        let result = pc.customers().by_id(c.id).delete().await;
-        return Record::from_result(c, &result, conn);
+        let customer = pc.customers().by_id(c.id);
+        let result = customer.delete().await;
+        // Gone only when Partner Center says so (the procedure's rule): a read decides any
+        // other 404; a failed read leaves the delete's own error.
+        let gone = match &result {
+            Err(e) => customer.confirm_gone(e).await.unwrap_or(false),
+            Ok(_) => false,
+        };
+        return Record::from_result(c, &result, gone, conn);
     }
     // The phase this customer is in, so the counts move with it and it leaves the last one
     // when it finishes.

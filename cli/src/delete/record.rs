@@ -46,15 +46,28 @@ pub(super) struct Record {
     pub(super) purchases: Option<PurchasesRecord>,
 }
 
-/// What the documented procedure did for one customer (or, in a dry run, would do).
+/// What the documented procedure did for one customer (or, in a dry run, would do). Each list
+/// is what happened on the wire: a cancel accepted (a 2xx) is not yet an order read cancelled.
 #[derive(Debug, Default, Serialize)]
 pub(super) struct PurchasesRecord {
     pub(super) reached: String,
+    /// Orders whose cancel this run sent and Partner Center accepted (provisional).
+    pub(super) cancel_accepted_orders: Vec<String>,
+    /// Orders this run read `cancelled` after sending their cancel.
     pub(super) cancelled_orders: Vec<String>,
+    pub(super) already_cancelled_orders: Vec<String>,
+    /// Orders to cancel for which no cancel was sent (a stop, or an earlier refusal).
+    pub(super) not_attempted_orders: Vec<String>,
+    /// Orders Partner Center answered "in progress" and never accepted a cancel for.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(super) deferred_orders: Vec<String>,
     /// In a dry run: the orders the procedure would cancel.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(super) would_cancel_orders: Vec<String>,
-    pub(super) already_cancelled_orders: Vec<String>,
+    /// In a dry run: orders whose creation date was missing or unreadable (the procedure
+    /// would send their cancel; Partner Center decides).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(super) age_unknown_orders: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(super) not_cancellable_orders: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -62,17 +75,22 @@ pub(super) struct PurchasesRecord {
     pub(super) waited_ms: u64,
 }
 
+fn ids(orders: &[OrderId]) -> Vec<String> {
+    orders.iter().map(ToString::to_string).collect()
+}
+
 impl PurchasesRecord {
     pub(super) fn of(removal: &Removal) -> Self {
-        let ids = |orders: &[OrderId]| orders.iter().map(ToString::to_string).collect();
         Self {
             reached: removal.reached().to_string(),
+            cancel_accepted_orders: ids(removal.cancel_accepted()),
             cancelled_orders: ids(removal.cancelled()),
-            would_cancel_orders: Vec::new(),
             already_cancelled_orders: ids(removal.already_cancelled()),
-            not_cancellable_orders: Vec::new(),
+            not_attempted_orders: ids(removal.not_attempted()),
+            deferred_orders: ids(removal.deferred()),
             cancelled_by_subscription: removal.cancelled_by_subscription().to_vec(),
             waited_ms: removal.waited().as_millis() as u64,
+            ..Self::default()
         }
     }
 
@@ -82,12 +100,12 @@ impl PurchasesRecord {
         };
         Self {
             reached: Phase::LookingUp.to_string(),
-            cancelled_orders: Vec::new(),
-            would_cancel_orders: with(|v| *v == Verdict::Cancel),
+            would_cancel_orders: with(|v| v.cancels()),
+            age_unknown_orders: with(|v| *v == Verdict::CancelAgeUnknown),
             already_cancelled_orders: with(|v| *v == Verdict::AlreadyCancelled),
             not_cancellable_orders: with(|v| matches!(v, Verdict::PastWindow { .. })),
             cancelled_by_subscription: plan.cancelled_by_subscription().to_vec(),
-            waited_ms: 0,
+            ..Self::default()
         }
     }
 }
@@ -119,7 +137,7 @@ impl Record {
         match result {
             Ok(removal) => {
                 let mut record = match removal.deleted() {
-                    Some(deleted) => Self::from_result(c, &Ok(*deleted), conn),
+                    Some(deleted) => Self::from_result(c, &Ok(*deleted), false, conn),
                     None if removal.was_already_gone() => Self::new(c, Outcome::AlreadyGone),
                     None => Self::new(c, Outcome::Stopped),
                 };
@@ -129,7 +147,7 @@ impl Record {
             Err(err) => {
                 let mut record = match err.call_error() {
                     Some(call) => {
-                        let mut r = Self::from_call_error(c, call, conn);
+                        let mut r = Self::from_call_error(c, call, Outcome::Failed, conn);
                         r.error_description = Some(err.to_string());
                         r
                     }
@@ -138,8 +156,8 @@ impl Record {
                         ..Self::new(c, Outcome::Failed)
                     },
                 };
-                record.outcome = Outcome::Failed;
-                if matches!(err.kind(), RemovalErrorKind::BlockedBySubscription(_)) {
+                // The refusal's own message says what to do, against what the run saw.
+                if matches!(err.kind(), RemovalErrorKind::DeleteRefused { .. }) {
                     record.hint = None;
                 }
                 let mut purchases = PurchasesRecord::of(err.done());
@@ -153,16 +171,21 @@ impl Record {
         }
     }
 
+    /// The record of a plain delete; `gone` says whether an error was confirmed to mean the
+    /// customer does not exist ([`CustomerById::confirm_gone`]).
+    ///
+    /// [`CustomerById::confirm_gone`]: partner_center_client::CustomerById::confirm_gone
     pub(super) fn from_result(
         c: &Candidate,
         result: &Result<Deleted, Error>,
+        gone: bool,
         conn: &Connected,
     ) -> Self {
         match result {
             Ok(deleted) => {
                 let call = deleted.call();
                 Self {
-                    status: Some(204),
+                    status: Some(deleted.status().as_u16()),
                     request_id: Some(call.request_id().to_string()),
                     correlation_id: Some(call.correlation_id().to_string()),
                     attempts: Some(call.attempts()),
@@ -170,12 +193,19 @@ impl Record {
                     ..Self::new(c, Outcome::Deleted)
                 }
             }
-            Err(err) => Self::from_call_error(c, err, conn),
+            Err(err) => {
+                let outcome = if gone { Outcome::AlreadyGone } else { Outcome::Failed };
+                Self::from_call_error(c, err, outcome, conn)
+            }
         }
     }
 
-    pub(super) fn from_call_error(c: &Candidate, err: &Error, conn: &Connected) -> Self {
-        let outcome = if err.customer_is_gone() { Outcome::AlreadyGone } else { Outcome::Failed };
+    pub(super) fn from_call_error(
+        c: &Candidate,
+        err: &Error,
+        outcome: Outcome,
+        conn: &Connected,
+    ) -> Self {
         let api = err.api();
         let call = err.call();
         Self {

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use partner_center_client::CANCELLATION_WINDOW;
+use partner_center_client::CANCELLATION_WINDOW_DAYS;
 
 use super::record::{Outcome, Record};
 use crate::candidates::Candidate;
@@ -24,9 +24,10 @@ impl Record {
         };
         let purchases = match &self.purchases {
             Some(p) => format!(
-                "{}{}",
+                "{}{}{}",
                 orders("cancelled", &p.cancelled_orders),
-                orders("already cancelled", &p.already_cancelled_orders)
+                orders("already cancelled", &p.already_cancelled_orders),
+                orders("answered in progress, no cancel accepted", &p.deferred_orders)
             ),
             None => String::new(),
         };
@@ -35,25 +36,35 @@ impl Record {
             Outcome::AlreadyGone => format!("already gone  {who}{ids}"),
             Outcome::Stopped => {
                 let reached = self.purchases.as_ref().map_or("", |p| p.reached.as_str());
-                match self.purchases.as_ref().filter(|p| !p.cancelled_orders.is_empty()) {
+                let what = match &self.purchases {
                     Some(p) => format!(
-                        "stopped       {who}: orders cancelled ({}), not deleted (reached: {reached}); run again to finish",
-                        p.cancelled_orders.join(", ")
+                        "{}{}{}{}",
+                        orders("cancels accepted", &p.cancel_accepted_orders),
+                        orders("read cancelled", &p.cancelled_orders),
+                        orders("answered in progress, no cancel accepted", &p.deferred_orders),
+                        orders("no cancel sent", &p.not_attempted_orders),
                     ),
-                    None => format!("stopped       {who}: not deleted (reached: {reached})"),
-                }
+                    None => String::new(),
+                };
+                let nothing = if what.is_empty() { "; nothing was cancelled" } else { "" };
+                format!(
+                    "stopped       {who}: not deleted (reached: {reached}){what}{nothing}; run again to finish"
+                )
             }
             Outcome::NotAttempted => format!("not attempted {who}"),
             Outcome::WouldDelete => {
                 let plan = match &self.purchases {
                     Some(p) => format!(
-                        "{}{}{}",
+                        "{}{}{}{}",
                         orders("would cancel", &p.would_cancel_orders),
+                        orders(
+                            "of which age unknown (Partner Center decides)",
+                            &p.age_unknown_orders
+                        ),
                         orders("already cancelled", &p.already_cancelled_orders),
                         orders(
                             &format!(
-                                "NOT cancellable (past the {}-day window)",
-                                CANCELLATION_WINDOW.as_secs() / 86_400
+                                "NOT cancellable (past the {CANCELLATION_WINDOW_DAYS}-day window)"
                             ),
                             &p.not_cancellable_orders
                         )

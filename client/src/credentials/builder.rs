@@ -2,12 +2,13 @@
 
 use std::sync::atomic::AtomicUsize;
 use std::sync::{Mutex, RwLock};
+use std::time::Duration;
 
 use super::chain::{Candidate, HttpSlot, NONE_CHOSEN};
 use super::managed_identity::IMDS_ENDPOINT;
 use super::report::ChainConfigError;
 use super::setup::{Settings, Unready, setup};
-use super::{CredentialChain, Env, Source};
+use super::{CredentialChain, Env, Source, TOKEN_REQUEST_TIMEOUT};
 use crate::azure::cloud_configuration;
 use crate::cloud::Cloud;
 
@@ -24,6 +25,7 @@ pub struct CredentialChainBuilder {
     developer_scope: Option<String>,
     http: Option<reqwest::Client>,
     imds: Option<String>,
+    request_timeout: Duration,
 }
 
 impl CredentialChainBuilder {
@@ -38,6 +40,7 @@ impl CredentialChainBuilder {
             developer_scope: None,
             http: None,
             imds: None,
+            request_timeout: TOKEN_REQUEST_TIMEOUT,
         }
     }
 
@@ -94,6 +97,14 @@ impl CredentialChainBuilder {
     /// stand-in in tests; it is used only when [`Source::ManagedIdentity`] is chosen alone).
     pub fn imds_endpoint(mut self, url: impl Into<String>) -> Self {
         self.imds = Some(url.into());
+        self
+    }
+
+    /// How long one token request over HTTP may take, connect to last byte, for every source
+    /// that asks an endpoint ([`TOKEN_REQUEST_TIMEOUT`] by default). A request that takes
+    /// longer fails its source, naming the endpoint and the bound.
+    pub fn token_request_timeout(mut self, bound: Duration) -> Self {
+        self.request_timeout = bound;
         self
     }
 
@@ -159,6 +170,7 @@ impl CredentialChainBuilder {
             token_variable: self.token_variable,
             candidates,
             http: RwLock::new(HttpSlot { client: self.http, from_partner_center: false }),
+            request_timeout: self.request_timeout,
             chosen: AtomicUsize::new(NONE_CHOSEN),
         })
     }

@@ -39,7 +39,7 @@ pub(crate) const TOOL_TIMEOUT: Duration = Duration::from_secs(30);
 /// let chain = CredentialChain::builder(Cloud::Global).env(env).build().unwrap();
 /// let ready: Vec<Source> = chain.sources().iter().filter(|s| s.is_ready()).map(|s| s.source()).collect();
 /// assert_eq!(ready, [Source::AzureCli, Source::AzureDeveloperCli]);
-/// let secret = &chain.sources()[2];
+/// let secret = chain.sources().into_iter().find(|s| s.source() == Source::ClientSecret).unwrap();
 /// assert_eq!(secret.detail(), "AZURE_CLIENT_SECRET is not set");
 /// ```
 pub struct CredentialChain {
@@ -51,6 +51,8 @@ pub struct CredentialChain {
     pub(crate) token_variable: String,
     pub(crate) candidates: Vec<Candidate>,
     pub(crate) http: RwLock<HttpSlot>,
+    /// The bound on one token request over HTTP.
+    pub(crate) request_timeout: Duration,
     /// The index of the source that gave the first token.
     pub(crate) chosen: AtomicUsize,
 }
@@ -177,7 +179,9 @@ impl CredentialChain {
         let scope = self.scope(candidate.source);
         match setup {
             Setup::Token(token) => Ok(token_with_expiry(token.expose_secret())),
-            Setup::ManagedIdentity(identity) => identity.token(&self.http(), scope).await,
+            Setup::ManagedIdentity(identity) => {
+                identity.token(&self.http(), scope, self.request_timeout).await
+            }
             _ => {
                 let credential = self.credential(candidate, setup)?;
                 let asked = AzureCredential::new(credential, self.cloud).with_scope(scope);
@@ -205,7 +209,10 @@ impl CredentialChain {
                 .map_err(|e| Failure::permanent(e.to_string()))?;
             Ok(ClientOptions {
                 cloud: Some(Arc::new(cloud)),
-                transport: Some(Transport::new(Arc::new(transport::TokenTransport(self.http())))),
+                transport: Some(Transport::new(Arc::new(transport::TokenTransport {
+                    client: self.http(),
+                    timeout: self.request_timeout,
+                }))),
                 // azure_core's default keeps a wrong authority host or a down endpoint
                 // retrying for a minute; a token request gets about as long as a Partner
                 // Center call's own retries.

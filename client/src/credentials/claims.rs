@@ -60,11 +60,11 @@ pub struct TokenClaims {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TokenKind {
-    /// An app acting as itself (secret, certificate, workload or managed identity): most
-    /// Partner Center operations accept it; entitlements are documented as App+User only.
+    /// An app acting as itself (secret, certificate, workload or managed identity); which
+    /// operations accept it: [the module docs](super#which-token-for-which-operation).
     AppOnly,
-    /// An app acting for a signed-in person (`az login`): every operation accepts it; Partner
-    /// Center requires MFA for it since April 2026.
+    /// An app acting for a signed-in person (`az login`); which operations accept it: [the
+    /// module docs](super#which-token-for-which-operation).
     AppUser,
 }
 

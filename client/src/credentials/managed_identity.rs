@@ -2,7 +2,8 @@
 //! (`IDENTITY_ENDPOINT` + `IDENTITY_HEADER`, API version 2019-08-01) and a VM's instance metadata
 //! endpoint (IMDS, API version 2018-02-01). `azure_identity` has both, but reads the process's
 //! variables itself; these read the chain's [`Env`](super::Env) like every other source and
-//! send through the client's HTTP client.
+//! send through the client's HTTP client, each request bounded like every token request
+//! ([`TOKEN_REQUEST_TIMEOUT`](super::TOKEN_REQUEST_TIMEOUT) unless the builder sets another).
 
 use std::time::{Duration, SystemTime};
 
@@ -16,7 +17,8 @@ use crate::token::AccessToken;
 pub(crate) const IMDS_ENDPOINT: &str = "http://169.254.169.254/metadata/identity/oauth2/token";
 
 /// How many times IMDS is asked; it answers 404/410/429/5xx while a VM's identity is being set
-/// up, and Microsoft documents retrying those. Waits of 1, 2 s between.
+/// up, and Microsoft documents retrying those. Waits of 1, 2 s between. A request that gets no
+/// answer within the bound is not asked again: a stalled endpoint costs one bound, not three.
 const IMDS_ATTEMPTS: u32 = 3;
 
 pub(crate) enum Endpoint {
@@ -52,10 +54,12 @@ impl ManagedIdentity {
         }
     }
 
+    /// A token for `scope`; each request, answer body included, within `bound`.
     pub(crate) async fn token(
         &self,
         http: &reqwest::Client,
         scope: &str,
+        bound: Duration,
     ) -> Result<AccessToken, Failure> {
         let resource = scope.strip_suffix("/.default").unwrap_or(scope);
         let (url, version, attempts) = match &self.endpoint {
@@ -77,12 +81,20 @@ impl ManagedIdentity {
             if let Endpoint::AppService { header, .. } = &self.endpoint {
                 request = request.header("X-IDENTITY-HEADER", header.expose_secret());
             }
-            let outcome = match request.send().await {
-                Err(e) => Err(Failure::transient(format!(
-                    "{shown} did not answer: {}",
-                    crate::error::chain_text(&e)
-                ))),
-                Ok(response) => read(response, &shown).await,
+            let asked = async {
+                match request.send().await {
+                    Err(e) => Err(Failure::transient(format!(
+                        "{shown} did not answer: {}",
+                        crate::error::chain_text(&e)
+                    ))),
+                    Ok(response) => read(response, &shown).await,
+                }
+            };
+            let Ok(outcome) = tokio::time::timeout(bound, asked).await else {
+                return Err(Failure::transient(format!(
+                    "{shown} did not answer {}",
+                    super::transport::within(bound)
+                )));
             };
             match outcome {
                 Err(failure) if failure.transient && attempt < attempts => {

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 /// Where a token can come from. [`Source::CHAIN`] is the order a
 /// [`CredentialChain`](super::CredentialChain) tries them in: what a person or pipeline
-/// configured on purpose first, the developer tools last.
+/// configured on purpose first, the developer tools last ([why this order](super#the-order)).
 ///
 /// ```
 /// use partner_center_client::credentials::Source;
@@ -19,10 +19,6 @@ use std::str::FromStr;
 pub enum Source {
     /// A raw access token in a variable (`PARTNER_CENTER_TOKEN` unless renamed).
     Token,
-    /// A federated token file (`AZURE_FEDERATED_TOKEN_FILE`, `AZURE_TENANT_ID`,
-    /// `AZURE_CLIENT_ID`): Kubernetes workload identity, or a CI system's OIDC token written to
-    /// a file. App-only.
-    WorkloadIdentity,
     /// An app's client secret (`AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET`).
     /// App-only.
     ClientSecret,
@@ -31,6 +27,10 @@ pub enum Source {
     /// certificate; `AZURE_CLIENT_CERTIFICATE_PASSWORD` opens an encrypted key), signed into a
     /// client assertion. App-only.
     ClientCertificate,
+    /// A federated token file (`AZURE_FEDERATED_TOKEN_FILE`, `AZURE_TENANT_ID`,
+    /// `AZURE_CLIENT_ID`): Kubernetes workload identity, or a CI system's OIDC token written to
+    /// a file. App-only.
+    WorkloadIdentity,
     /// An Azure managed identity: the App Service / Functions endpoint when
     /// `IDENTITY_ENDPOINT` and `IDENTITY_HEADER` are set; a VM's instance metadata endpoint
     /// (IMDS) only when this source is chosen on its own. `AZURE_CLIENT_ID` picks a
@@ -44,12 +44,13 @@ pub enum Source {
 
 impl Source {
     /// Every source, in the order the chain tries them (a slice, so a new source is not a
-    /// change of type).
+    /// change of type): after an explicit token, `DefaultAzureCredential`'s order, as the
+    /// [module docs](super#the-order) explain.
     pub const CHAIN: &'static [Source] = &[
         Source::Token,
-        Source::WorkloadIdentity,
         Source::ClientSecret,
         Source::ClientCertificate,
+        Source::WorkloadIdentity,
         Source::ManagedIdentity,
         Source::AzureCli,
         Source::AzureDeveloperCli,
@@ -59,9 +60,9 @@ impl Source {
     pub const fn name(self) -> &'static str {
         match self {
             Source::Token => "token",
-            Source::WorkloadIdentity => "workload-identity",
             Source::ClientSecret => "secret",
             Source::ClientCertificate => "certificate",
+            Source::WorkloadIdentity => "workload-identity",
             Source::ManagedIdentity => "managed-identity",
             Source::AzureCli => "az",
             Source::AzureDeveloperCli => "azd",
@@ -86,7 +87,7 @@ impl fmt::Display for Source {
 /// A source name that is not one of [`Source::CHAIN`]'s.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown credential source `{0}`: expected token, workload-identity, secret, certificate, managed-identity, az or azd"
+    "unknown credential source `{0}`: expected token, secret, certificate, workload-identity, managed-identity, az or azd"
 )]
 pub struct UnknownSource(String);
 

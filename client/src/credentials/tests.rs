@@ -18,6 +18,35 @@ fn states(chain: &CredentialChain) -> Vec<(Source, bool, String)> {
     chain.sources().into_iter().map(|s| (s.source(), s.is_ready(), s.detail().to_owned())).collect()
 }
 
+/// What the chain says of `source`.
+fn status(chain: &CredentialChain, source: Source) -> SourceStatus {
+    let all = chain.sources();
+    all.iter()
+        .find(|s| s.source() == source)
+        .cloned()
+        .unwrap_or_else(|| panic!("{source}: {all:?}"))
+}
+
+#[test]
+fn the_order_is_an_explicit_token_then_default_azure_credentials() {
+    // The module docs' "The order": the environment's secret, then its certificate, then
+    // workload identity, a managed identity, the developer tools.
+    assert_eq!(
+        Source::CHAIN,
+        [
+            Source::Token,
+            Source::ClientSecret,
+            Source::ClientCertificate,
+            Source::WorkloadIdentity,
+            Source::ManagedIdentity,
+            Source::AzureCli,
+            Source::AzureDeveloperCli,
+        ]
+    );
+    let order: Vec<Source> = chain(&[]).sources().iter().map(SourceStatus::source).collect();
+    assert_eq!(order, Source::CHAIN);
+}
+
 #[test]
 fn an_empty_environment_leaves_only_the_developer_tools() {
     let chain = chain(&[]);
@@ -45,30 +74,30 @@ fn each_source_is_ready_when_its_variables_are_set_and_keeps_the_order() {
     for secret in ["s3cret-value", "header-secret"] {
         assert!(!shown.contains(secret), "{shown}");
     }
-    assert!(states[3].2.contains("/etc/app.pem") && states[3].2.contains(CLIENT));
-    assert!(states[4].2.contains("user-assigned identity"), "{}", states[4].2);
+    let certificate = status(&chain, Source::ClientCertificate);
+    assert!(certificate.detail().contains("/etc/app.pem") && certificate.detail().contains(CLIENT));
+    let identity = status(&chain, Source::ManagedIdentity);
+    assert!(identity.detail().contains("user-assigned identity"), "{identity:?}");
 }
 
 #[test]
 fn an_incomplete_set_is_a_reported_skip_and_client_id_alone_is_normal() {
     let alone = chain(&[("AZURE_CLIENT_ID", CLIENT)]);
-    assert_eq!(states(&alone)[2].2, "AZURE_CLIENT_SECRET is not set");
+    assert_eq!(status(&alone, Source::ClientSecret).detail(), "AZURE_CLIENT_SECRET is not set");
     let partial = chain(&[("AZURE_CLIENT_SECRET", "x"), ("AZURE_CLIENT_ID", CLIENT)]);
-    assert_eq!(
-        states(&partial)[2],
-        (
-            Source::ClientSecret,
-            false,
-            "AZURE_CLIENT_SECRET is set but AZURE_TENANT_ID is not".to_owned()
-        )
-    );
+    let secret = status(&partial, Source::ClientSecret);
+    assert!(!secret.is_ready());
+    assert_eq!(secret.detail(), "AZURE_CLIENT_SECRET is set but AZURE_TENANT_ID is not");
     let workload = chain(&[("AZURE_FEDERATED_TOKEN_FILE", "/f")]);
     assert_eq!(
-        states(&workload)[1].2,
+        status(&workload, Source::WorkloadIdentity).detail(),
         "AZURE_FEDERATED_TOKEN_FILE is set but AZURE_TENANT_ID and AZURE_CLIENT_ID are not"
     );
     let half = chain(&[("IDENTITY_ENDPOINT", "http://127.0.0.1:1/")]);
-    assert_eq!(states(&half)[4].2, "IDENTITY_ENDPOINT is set but IDENTITY_HEADER is not");
+    assert_eq!(
+        status(&half, Source::ManagedIdentity).detail(),
+        "IDENTITY_ENDPOINT is set but IDENTITY_HEADER is not"
+    );
 }
 
 #[test]
@@ -82,8 +111,8 @@ fn the_tenant_setting_wins_over_the_variable() {
         .tenant(TENANT)
         .build()
         .expect("chain");
-    assert!(chain.sources()[2].detail().contains(TENANT));
-    assert!(chain.sources()[5].detail().ends_with(&format!("--tenant {TENANT}")));
+    assert!(status(&chain, Source::ClientSecret).detail().contains(TENANT));
+    assert!(status(&chain, Source::AzureCli).detail().ends_with(&format!("--tenant {TENANT}")));
 }
 
 #[test]
@@ -209,10 +238,9 @@ async fn a_certificate_that_cannot_be_read_ends_the_chain_and_its_password_never
         ("AZURE_CLIENT_CERTIFICATE_PATH", "/etc/app.pem"),
         ("AZURE_CLIENT_CERTIFICATE_PASSWORD", "pfx-password"),
     ]);
-    assert!(chain.sources()[3].is_ready(), "a password is a setting, not a refusal");
-    assert!(
-        chain.sources()[3].detail().contains("password from AZURE_CLIENT_CERTIFICATE_PASSWORD")
-    );
+    let certificate = status(&chain, Source::ClientCertificate);
+    assert!(certificate.is_ready(), "a password is a setting, not a refusal");
+    assert!(certificate.detail().contains("password from AZURE_CLIENT_CERTIFICATE_PASSWORD"));
     let err = chain.token().await.expect_err("unusable");
     let none = err.downcast_ref::<NoCredential>().expect("NoCredential");
     let failed: Vec<Source> = none.failures().map(|(s, _)| s).collect();
@@ -232,12 +260,14 @@ fn managed_identity_hosts_this_chain_does_not_speak_are_named_not_misread() {
         ("IDENTITY_HEADER", "h"),
         ("IDENTITY_SERVER_THUMBPRINT", "ab"),
     ]);
-    assert!(fabric.sources()[4].detail().contains("Service Fabric"), "{:?}", fabric.sources());
+    let identity = status(&fabric, Source::ManagedIdentity);
+    assert!(identity.detail().contains("Service Fabric"), "{identity:?}");
     let arc = chain(&[
         ("IDENTITY_ENDPOINT", "http://localhost:40342/metadata/identity/oauth2/token"),
         ("IMDS_ENDPOINT", "http://localhost:40342"),
     ]);
-    assert!(arc.sources()[4].detail().contains("Azure Arc"), "{:?}", arc.sources());
+    let identity = status(&arc, Source::ManagedIdentity);
+    assert!(identity.detail().contains("Azure Arc"), "{identity:?}");
 }
 
 #[tokio::test]
@@ -252,4 +282,10 @@ async fn an_explicit_jwt_keeps_its_expiry_and_a_remembered_source_is_asked_first
     assert_eq!(token.expires_at(), Some(expected));
     assert_eq!(chain.chosen(), Some(Source::Token));
     assert_eq!(chain.token().await.expect("again").expose(), jwt);
+}
+
+#[test]
+fn a_bound_is_said_in_seconds() {
+    assert_eq!(transport::within(TOKEN_REQUEST_TIMEOUT), "within 20 s");
+    assert_eq!(transport::within(std::time::Duration::from_millis(200)), "within 0.2 s");
 }

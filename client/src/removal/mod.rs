@@ -2,16 +2,18 @@
 //! Azure Reserved Instance and software orders they reference, wait until every one reads
 //! `cancelled`, then delete the customer ("Delete a customer account from the integration
 //! sandbox"). Safe to run again after any interruption: orders already cancelled are skipped,
-//! a customer already deleted is "already gone".
+//! a customer Partner Center says does not exist is "already gone".
 //!
 //! This module is the procedure as a caller starts and watches it (the builder, its phases and
-//! progress); [`run`] is the procedure itself, [`plan`] what its lookup finds, [`poll`] how it
-//! waits, and [`outcome`] what it reports at the end or on failure.
+//! progress); [`run`] is the procedure itself (look up, cancel, delete), [`plan`] what its
+//! lookup finds, [`poll`] how it waits for cancels (the policy and the wait), [`stop`] how a
+//! stop reaches every step, and [`outcome`] what it reports at the end or on failure.
 
 mod outcome;
 mod plan;
 mod poll;
 mod run;
+mod stop;
 
 use std::fmt;
 use std::future::{Future, IntoFuture};
@@ -26,14 +28,18 @@ use crate::order_id::OrderId;
 pub use outcome::{Removal, RemovalError, RemovalErrorKind};
 pub use plan::{PlannedOrder, PurchasePlan, Verdict};
 pub use poll::PollPolicy;
-use run::{Run, StopSignal};
+use run::Run;
+use stop::StopSignal;
 
 /// How long an order stays cancellable after it was created, in the integration sandbox
 /// ("orders older than 60 days can't be cancelled").
-pub const CANCELLATION_WINDOW: Duration = Duration::from_secs(60 * 24 * 60 * 60);
+pub const CANCELLATION_WINDOW: Duration = Duration::from_secs(CANCELLATION_WINDOW_DAYS * DAY);
 
-/// [`CANCELLATION_WINDOW`] in days, as messages name it.
-const CANCELLATION_WINDOW_DAYS: u64 = CANCELLATION_WINDOW.as_secs() / 86_400;
+/// [`CANCELLATION_WINDOW`] in days, as every message names it.
+pub const CANCELLATION_WINDOW_DAYS: u64 = 60;
+
+/// A day, in seconds: ages are told in whole days.
+const DAY: u64 = 24 * 60 * 60;
 
 /// Where the procedure is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -76,8 +82,14 @@ pub enum Progress {
         /// Orders already cancelled (skipped).
         already_cancelled: Vec<OrderId>,
     },
-    /// Partner Center accepted the cancel of this order (not yet confirmed by a read).
+    /// Partner Center accepted the cancel of this order (a 2xx): provisional until a read
+    /// shows it ([`Progress::Cancelled`]).
     CancelAccepted(OrderId),
+    /// Partner Center answered that the order is still in progress (409, 800060 or 800014):
+    /// nothing was accepted; the cancel is sent again once the order has left that state.
+    CancelDeferred(OrderId),
+    /// A read shows this order `cancelled`.
+    Cancelled(OrderId),
     /// A round of the wait ended with this many orders still pending.
     StillPending {
         /// Orders not yet reading `cancelled`.
@@ -165,7 +177,8 @@ impl<'a> DeleteWithPurchases<'a> {
     }
 
     /// Stops when `stop` completes: a wait ends at once, a call in flight finishes, nothing
-    /// new starts; the result says the phase reached ([`Removal::is_stopped`]).
+    /// new starts — no order read, no cancel, no delete; the result says the phase reached
+    /// ([`Removal::is_stopped`]), the cancels accepted and the orders not attempted.
     pub fn stop_on(mut self, stop: impl Future<Output = ()> + Send + 'a) -> Self {
         self.stop = Some(Box::pin(stop));
         self
@@ -176,17 +189,24 @@ impl<'a> DeleteWithPurchases<'a> {
     pub async fn plan(self) -> Result<Option<PurchasePlan>, RemovalError> {
         let DeleteWithPurchases { pc, customer, polling, concurrency, observer, .. } = self;
         let run = Run { pc, customer, polling, concurrency, observer };
-        run.lookup().await.map_err(|(order, kind)| {
-            let done = Run::nothing_done(customer);
-            Run::fail(Phase::LookingUp, order, kind, &done)
-        })
+        let never = StopSignal::new(None);
+        match run.lookup(&never).await {
+            Ok(run::Lookup::Plan(plan)) => Ok(Some(plan)),
+            Ok(run::Lookup::Gone) => Ok(None),
+            // `never` has no stop, so every read is made and this cannot come.
+            Ok(run::Lookup::Stopped) => Ok(None),
+            Err((order, kind)) => {
+                let done = Removal::nothing_done(customer);
+                Err(Run::fail(Phase::LookingUp, order, kind, &done))
+            }
+        }
     }
 
     /// Runs the procedure (the same as awaiting it).
     pub async fn send(self) -> Result<Removal, RemovalError> {
         let DeleteWithPurchases { pc, customer, polling, concurrency, observer, stop } = self;
-        let mut stop = StopSignal { stop, stopped: false };
-        Run { pc, customer, polling, concurrency, observer }.run(&mut stop).await
+        let stop = StopSignal::new(stop);
+        Run { pc, customer, polling, concurrency, observer }.run(&stop).await
     }
 }
 

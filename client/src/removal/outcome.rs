@@ -1,9 +1,12 @@
 //! What the procedure reports: what it did ([`Removal`]) or why it failed
-//! ([`RemovalError`]), with what it had done so far.
+//! ([`RemovalError`]), with what it had done so far. Every list here is what happened on the
+//! wire: a cancel Partner Center accepted is not yet a cancelled order, and an order the run
+//! never sent a cancel for is named as such.
 
+use std::fmt;
 use std::time::Duration;
 
-use super::Phase;
+use super::{CANCELLATION_WINDOW_DAYS, Phase};
 use crate::customer_id::CustomerTenantId;
 use crate::delete::Deleted;
 use crate::error::Error;
@@ -17,14 +20,34 @@ pub struct Removal {
     pub(super) reached: Option<Phase>,
     pub(super) stopped: bool,
     pub(super) already_gone: bool,
+    pub(super) cancel_accepted: Vec<OrderId>,
     pub(super) cancelled: Vec<OrderId>,
     pub(super) already_cancelled: Vec<OrderId>,
+    pub(super) not_attempted: Vec<OrderId>,
+    pub(super) deferred: Vec<OrderId>,
     pub(super) by_subscription: Vec<String>,
     pub(super) waited: Duration,
     pub(super) deleted: Option<Deleted>,
 }
 
 impl Removal {
+    pub(super) fn nothing_done(customer: CustomerTenantId) -> Self {
+        Self {
+            customer,
+            reached: None,
+            stopped: false,
+            already_gone: false,
+            cancel_accepted: Vec::new(),
+            cancelled: Vec::new(),
+            already_cancelled: Vec::new(),
+            not_attempted: Vec::new(),
+            deferred: Vec::new(),
+            by_subscription: Vec::new(),
+            waited: Duration::ZERO,
+            deleted: None,
+        }
+    }
+
     /// The customer.
     pub fn customer(&self) -> CustomerTenantId {
         self.customer
@@ -36,27 +59,46 @@ impl Removal {
     }
 
     /// Whether it was stopped before the customer was deleted
-    /// ([`DeleteWithPurchases::stop_on`](super::DeleteWithPurchases::stop_on)).
-    /// Orders may have been cancelled: a run again finishes the job.
+    /// ([`DeleteWithPurchases::stop_on`](super::DeleteWithPurchases::stop_on)). Orders may
+    /// have been cancelled ([`cancel_accepted`](Self::cancel_accepted)); a run again finishes
+    /// the job.
     pub fn is_stopped(&self) -> bool {
         self.stopped
     }
 
-    /// Whether the customer no longer existed (deleted before, by this procedure's earlier run
-    /// or by someone else).
+    /// Whether Partner Center said the customer does not exist (deleted before, by an earlier
+    /// run or by someone else): a 404 with its tenant-not-found code, or a read confirming it.
     pub fn was_already_gone(&self) -> bool {
         self.already_gone
     }
 
-    /// Orders this run cancelled: Partner Center accepted each cancel, and a read confirmed it
-    /// unless the run was stopped (or failed) while waiting.
+    /// Orders whose cancel this run sent and Partner Center accepted (a 2xx). Provisional: the
+    /// cancel is done only once a read shows it ([`cancelled`](Self::cancelled)).
+    pub fn cancel_accepted(&self) -> &[OrderId] {
+        &self.cancel_accepted
+    }
+
+    /// Orders this run saw read `cancelled` after it sent their cancel (or after Partner
+    /// Center answered that a change was in progress and a read then showed them cancelled).
     pub fn cancelled(&self) -> &[OrderId] {
         &self.cancelled
     }
 
-    /// Orders that already read `cancelled` (skipped).
+    /// Orders that already read `cancelled` at the lookup (skipped).
     pub fn already_cancelled(&self) -> &[OrderId] {
         &self.already_cancelled
+    }
+
+    /// Orders the lookup found to cancel for which this run sent no cancel (it was stopped, or
+    /// an error ended it first): still active.
+    pub fn not_attempted(&self) -> &[OrderId] {
+        &self.not_attempted
+    }
+
+    /// Orders whose cancel Partner Center answered "in progress" (409, 800060 or 800014) and
+    /// had not accepted when the run ended: still active, a run again sends their cancel.
+    pub fn deferred(&self) -> &[OrderId] {
+        &self.deferred
     }
 
     /// Entitlement types found that Partner Center cancels by subscription, not by order (new
@@ -71,20 +113,56 @@ impl Removal {
         self.waited
     }
 
-    /// The delete, with its ids, when this run deleted the customer.
+    /// The delete, with its ids and status, when this run deleted the customer.
     pub fn deleted(&self) -> Option<&Deleted> {
         self.deleted.as_ref()
     }
 }
 
 /// Why the procedure failed, at which phase, for which order, with what it had done so far.
+/// Its message ends with what the run did change (cancels accepted, orders left untouched),
+/// so that "nothing was cancelled" is never implied when something was.
 #[derive(Debug, thiserror::Error)]
-#[error("{}: {kind}", self.phase)]
+#[error("{}: {kind}{}", self.phase, DoneSoFar(&self.done))]
 pub struct RemovalError {
     pub(super) phase: Phase,
     pub(super) order: Option<OrderId>,
     pub(super) kind: RemovalErrorKind,
     pub(super) done: Box<Removal>,
+}
+
+/// The end of a [`RemovalError`]'s message: what the run changed before it failed.
+struct DoneSoFar<'a>(&'a Removal);
+
+impl fmt::Display for DoneSoFar<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let done = self.0;
+        if !done.cancel_accepted.is_empty() {
+            write!(f, "; this run's cancels accepted: {}", ids(&done.cancel_accepted))?;
+        }
+        if !done.cancelled.is_empty() {
+            write!(f, "; read cancelled: {}", ids(&done.cancelled))?;
+        }
+        if !done.deferred.is_empty() {
+            write!(f, "; answered in progress, no cancel accepted: {}", ids(&done.deferred))?;
+        }
+        if !done.not_attempted.is_empty() {
+            write!(f, "; no cancel sent for: {}", ids(&done.not_attempted))?;
+        }
+        Ok(())
+    }
+}
+
+fn ids<T: fmt::Display>(items: &[T]) -> String {
+    items.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+}
+
+/// An order's age as a message says it: "was created N days ago" or that it is unknown.
+fn age(days: &Option<u64>) -> String {
+    match days {
+        Some(days) => format!("created {days} days ago"),
+        None => "its age is unknown (no readable creationDate)".to_owned(),
+    }
 }
 
 /// What went wrong in [`RemovalError`].
@@ -94,10 +172,10 @@ pub enum RemovalErrorKind {
     /// A call failed.
     #[error(transparent)]
     Call(Error),
-    /// An order is past its cancellation window; nothing was cancelled for this customer.
+    /// The lookup found an order past its cancellation window: the procedure refused before
+    /// sending any cancel, so nothing was cancelled for this customer.
     #[error(
-        "order {order} was created {days} days ago, past the {window}-day cancellation window: nothing was cancelled for this customer; it cannot be deleted from the sandbox until Microsoft support cancels that order",
-        window = super::CANCELLATION_WINDOW_DAYS
+        "order {order} was created {days} days ago, past the {CANCELLATION_WINDOW_DAYS}-day cancellation window: the procedure refused before sending any cancel, so this run cancelled nothing for this customer; it cannot be deleted from the sandbox until Microsoft support cancels that order"
     )]
     PastCancellationWindow {
         /// The order.
@@ -105,9 +183,35 @@ pub enum RemovalErrorKind {
         /// Its age in whole days.
         days: u64,
     },
-    /// An order that was cancelled reads a state that will not become `cancelled`.
-    #[error("order {order} reads `{status}` after its cancel, not `cancelled`")]
+    /// Partner Center refused a cancel because the order is past its cancellation window (400,
+    /// code 900117). Other cancels of the run may have been accepted: the error's message and
+    /// [`RemovalError::done`] name them.
+    #[error(
+        "Partner Center refused to cancel order {order} as past the {CANCELLATION_WINDOW_DAYS}-day cancellation window ({}); it cannot be deleted from the sandbox until Microsoft support cancels that order. Partner Center said: {error}",
+        age(days)
+    )]
+    CancelRefusedPastWindow {
+        /// The order.
+        order: OrderId,
+        /// Its age in whole days, when its creation date was readable.
+        days: Option<u64>,
+        /// Partner Center's answer (its ids, code and description).
+        error: Error,
+    },
+    /// An order reads a state that will not become `cancelled`.
+    #[error("order {order} reads `{status}`, not `cancelled`: its cancel failed")]
     CancelFailed {
+        /// The order.
+        order: OrderId,
+        /// What it reads.
+        status: OrderStatus,
+    },
+    /// An order waits for a person (a purchase-order upload or a review) and will not move on
+    /// its own: the wait for it ended.
+    #[error(
+        "order {order} reads `{status}`: it waits for a person (a purchase-order upload or a review) and will not move on its own; complete or reject it in Partner Center, then run again"
+    )]
+    NeedsAttention {
         /// The order.
         order: OrderId,
         /// What it reads.
@@ -117,7 +221,7 @@ pub enum RemovalErrorKind {
     #[error(
         "{} order(s) still not cancelled after {waited:?} (the poll limit): {}; run again later to go on",
         pending.len(),
-        pending.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+        ids(pending)
     )]
     WaitLimit {
         /// The orders not yet `cancelled`.
@@ -125,15 +229,58 @@ pub enum RemovalErrorKind {
         /// How long it waited.
         waited: Duration,
     },
-    /// The delete was refused after every Reserved Instance and software order was cancelled:
-    /// something Partner Center cancels by subscription remains.
-    #[error(
-        "the delete is still refused after every Reserved Instance and software order was cancelled: the customer holds something cancelled by subscription (new commerce, commercial marketplace, an Azure plan), which the documented procedure does not cover; cancel or suspend it (PATCH /v1/customers/{{id}}/subscriptions/{{subscription-id}}; an Azure plan after its Azure subscriptions), then run again. Partner Center said: {0}"
-    )]
-    BlockedBySubscription(Error),
+    /// The delete was refused for purchases still active, after every order the procedure
+    /// found was cancelled ([`DeleteRefusal`](crate::DeleteRefusal)).
+    #[error("{}", refused_text(error, still_reported, not_seen, by_subscription))]
+    DeleteRefused {
+        /// Partner Center's refusal.
+        error: Error,
+        /// Orders the refusal names (by alternate id) that this run saw read `cancelled`:
+        /// Partner Center can lag; a run again in a few minutes goes on.
+        still_reported: Vec<String>,
+        /// Orders the refusal names that the customer's entitlements never showed (such as an
+        /// Azure plan's order): the procedure cannot cancel them.
+        not_seen: Vec<String>,
+        /// Entitlement types the lookup found that are cancelled by subscription.
+        by_subscription: Vec<String>,
+    },
     /// An entitlement names an order id this client cannot send.
     #[error("an entitlement names an order this client cannot use: {0}")]
     InvalidOrderId(#[from] crate::order_id::ParseOrderIdError),
+}
+
+fn refused_text(
+    error: &Error,
+    still_reported: &[String],
+    not_seen: &[String],
+    by_subscription: &[String],
+) -> String {
+    let mut why = Vec::new();
+    if !still_reported.is_empty() {
+        why.push(format!(
+            "Partner Center still reports orders this run read as cancelled ({}); it can lag: run again in a few minutes",
+            ids(still_reported)
+        ));
+    }
+    if !not_seen.is_empty() {
+        why.push(format!(
+            "it names orders the customer's entitlements never showed ({}), so the procedure cannot cancel them; an Azure plan's order is refused this way (Partner-Center-PowerShell issue 215): cancel its Azure subscriptions, then the plan",
+            ids(not_seen)
+        ));
+    }
+    if why.is_empty() && !by_subscription.is_empty() {
+        why.push(format!(
+            "the customer holds something Partner Center cancels by subscription ({}), which the documented procedure does not cover; cancel or suspend it (PATCH /v1/customers/{{id}}/subscriptions/{{subscription-id}}; an Azure plan after its Azure subscriptions), then run again",
+            ids(by_subscription)
+        ));
+    }
+    if why.is_empty() {
+        why.push("the refusal names nothing this procedure found to cancel".to_owned());
+    }
+    format!(
+        "the delete was refused for active purchases after every order the procedure found was cancelled: {}. Partner Center said: {error}",
+        why.join("; ")
+    )
 }
 
 impl RemovalError {
@@ -152,15 +299,19 @@ impl RemovalError {
         &self.kind
     }
 
-    /// The underlying call's error, if a call failed.
+    /// The underlying call's error, where Partner Center answered (or a call failed): its
+    /// `MS-RequestId`, status, code and description.
     pub fn call_error(&self) -> Option<&Error> {
         match &self.kind {
-            RemovalErrorKind::Call(e) | RemovalErrorKind::BlockedBySubscription(e) => Some(e),
+            RemovalErrorKind::Call(e)
+            | RemovalErrorKind::CancelRefusedPastWindow { error: e, .. }
+            | RemovalErrorKind::DeleteRefused { error: e, .. } => Some(e),
             _ => None,
         }
     }
 
-    /// What had been done before it failed (orders cancelled, time waited).
+    /// What had been done before it failed (cancels accepted, orders read cancelled, orders
+    /// not attempted, time waited).
     pub fn done(&self) -> &Removal {
         &self.done
     }

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use super::CANCELLATION_WINDOW_DAYS;
 use crate::customer_id::CustomerTenantId;
 use crate::order_id::OrderId;
 use crate::orders::OrderStatus;
@@ -31,7 +32,8 @@ impl PurchasePlan {
         &self.by_subscription
     }
 
-    /// Whether the procedure would refuse (an order past its cancellation window).
+    /// Whether the procedure would refuse before sending any cancel (an order known to be past
+    /// its cancellation window).
     pub fn is_blocked(&self) -> bool {
         self.orders.iter().any(|o| matches!(o.verdict, Verdict::PastWindow { .. }))
     }
@@ -44,6 +46,7 @@ pub struct PlannedOrder {
     pub(super) alternate_id: Option<String>,
     pub(super) status: OrderStatus,
     pub(super) creation_date: Option<String>,
+    pub(super) age_days: Option<u64>,
     pub(super) entitlement_types: Vec<String>,
     pub(super) verdict: Verdict,
 }
@@ -69,6 +72,12 @@ impl PlannedOrder {
         self.creation_date.as_deref()
     }
 
+    /// Its age in whole days when read; `None` when its creation date was missing or not
+    /// RFC 3339.
+    pub fn age_days(&self) -> Option<u64> {
+        self.age_days
+    }
+
     /// The entitlement types that reference it (`software`, `reservedinstance`, ...).
     pub fn entitlement_types(&self) -> &[String] {
         &self.entitlement_types
@@ -86,6 +95,9 @@ impl PlannedOrder {
 pub enum Verdict {
     /// It is cancelled.
     Cancel,
+    /// Its age is unknown (no readable `creationDate`): the procedure sends its cancel and
+    /// Partner Center decides; a refusal then says the age was unknown.
+    CancelAgeUnknown,
     /// It already reads `cancelled`: skipped.
     AlreadyCancelled,
     /// It is past its cancellation window ([`CANCELLATION_WINDOW`](crate::CANCELLATION_WINDOW)):
@@ -96,16 +108,25 @@ pub enum Verdict {
     },
 }
 
+impl Verdict {
+    /// Whether the procedure sends a cancel for it.
+    pub fn cancels(self) -> bool {
+        matches!(self, Verdict::Cancel | Verdict::CancelAgeUnknown)
+    }
+}
+
 impl fmt::Display for Verdict {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Verdict::Cancel => f.write_str("cancel"),
+            Verdict::CancelAgeUnknown => {
+                f.write_str("cancel (age unknown: Partner Center decides)")
+            }
             Verdict::AlreadyCancelled => f.write_str("already cancelled"),
             Verdict::PastWindow { days } => {
                 write!(
                     f,
-                    "not cancellable: created {days} days ago, past the {}-day window",
-                    super::CANCELLATION_WINDOW_DAYS
+                    "not cancellable: created {days} days ago, past the {CANCELLATION_WINDOW_DAYS}-day window"
                 )
             }
         }

@@ -1,11 +1,20 @@
-//! How the procedure waits for cancelled orders to read `cancelled`.
+//! How the procedure waits for cancelled orders to read `cancelled`: the policy, and the wait.
 
-use std::time::Duration;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use super::outcome::{Removal, RemovalError, RemovalErrorKind};
+use super::run::{Run, Sent, Track, deferred, is_in_progress};
+use super::stop::StopSignal;
+use super::{Phase, Progress};
+use crate::order_id::OrderId;
+use crate::orders::OrderStatus;
 
 /// How the procedure waits for cancelled orders to read `cancelled`: a read of every pending
 /// order each round, the pause between rounds growing from [`interval`](Self::interval) by
 /// [`backoff`](Self::backoff) up to [`max_interval`](Self::max_interval), for at most
-/// [`limit`](Self::limit) in all. Never forever.
+/// [`limit`](Self::limit) in all. Never forever, and never a tight loop: a pause is at least
+/// [`MIN_INTERVAL`](Self::MIN_INTERVAL).
 ///
 /// ```
 /// use std::time::Duration;
@@ -23,9 +32,13 @@ pub struct PollPolicy {
 }
 
 impl PollPolicy {
-    /// The first pause: the page's C# sample waits 5 s; the sandbox's cancellation latency is
-    /// 2 s by default, so 1 s reads most orders on the second or third round.
+    /// The first pause. The page's C# sample waits 5 s between reads; Partner Center
+    /// documents no cancellation latency, so the wait starts shorter and grows.
     pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
+    /// The shortest pause: a shorter one is raised to it, so that a wait never spends the
+    /// Order resource's request budget (shared by every customer of a run) in a tight loop
+    /// (Partner Center's guidance: avoid continuous polling).
+    pub const MIN_INTERVAL: Duration = Duration::from_millis(10);
     /// Each pause is this much longer than the one before.
     pub const DEFAULT_BACKOFF: f64 = 1.5;
     /// The longest pause.
@@ -54,9 +67,9 @@ impl PollPolicy {
         self.limit
     }
 
-    /// Sets the first pause.
+    /// Sets the first pause (at least [`MIN_INTERVAL`](Self::MIN_INTERVAL)).
     pub fn with_interval(mut self, interval: Duration) -> Self {
-        self.interval = interval;
+        self.interval = interval.max(Self::MIN_INTERVAL);
         self
     }
 
@@ -66,9 +79,9 @@ impl PollPolicy {
         self
     }
 
-    /// Sets the longest pause.
+    /// Sets the longest pause (at least [`MIN_INTERVAL`](Self::MIN_INTERVAL)).
     pub fn with_max_interval(mut self, max: Duration) -> Self {
-        self.max_interval = max;
+        self.max_interval = max.max(Self::MIN_INTERVAL);
         self
     }
 
@@ -79,7 +92,7 @@ impl PollPolicy {
     }
 
     pub(super) fn next(&self, pause: Duration) -> Duration {
-        pause.mul_f64(self.backoff).min(self.max_interval)
+        pause.mul_f64(self.backoff).min(self.max_interval).max(Self::MIN_INTERVAL)
     }
 }
 
@@ -92,6 +105,136 @@ impl Default for PollPolicy {
             limit: Self::DEFAULT_LIMIT,
         }
     }
+}
+
+/// The orders the wait still tracks, and what each waits for.
+type Tracked = BTreeMap<OrderId, Track>;
+
+impl Run<'_> {
+    /// Polls the orders whose cancel was sent until each reads `cancelled`: an accepted one
+    /// is read until it does; one Partner Center answered "in progress" is read until it has
+    /// left that state, then its cancel is sent again. Ends early on a state that will not
+    /// become `cancelled`, on the limit, or at once on the stop.
+    pub(super) async fn wait(
+        &self,
+        stop: &StopSignal<'_>,
+        done: &mut Removal,
+        mut tracked: Tracked,
+        ages: &BTreeMap<OrderId, Option<u64>>,
+    ) -> Result<(), RemovalError> {
+        let policy = self.polling;
+        let started = Instant::now();
+        let mut pause = policy.interval;
+        let end = |done: &mut Removal, tracked: &Tracked| {
+            done.waited = started.elapsed();
+            done.deferred = deferred(tracked);
+        };
+        loop {
+            end(done, &tracked);
+            if tracked.is_empty() {
+                return Ok(());
+            }
+            let left = policy.limit.saturating_sub(started.elapsed());
+            if left.is_zero() {
+                let pending: Vec<OrderId> = tracked.keys().cloned().collect();
+                let kind =
+                    RemovalErrorKind::WaitLimit { pending: pending.clone(), waited: done.waited };
+                return Err(Run::fail(Phase::Waiting, pending.first().cloned(), kind, done));
+            }
+            if stop.sleep(pause.min(left)).await {
+                end(done, &tracked);
+                return Ok(());
+            }
+            pause = policy.next(pause);
+
+            let orders = tracked.keys().cloned().collect();
+            let reads = self.read_orders(orders, stop).await;
+            let mut failure = None;
+            let mut send_again = Vec::new();
+            for (order, read) in reads {
+                let track = tracked.get(&order).copied();
+                match read {
+                    // Not read (the stop came): it stays as it was.
+                    None => {}
+                    Some(Ok(read)) if read.status().is_cancelled() => {
+                        tracked.remove(&order);
+                        done.cancelled.push(order.clone());
+                        self.tell(Progress::Cancelled(order));
+                    }
+                    Some(Ok(read))
+                        if matches!(
+                            read.status(),
+                            OrderStatus::Error | OrderStatus::PartialSuccess
+                        ) =>
+                    {
+                        let kind = RemovalErrorKind::CancelFailed {
+                            order: order.clone(),
+                            status: read.status().clone(),
+                        };
+                        failure.get_or_insert((order, kind));
+                    }
+                    Some(Ok(read))
+                        if matches!(
+                            read.status(),
+                            OrderStatus::PendingPoUpload | OrderStatus::PendingReview
+                        ) =>
+                    {
+                        let kind = RemovalErrorKind::NeedsAttention {
+                            order: order.clone(),
+                            status: read.status().clone(),
+                        };
+                        failure.get_or_insert((order, kind));
+                    }
+                    Some(Ok(read))
+                        if track == Some(Track::Deferred)
+                            && !is_in_progress_state(read.status()) =>
+                    {
+                        send_again.push((order.clone(), ages.get(&order).copied().flatten()));
+                    }
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) if is_in_progress(&e) => {}
+                    Some(Err(e)) => {
+                        failure.get_or_insert((order, RemovalErrorKind::Call(e)));
+                    }
+                }
+            }
+            if let Some((order, kind)) = failure {
+                end(done, &tracked);
+                return Err(Run::fail(Phase::Waiting, Some(order), kind, done));
+            }
+            if !send_again.is_empty() {
+                let sends = self.cancel_orders(send_again, stop).await;
+                for (order, sent) in sends {
+                    match sent {
+                        Some(Sent::Accepted) => {
+                            done.cancel_accepted.push(order.clone());
+                            tracked.insert(order, Track::Accepted);
+                        }
+                        // Still in progress, or not sent (the stop came): deferred still.
+                        Some(Sent::Deferred) | None => {}
+                        Some(Sent::Failed(kind)) => {
+                            failure.get_or_insert((order, kind));
+                        }
+                    }
+                }
+                if let Some((order, kind)) = failure {
+                    end(done, &tracked);
+                    return Err(Run::fail(Phase::Waiting, Some(order), kind, done));
+                }
+            }
+            end(done, &tracked);
+            if stop.requested() || tracked.is_empty() {
+                return Ok(());
+            }
+            self.tell(Progress::StillPending { pending: tracked.len(), waited: done.waited });
+        }
+    }
+}
+
+/// States an order passes through on its own while it is being placed or changed: its cancel
+/// waits until it leaves them.
+fn is_in_progress_state(status: &OrderStatus) -> bool {
+    matches!(status, OrderStatus::Pending | OrderStatus::PoUploadComplete | OrderStatus::Unknown)
 }
 
 #[cfg(test)]
@@ -112,5 +255,13 @@ mod tests {
         assert_eq!(*pauses.last().unwrap_or(&Duration::ZERO), PollPolicy::DEFAULT_MAX_INTERVAL);
         assert!(pauses.windows(2).all(|w| w[0] <= w[1]));
         assert_eq!(PollPolicy::default().with_backoff(0.5).backoff(), 1.0);
+        let floored =
+            PollPolicy::default().with_interval(Duration::ZERO).with_max_interval(Duration::ZERO);
+        assert_eq!(floored.interval(), PollPolicy::MIN_INTERVAL);
+        assert_eq!(
+            floored.next(floored.interval()),
+            PollPolicy::MIN_INTERVAL,
+            "never a tight loop"
+        );
     }
 }

@@ -23,17 +23,21 @@ pub(crate) fn handle(shared: &Shared, partner: Partner, req: &Incoming<'_>) -> R
             "Access denied: customers can be deleted only from an integration sandbox (Testing in Production) account.",
         );
     }
-    let outcome = match with_store(shared, |store| store.delete(partner.index, customer)) {
+    let outcome = match with_store(shared, |store| {
+        let status = store.purchases_refusal.unwrap_or(StatusCode::CONFLICT);
+        store.delete(partner.index, customer).map(|d| (d, status))
+    }) {
         Ok(outcome) => outcome,
         Err(refusal) => return refusal,
     };
     match outcome {
         Err(lookup) => refused(lookup, partner, customer),
-        Ok(Deletion::Deleted) => answer::no_content(),
+        Ok((Deletion::Deleted, _)) => answer::no_content(),
         // The wording users report from Partner Center (Partner-Center-PowerShell issue 215),
-        // also when what blocks is not a reservation.
-        Ok(Deletion::ActivePurchases(orders)) => answer::error(
-            StatusCode::CONFLICT,
+        // also when what blocks is not a reservation. Its status is not documented: 409 unless
+        // the builder chose another.
+        Ok((Deletion::ActivePurchases(orders), status)) => answer::error(
+            status,
             codes::ACTIVE_PURCHASES,
             &format!(
                 "Customer relationship cannot be removed due to active Azure reserved instances.Please cancel the following orders: {}",

@@ -10,9 +10,9 @@ use serde_json::json;
 
 use crate::continuation::{self, Position};
 use crate::layers::auth::Partner;
+use crate::ops::customer::customer_json;
 use crate::routes::Incoming;
 use crate::shared::Shared;
-use crate::store::CustomerRecord;
 use crate::{answer, codes};
 
 /// The largest page (and the size of a page when the request names none).
@@ -122,18 +122,4 @@ fn link(uri: &str, continuation_token: Option<&str>) -> serde_json::Value {
         .into_iter()
         .collect();
     json!({ "uri": uri, "method": "GET", "headers": headers })
-}
-
-fn customer_json(c: &CustomerRecord) -> serde_json::Value {
-    json!({
-        "id": c.id,
-        "companyProfile": {
-            "tenantId": c.id,
-            "domain": c.domain,
-            "companyName": c.company_name,
-            "attributes": { "objectType": "CustomerCompanyProfile" },
-        },
-        "relationshipToPartner": "reseller",
-        "attributes": { "objectType": "Customer" },
-    })
 }

@@ -5,6 +5,7 @@
 // A refusal is the answer itself, moved once (as in `crate::layers`), so it is not boxed.
 #![allow(clippy::result_large_err)]
 
+pub(crate) mod customer;
 pub(crate) mod delete;
 pub(crate) mod entitlements;
 pub(crate) mod list;

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -48,6 +49,8 @@ impl TokenRequest {
 struct EndpointState {
     token: String,
     failure: Mutex<Option<(StatusCode, String)>>,
+    /// Requests are recorded and never answered.
+    stalled: AtomicBool,
     requests: Mutex<Vec<TokenRequest>>,
 }
 
@@ -84,6 +87,7 @@ impl TokenEndpoint {
         let state = Arc::new(EndpointState {
             token: token.to_string(),
             failure: Mutex::new(None),
+            stalled: AtomicBool::new(false),
             requests: Mutex::new(Vec::new()),
         });
         let shared = Arc::clone(&state);
@@ -130,6 +134,12 @@ impl TokenEndpoint {
             .unwrap_or_else(|_| panic!("{status} is not an HTTP status code"));
         *self.state.failure.lock().unwrap_or_else(PoisonError::into_inner) =
             Some((status, body.to_string()));
+    }
+
+    /// From now on, records every request (both routes and any other) and never answers it,
+    /// keeping the connection open: a token endpoint that has stalled.
+    pub fn stall(&self) {
+        self.state.stalled.store(true, Ordering::SeqCst);
     }
 }
 
@@ -188,6 +198,9 @@ async fn answer(
         headers,
     };
     state.requests.lock().unwrap_or_else(PoisonError::into_inner).push(request.clone());
+    if state.stalled.load(Ordering::SeqCst) {
+        std::future::pending::<()>().await;
+    }
     if body.is_err() {
         return Ok(json(
             StatusCode::BAD_REQUEST,

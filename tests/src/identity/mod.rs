@@ -1,15 +1,18 @@
 //! Offline stand-ins for what credentials talk to: a Microsoft Entra ID token endpoint (and an
-//! App Service managed-identity endpoint) over TLS on 127.0.0.1 ([`TokenEndpoint`]),
-//! JWT-shaped test tokens ([`test_jwt`]), and fake developer tools (`az`, `azd`) that replay
+//! App Service managed-identity endpoint) over TLS on 127.0.0.1 ([`TokenEndpoint`]), an
+//! endpoint that accepts connections and never answers ([`SilentEndpoint`]), JWT-shaped test
+//! tokens ([`test_jwt`]), and fake developer tools (`az`, `azd`) that replay
 //! canned output ([`FakeTool`], Unix only: they are `#!/bin/sh` scripts).
 
 mod endpoint;
 mod jwt;
+mod silent;
 #[cfg(unix)]
 mod tools;
 
 pub use endpoint::{TokenEndpoint, TokenRequest};
 pub use jwt::{decode_jwt_part, test_jwt};
+pub use silent::SilentEndpoint;
 #[cfg(unix)]
 pub use tools::{FakeTool, az_token_json, azd_token_json};
 

@@ -88,7 +88,12 @@ pub(super) fn broken_rules(seen: &Seen<'_>, runs: &[RunResult]) -> Vec<String> {
                 broken
                     .push(format!("run {}: claims {customer} deleted; the sandbox did not", n + 1));
             }
-            for order in entry["cancelled_orders"].as_array().into_iter().flatten() {
+            // Both claims — a cancel accepted, an order read cancelled — need a cancel the
+            // sandbox applied.
+            let claimed = ["cancel_accepted_orders", "cancelled_orders"]
+                .into_iter()
+                .flat_map(|key| entry[key].as_array().into_iter().flatten());
+            for order in claimed {
                 let order = order.as_str().unwrap_or_default();
                 if !applied_orders.contains(order) {
                     broken

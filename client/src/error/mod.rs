@@ -1,83 +1,21 @@
-//! The one error type of the client, and the call record every network error carries.
+//! The one error type of the client ([`Error`]); the call record every network error carries
+//! ([`call`]) and Partner Center's error answers ([`api`]) have modules of their own.
 
-use std::fmt;
+mod api;
+mod call;
+
+pub use api::{ApiError, ErrorCode};
+pub use call::CallInfo;
+
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use uuid::Uuid;
 
-use crate::classify;
 use crate::customer_id::ParseCustomerTenantIdError;
 use crate::order_id::ParseOrderIdError;
 use crate::token::BoxError;
-
-/// What a call had done when it ended: the ids a support ticket needs, how many attempts it
-/// made, how long it took, and whether an attempt may have taken effect on the server.
-///
-/// Carried once by every error that reached the network ([`Error::call`]) and by every
-/// successful answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CallInfo {
-    pub(crate) request_id: Uuid,
-    pub(crate) correlation_id: Uuid,
-    pub(crate) attempts: u32,
-    pub(crate) elapsed: Duration,
-    pub(crate) may_have_applied: bool,
-}
-
-impl CallInfo {
-    /// The context the fuzz targets' parser entry points (and unit tests) report with: one
-    /// attempt, nil ids.
-    #[cfg(any(fuzzing, test))]
-    pub(crate) fn for_fuzzing() -> Self {
-        Self {
-            request_id: Uuid::nil(),
-            correlation_id: Uuid::nil(),
-            attempts: 1,
-            elapsed: Duration::ZERO,
-            may_have_applied: false,
-        }
-    }
-
-    /// The call's `MS-RequestId` (as echoed by the server, else as sent). The same on every
-    /// retry of the call.
-    pub fn request_id(&self) -> Uuid {
-        self.request_id
-    }
-
-    /// The call's `MS-CorrelationId` (as echoed by the server, else as sent).
-    pub fn correlation_id(&self) -> Uuid {
-        self.correlation_id
-    }
-
-    /// Attempts sent (1 without retries).
-    pub fn attempts(&self) -> u32 {
-        self.attempts
-    }
-
-    /// Time spent on the whole call, waits between attempts included.
-    pub fn elapsed(&self) -> Duration {
-        self.elapsed
-    }
-
-    /// Whether an attempt ended in a way that may have changed state on the server anyway (a
-    /// 5xx, a timeout, a connection lost after sending). See [`Error::NotFoundAfterRetry`].
-    pub fn may_have_applied(&self) -> bool {
-        self.may_have_applied
-    }
-}
-
-impl fmt::Display for CallInfo {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "MS-RequestId {}, MS-CorrelationId {}", self.request_id, self.correlation_id)?;
-        match self.attempts {
-            0 => f.write_str(", nothing sent"),
-            1 => f.write_str(", 1 attempt"),
-            n => write!(f, ", {n} attempts"),
-        }?;
-        write!(f, ", {} ms", self.elapsed.as_millis())
-    }
-}
+use crate::{classify, codes};
 
 /// Everything that can go wrong in a call. Every variant that reached the network carries the
 /// call's [`CallInfo`] (`MS-RequestId`, `MS-CorrelationId`, attempts, elapsed), which is what
@@ -170,6 +108,21 @@ pub enum Error {
     /// An order id did not parse; nothing was sent.
     #[error(transparent)]
     InvalidOrderId(#[from] ParseOrderIdError),
+
+    /// A write that Partner Center would also carry out for a production partner (cancelling
+    /// an order) was not sent, because the partner is not known to be a Testing in Production
+    /// account: no TiP partner tenant was named
+    /// ([`PartnerCenterBuilder::tip_partner_tenant`](crate::PartnerCenterBuilder::tip_partner_tenant)),
+    /// or the access token is another tenant's. Nothing was sent.
+    #[error(
+        "refused to send {operation}: {reason}. This call would change a production partner's customers too, so it is sent only for a Testing in Production (integration sandbox) partner: name the TiP partner tenant with PartnerCenterBuilder::tip_partner_tenant (CLI: --tip-tenant or PARTNER_CENTER_TIP_TENANT) and use that tenant's credentials; nothing was sent"
+    )]
+    NotKnownTip {
+        /// The operation refused, such as `cancel order`.
+        operation: &'static str,
+        /// Why the partner is not known to be a TiP account (never the token).
+        reason: String,
+    },
 }
 
 /// An error and its causes on one line, `outer: inner: innermost`: the one way this crate shows
@@ -234,8 +187,9 @@ impl Error {
         self.api().map(|e| e.status)
     }
 
-    /// A plain 404: no such customer for this partner. Not true for
-    /// [`Error::NotFoundAfterRetry`], which must be told apart.
+    /// A plain 404, whatever it says (a missing customer, a missing order, or a gateway's
+    /// answer to a wrong route). Not true for [`Error::NotFoundAfterRetry`], which must be
+    /// told apart. Whether the customer is gone is [`Error::customer_is_gone`].
     pub fn is_not_found(&self) -> bool {
         matches!(self, Error::Api(e) if e.status == StatusCode::NOT_FOUND)
     }
@@ -245,9 +199,16 @@ impl Error {
         matches!(self, Error::NotFoundAfterRetry(_))
     }
 
-    /// The customer no longer exists, whoever deleted it: a plain 404 or a 404 after retry.
+    /// Partner Center says the customer does not exist for this partner: a 404 (plain or after
+    /// a retry) with its tenant-not-found code ([`codes::TENANT_NOT_FOUND`]). Any other 404 —
+    /// a gateway's `{"statusCode":404,"message":"Resource not found"}` from a wrong route, an
+    /// unknown order — is not: [`CustomerById::confirm_gone`](crate::CustomerById::confirm_gone)
+    /// reads the customer to decide.
     pub fn customer_is_gone(&self) -> bool {
-        self.is_not_found() || self.is_not_found_after_retry()
+        self.api().is_some_and(|a| {
+            a.status == StatusCode::NOT_FOUND
+                && a.code == Some(ErrorCode::Number(codes::TENANT_NOT_FOUND))
+        })
     }
 
     /// 429: throttled (see [`ApiError::retry_after`]).
@@ -304,156 +265,3 @@ impl Error {
         self.api().and_then(|e| e.retry_after)
     }
 }
-
-/// A Partner Center error code: a number in most answers, text in some.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ErrorCode {
-    /// A numeric code such as `60003`.
-    Number(i64),
-    /// A textual code.
-    Text(String),
-}
-
-impl fmt::Display for ErrorCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ErrorCode::Number(n) => write!(f, "{n}"),
-            ErrorCode::Text(s) => f.write_str(s),
-        }
-    }
-}
-
-/// An error status from Partner Center, with everything its body and headers said.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ApiError {
-    pub(crate) status: StatusCode,
-    pub(crate) code: Option<ErrorCode>,
-    pub(crate) description: Option<String>,
-    pub(crate) component: Option<String>,
-    pub(crate) data: Vec<serde_json::Value>,
-    pub(crate) retry_after: Option<Duration>,
-    pub(crate) body_excerpt: Option<String>,
-    pub(crate) body_truncated: bool,
-    pub(crate) call: CallInfo,
-    /// What to do about it, where this client knows better than the answer says.
-    pub(crate) hint: Option<&'static str>,
-}
-
-impl ApiError {
-    /// What to do about it, where the operation knows (for example, that listing
-    /// entitlements needs App+User credentials); shown at the end of the message.
-    pub fn hint(&self) -> Option<&str> {
-        self.hint
-    }
-
-    /// The HTTP status.
-    pub fn status(&self) -> StatusCode {
-        self.status
-    }
-
-    /// The Partner Center error code (absent for the throttling body and unparsable bodies).
-    pub fn code(&self) -> Option<&ErrorCode> {
-        self.code.as_ref()
-    }
-
-    /// The error's description (the throttling body's `message`).
-    pub fn description(&self) -> Option<&str> {
-        self.description.as_deref()
-    }
-
-    /// The component that reported it (the body's `source`), such as `PartnerFD`.
-    pub fn component(&self) -> Option<&str> {
-        self.component.as_deref()
-    }
-
-    /// Extra details some errors carry (the body's `data`).
-    pub fn data(&self) -> &[serde_json::Value] {
-        &self.data
-    }
-
-    /// `Retry-After`, in either of its forms, as a wait from when the answer arrived.
-    pub fn retry_after(&self) -> Option<Duration> {
-        self.retry_after
-    }
-
-    /// The start of a body that was not a Partner Center error object (at most
-    /// [`MAX_EXCERPT_BYTES`](crate::MAX_EXCERPT_BYTES)).
-    pub fn body_excerpt(&self) -> Option<&str> {
-        self.body_excerpt.as_deref()
-    }
-
-    /// The body was longer than the client reads and was cut.
-    pub fn is_body_truncated(&self) -> bool {
-        self.body_truncated
-    }
-
-    /// The call: ids as echoed by the server (else as sent), attempts, elapsed.
-    pub fn call(&self) -> &CallInfo {
-        &self.call
-    }
-
-    /// The call's `MS-RequestId`.
-    #[deprecated(
-        since = "0.1.0",
-        note = "use `.call().request_id()`: every result and error reaches its call the same way"
-    )]
-    pub fn request_id(&self) -> Uuid {
-        self.call.request_id
-    }
-
-    /// The call's `MS-CorrelationId`.
-    #[deprecated(
-        since = "0.1.0",
-        note = "use `.call().correlation_id()`: every result and error reaches its call the same way"
-    )]
-    pub fn correlation_id(&self) -> Uuid {
-        self.call.correlation_id
-    }
-
-    /// Attempts made in the call.
-    #[deprecated(
-        since = "0.1.0",
-        note = "use `.call().attempts()`: every result and error reaches its call the same way"
-    )]
-    pub fn attempts(&self) -> u32 {
-        self.call.attempts
-    }
-}
-
-impl fmt::Display for ApiError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Partner Center answered {}", self.status)?;
-        if let Some(code) = &self.code {
-            write!(f, ", code {code}")?;
-        }
-        if let Some(description) = &self.description {
-            write!(f, ": {description}")?;
-        }
-        if let Some(component) = &self.component {
-            write!(f, " (source {component})")?;
-        }
-        write!(
-            f,
-            " [MS-RequestId {}, MS-CorrelationId {}",
-            self.call.request_id, self.call.correlation_id
-        )?;
-        if self.call.attempts > 1 {
-            write!(f, ", after {} attempts", self.call.attempts)?;
-        }
-        if let Some(wait) = self.retry_after {
-            write!(f, ", Retry-After {}s", wait.as_secs())?;
-        }
-        f.write_str("]")?;
-        if let Some(hint) = self.hint {
-            write!(f, " — {hint}")?;
-        }
-        if let Some(excerpt) = &self.body_excerpt {
-            let short: String = excerpt.chars().take(crate::answer::SHOWN_CHARS).collect();
-            let more = if short.len() < excerpt.len() || self.body_truncated { "…" } else { "" };
-            write!(f, "; body: {short:?}{more}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for ApiError {}
