@@ -31,6 +31,9 @@ pub(crate) fn may_have_applied(err: &Error) -> bool {
     match err {
         Error::Api(api) => api.status.is_server_error(),
         Error::Timeout { .. } => true,
+        // A success status with an answer that cannot be used: the server did act (a delete
+        // answered `200` with an HTML page, say).
+        Error::InvalidAnswer { .. } => true,
         // A refused connection (or a connect timeout) never reached the server.
         Error::Transport { source, .. } => !source.is_connect(),
         _ => false,
@@ -84,6 +87,6 @@ mod tests {
         let auth = Error::Auth { source: "no token".into(), call: None };
         assert!(!is_retryable(&auth) && !may_have_applied(&auth));
         let answer = Error::InvalidAnswer { message: "x".into(), call: CallInfo::for_fuzzing() };
-        assert!(!is_retryable(&answer) && !may_have_applied(&answer));
+        assert!(!is_retryable(&answer) && may_have_applied(&answer), "a 2xx: the server acted");
     }
 }

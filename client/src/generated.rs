@@ -258,14 +258,16 @@ pub mod types {
             Default::default()
         }
     }
-    ///All of a customer's entitlements.
+    ///All of a customer's entitlements. No paging is documented for entitlements; `links` is declared so that an answer carrying a `next` link (the list did not fit one answer) is recognised and refused as unusable rather than read as the whole list.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct EntitlementCollection {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub attributes: ::std::option::Option<ResourceAttributes>,
         pub items: ::std::vec::Vec<Entitlement>,
-        ///How many entitlements `items` holds (included entitlements are not counted).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub links: ::std::option::Option<CollectionLinks>,
+        ///How many entitlements `items` holds (included entitlements are not counted). No paging is documented for entitlements, so an answer whose `totalCount` is above the number of `items` it carries cannot be the whole list and is refused as unusable.
         #[serde(
             rename = "totalCount",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1706,6 +1708,10 @@ pub mod types {
                 ::std::vec::Vec<super::Entitlement>,
                 ::std::string::String,
             >,
+            links: ::std::result::Result<
+                ::std::option::Option<super::CollectionLinks>,
+                ::std::string::String,
+            >,
             total_count: ::std::result::Result<
                 ::std::option::Option<i32>,
                 ::std::string::String,
@@ -1716,6 +1722,7 @@ pub mod types {
                 Self {
                     attributes: Ok(Default::default()),
                     items: Err("no value supplied for items".to_string()),
+                    links: Ok(Default::default()),
                     total_count: Ok(Default::default()),
                 }
             }
@@ -1747,6 +1754,20 @@ pub mod types {
                     });
                 self
             }
+            pub fn links<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CollectionLinks>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.links = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for links: {e}")
+                    });
+                self
+            }
             pub fn total_count<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
@@ -1769,6 +1790,7 @@ pub mod types {
                 Ok(Self {
                     attributes: value.attributes?,
                     items: value.items?,
+                    links: value.links?,
                     total_count: value.total_count?,
                 })
             }
@@ -1779,6 +1801,7 @@ pub mod types {
                 Self {
                     attributes: Ok(value.attributes),
                     items: Ok(value.items),
+                    links: Ok(value.links),
                     total_count: Ok(value.total_count),
                 }
             }

@@ -27,7 +27,8 @@ use std::time::Duration;
 /// failures (a token provider slower than the attempt's limit included:
 /// [`Error::Auth`](crate::Error::Auth), nothing sent); answers that cannot be decoded or used
 /// ([`Error::InvalidAnswer`](crate::Error::InvalidAnswer): they would fail the same way
-/// again). A token failure on a retry keeps the call's context, so the error still says which
+/// again; for a delete or a cancel the success status means the server acted, so the call
+/// says it may have applied). A token failure on a retry keeps the call's context, so the error still says which
 /// `MS-RequestId`, how many attempts were sent and whether one may already have applied.
 ///
 /// **Time:** each attempt is limited to `attempt_timeout` or what is left of `deadline`,

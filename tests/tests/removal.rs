@@ -776,4 +776,21 @@ async fn entitlements_that_do_not_fit_one_answer_are_an_error() {
     assert!(matches!(err.call_error(), Some(Error::InvalidAnswer { .. })), "{err}");
     assert!(err.to_string().contains("holds 3 but carries 0"), "{err}");
     assert_eq!(server.seen().len(), 1, "nothing planned, nothing else sent");
+
+    let linked = serde_json::json!({
+        "totalCount": 0,
+        "items": [],
+        "links": { "next": { "uri": "/v1/customers/x/entitlements?seek=2", "method": "GET" } },
+    })
+    .to_string();
+    let server = ScriptedServer::start(vec![Reply::json(200, &linked)]).await;
+    let err = scripted_client(&server)
+        .customers()
+        .by_id(scripted_customer())
+        .delete_with_purchases()
+        .plan()
+        .await
+        .expect_err("refused");
+    assert!(err.to_string().contains("links to a next part"), "{err}");
+    assert_eq!(server.seen().len(), 1);
 }
