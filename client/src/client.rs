@@ -145,6 +145,7 @@ impl PartnerCenter {
         self.shared.tip.allows(&authorization).map_err(|reason| crate::Error::NotKnownTip {
             operation: "writes that would change a production partner's customers too",
             reason,
+            call: None,
         })
     }
 

@@ -99,18 +99,30 @@ macro_rules! call_span {
 }
 pub(crate) use call_span;
 
-/// Runs `op` as one call: a fresh `MS-RequestId`, `correlation_id` or a fresh one.
+/// Asked just before each attempt is sent (after the pacer's wait and the token): `false`
+/// ends the call there with [`Error::Stopped`]. How a caller's stop reaches a call that is
+/// waiting for its turn or for a retry (the delete procedure's `stop_on`).
+pub(crate) type Gate<'g> = &'g (dyn Fn() -> bool + Sync);
+
+/// Runs `op` as one call: a fresh `MS-RequestId`, `correlation_id` or a fresh one; each
+/// attempt only if `gate` (when given) still allows it.
 pub(crate) async fn call<O: Operation>(
     pc: &PartnerCenter,
     op: &O,
     correlation_id: Option<Uuid>,
+    gate: Option<Gate<'_>>,
 ) -> Result<O::Output, Error> {
     let ids = CallIds::fresh(correlation_id);
     let span = op.span(ids);
-    run(pc.shared(), op, ids).instrument(span).await
+    run(pc.shared(), op, ids, gate).instrument(span).await
 }
 
-async fn run<O: Operation>(shared: &Shared, op: &O, ids: CallIds) -> Result<O::Output, Error> {
+async fn run<O: Operation>(
+    shared: &Shared,
+    op: &O,
+    ids: CallIds,
+    gate: Option<Gate<'_>>,
+) -> Result<O::Output, Error> {
     let policy = &shared.retry;
     let budget = Budget::start(policy.attempt_timeout(), policy.deadline());
     let attempts = AtomicU32::new(0);
@@ -133,7 +145,7 @@ async fn run<O: Operation>(shared: &Shared, op: &O, ids: CallIds) -> Result<O::O
         let span = tracing::Span::current();
         span.record("attempt", n);
         let Attempt { result, sent, authorization } =
-            attempt_once(shared, op, &budget, call_so_far(n)).await;
+            attempt_once(shared, op, &budget, call_so_far(n), gate).await;
         match result {
             Ok((status, output)) => {
                 span.record("status", status);
@@ -236,6 +248,7 @@ async fn attempt_once<O: Operation>(
     op: &O,
     budget: &Budget,
     call: CallInfo,
+    gate: Option<Gate<'_>>,
 ) -> Attempt<O::Output> {
     // What the call had sent before this attempt, for an error that stops it before sending
     // (its elapsed time is set for the whole call when the call ends).
@@ -270,7 +283,15 @@ async fn attempt_once<O: Operation>(
     if let Some(operation) = O::PRODUCTION_WRITE
         && let Err(reason) = shared.tip.allows(&authorization)
     {
-        return unsent(Error::NotKnownTip { operation, reason });
+        return unsent(Error::NotKnownTip {
+            operation,
+            reason,
+            call: (before.attempts > 0).then_some(before),
+        });
+    }
+    // The caller's stop, asked as late as possible: after the pacer's wait and the token.
+    if gate.is_some_and(|may_send| !may_send()) {
+        return unsent(Error::Stopped { call: (before.attempts > 0).then_some(before) });
     }
     let ctx = CallContext::with_authorization(authorization.clone());
     // What the token took comes out of the same limit.

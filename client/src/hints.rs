@@ -35,11 +35,7 @@ pub enum HintsFor {
 
 /// The one hint for `api`, answered to an operation of kind `op`.
 pub(crate) fn choose(op: HintsFor, api: &ApiError) -> Option<&'static str> {
-    let code = match api.code() {
-        Some(ErrorCode::Number(n)) => Some(*n),
-        Some(ErrorCode::Text(t)) => t.trim().parse().ok(),
-        None => None,
-    };
+    let code = api.code().and_then(ErrorCode::number);
     let status = api.status();
     if status == StatusCode::FORBIDDEN && code == Some(codes::NO_RELATIONSHIP) {
         return Some(ANOTHER_PARTNERS_CUSTOMER);

@@ -60,7 +60,12 @@ impl<'a, O: Operation + Send + 'a> Pending<'a, O> {
 
     /// Sends the call (the same as awaiting it).
     pub async fn send(self) -> Result<O::Output, Error> {
-        engine::call(self.pc, &self.op, self.correlation_id).await
+        engine::call(self.pc, &self.op, self.correlation_id, None).await
+    }
+
+    /// Sends the call, each attempt only while `may_send` says so (else [`Error::Stopped`]).
+    pub(crate) async fn send_while(self, may_send: engine::Gate<'_>) -> Result<O::Output, Error> {
+        engine::call(self.pc, &self.op, self.correlation_id, Some(may_send)).await
     }
 }
 

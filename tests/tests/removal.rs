@@ -666,6 +666,7 @@ async fn the_purchases_refusal_is_recognised_on_400_403_and_409() {
     assert_eq!((still_reported.as_slice(), not_seen.len()), (["lag1".to_string()].as_slice(), 0));
     let text = err.to_string();
     assert!(text.contains("can lag") && !text.contains("suspend"), "{text}");
+    assert!(!text.contains("--cancel-purchases"), "not sent to do what it just did: {text}");
 }
 
 /// Item 8: one hint per error, by operation, status and code, Partner Center's reason first.
@@ -751,9 +752,12 @@ async fn a_cancel_is_sent_only_with_a_token_of_the_named_tip_tenant() {
             continue;
         }
         let err = result.expect_err("refused");
-        assert!(matches!(err.call_error(), Some(Error::NotKnownTip { .. })), "{named:?}: {err}");
-        assert_eq!(count(&sb, "PATCH", ""), 0, "{named:?}: nothing written");
-        assert_eq!(count(&sb, "DELETE", ""), 0);
+        assert!(
+            matches!(err.call_error(), Some(Error::NotKnownTip { call: None, .. })),
+            "{named:?}: {err}"
+        );
+        assert_eq!(err.phase(), Phase::LookingUp, "refused before the first read");
+        assert!(sb.requests().is_empty(), "{named:?}: nothing sent, not even a read");
         assert!(pc.check_tip_account().await.is_err());
         let text = err.to_string();
         assert!(text.contains("tip_partner_tenant") && !text.contains(&token), "{text}");
@@ -793,4 +797,75 @@ async fn entitlements_that_do_not_fit_one_answer_are_an_error() {
         .expect_err("refused");
     assert!(err.to_string().contains("links to a next part"), "{err}");
     assert_eq!(server.seen().len(), 1);
+}
+
+/// Codes sent as text (the documented schema says string) mean what the numbers mean: 800060
+/// is "in progress", 60003 is "gone".
+#[tokio::test]
+async fn codes_sent_as_text_are_read_like_numbers() {
+    let text_code = |status: u16, code: &str, description: &str| {
+        Reply::json(
+            status,
+            &serde_json::json!({ "code": code, "description": description }).to_string(),
+        )
+    };
+    let server = ScriptedServer::start(vec![
+        entitlements(&[("Txt1", "txt1")]),
+        order("Txt1", "txt1", "completed", None),
+        text_code(409, "800060", "Your order is in progress."),
+        order("Txt1", "txt1", "cancelled", None),
+        text_code(404, "60003", "Tenant not found"),
+    ])
+    .await;
+    let removal = scripted_client(&server)
+        .customers()
+        .by_id(scripted_customer())
+        .delete_with_purchases()
+        .polling(fast())
+        .await
+        .expect("read as in progress, then gone");
+    assert!(removal.was_already_gone(), "{removal:?}");
+    assert!(removal.cancel_accepted().is_empty(), "a 409 is not an acceptance");
+    assert_eq!(removal.cancelled().iter().map(|o| o.as_str()).collect::<Vec<_>>(), ["Txt1"]);
+    assert_eq!(server.seen().len(), 5, "no read of the customer: 60003 says it");
+}
+
+/// A stop that comes while a cancel waits for its retry (after a 503 that may have applied)
+/// sends no further attempt, and the order is named as sent, not accepted, maybe applied.
+#[tokio::test]
+async fn a_stop_during_a_retry_wait_sends_no_further_attempt() {
+    let c = Uuid::new_v4();
+    let sb =
+        start(Duration::ZERO, |b| b.customer_with_orders(c, [OrderSeed::software().id("Sw1")]))
+            .await;
+    sb.inject(
+        partner_center_sandbox::Fault::server_error(503)
+            .times(5)
+            .for_operation(partner_center_sandbox::Operation::UpdateOrder),
+    );
+    let slow = quick_retries()
+        .with_initial_backoff(Duration::from_secs(2))
+        .with_max_backoff(Duration::from_secs(5));
+    let pc = client_for(&sb.base_url(), TIP, slow);
+    let removal = pc
+        .customers()
+        .by_id(c.into())
+        .delete_with_purchases()
+        .polling(fast())
+        .stop_on(async {
+            while count(&sb, "PATCH", "") == 0 {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await
+        .expect("stopped");
+    assert!(removal.is_stopped());
+    assert_eq!(count(&sb, "PATCH", ""), 1, "no attempt after the stop");
+    let names = |o: &[partner_center_client::OrderId]| {
+        o.iter().map(|o| o.as_str().to_owned()).collect::<Vec<_>>()
+    };
+    assert_eq!(names(removal.cancel_failed()), ["Sw1"]);
+    assert_eq!(names(removal.cancel_maybe_applied()), ["Sw1"], "a 503 may have applied");
+    assert!(removal.not_attempted().is_empty() && removal.cancel_accepted().is_empty());
+    assert_eq!(count(&sb, "DELETE", ""), 0);
 }

@@ -27,7 +27,7 @@ pub(super) async fn watch(
     stop.store(true, Ordering::SeqCst);
     let _ = waits.send(true);
     eprintln!(
-        "\ninterrupted: no new customers start, waits stop; waiting for the calls in flight (Ctrl-C again to quit at once)"
+        "\ninterrupted: no new customer, order read, cancel or delete is sent and waits stop; waiting for the calls in flight (Ctrl-C again to quit at once)"
     );
     if tokio::signal::ctrl_c().await.is_ok() {
         eprintln!(

@@ -61,6 +61,13 @@ pub(super) struct PurchasesRecord {
     /// Orders Partner Center answered "in progress" and never accepted a cancel for.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(super) deferred_orders: Vec<String>,
+    /// Orders whose cancel was sent and not accepted (refused, failed, or stopped between
+    /// retries); still active unless also in `cancel_maybe_applied_orders`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(super) cancel_failed_orders: Vec<String>,
+    /// Of those, the orders an attempt may have cancelled anyway: unknown until read.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(super) cancel_maybe_applied_orders: Vec<String>,
     /// In a dry run: the orders the procedure would cancel.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(super) would_cancel_orders: Vec<String>,
@@ -88,6 +95,8 @@ impl PurchasesRecord {
             already_cancelled_orders: ids(removal.already_cancelled()),
             not_attempted_orders: ids(removal.not_attempted()),
             deferred_orders: ids(removal.deferred()),
+            cancel_failed_orders: ids(removal.cancel_failed()),
+            cancel_maybe_applied_orders: ids(removal.cancel_maybe_applied()),
             cancelled_by_subscription: removal.cancelled_by_subscription().to_vec(),
             waited_ms: removal.waited().as_millis() as u64,
             ..Self::default()
@@ -148,7 +157,13 @@ impl Record {
                 let mut record = match err.call_error() {
                     Some(call) => {
                         let mut r = Self::from_call_error(c, call, Outcome::Failed, conn);
-                        r.error_description = Some(err.to_string());
+                        // The hint has a line of its own: not in the description too.
+                        let text = err.to_string();
+                        let hint = call.api().and_then(|a| a.hint());
+                        r.error_description = Some(match hint {
+                            Some(hint) => text.replace(&format!(" — {hint}"), ""),
+                            None => text,
+                        });
                         r
                     }
                     None => Self {

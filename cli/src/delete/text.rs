@@ -8,6 +8,9 @@ use super::record::{Outcome, Record};
 use crate::candidates::Candidate;
 use crate::target::Connected;
 
+/// How a line names orders Partner Center answered "in progress" (409) and never accepted.
+const DEFERRED: &str = "answered in progress, no cancel accepted";
+
 impl Record {
     /// One line for a person.
     pub(super) fn line(&self) -> String {
@@ -27,21 +30,22 @@ impl Record {
                 "{}{}{}",
                 orders("cancelled", &p.cancelled_orders),
                 orders("already cancelled", &p.already_cancelled_orders),
-                orders("answered in progress, no cancel accepted", &p.deferred_orders)
+                orders(DEFERRED, &p.deferred_orders)
             ),
             None => String::new(),
         };
         let mut line = match self.outcome {
             Outcome::Deleted => format!("deleted       {who}{purchases}{ids}"),
-            Outcome::AlreadyGone => format!("already gone  {who}{ids}"),
+            Outcome::AlreadyGone => format!("already gone  {who}{purchases}{ids}"),
             Outcome::Stopped => {
                 let reached = self.purchases.as_ref().map_or("", |p| p.reached.as_str());
                 let what = match &self.purchases {
                     Some(p) => format!(
-                        "{}{}{}{}",
+                        "{}{}{}{}{}",
                         orders("cancels accepted", &p.cancel_accepted_orders),
                         orders("read cancelled", &p.cancelled_orders),
-                        orders("answered in progress, no cancel accepted", &p.deferred_orders),
+                        orders(DEFERRED, &p.deferred_orders),
+                        orders("cancel sent, not accepted", &p.cancel_failed_orders),
                         orders("no cancel sent", &p.not_attempted_orders),
                     ),
                     None => String::new(),

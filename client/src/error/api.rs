@@ -17,6 +17,24 @@ pub enum ErrorCode {
     Text(String),
 }
 
+impl ErrorCode {
+    /// The code as a number: a numeric code, or a textual one that reads as a number (the
+    /// documented schema says string, the examples show numbers; both mean the same code).
+    pub fn number(&self) -> Option<i64> {
+        match self {
+            ErrorCode::Number(n) => Some(*n),
+            ErrorCode::Text(t) => t.trim().parse().ok(),
+        }
+    }
+}
+
+impl ApiError {
+    /// Whether Partner Center's code is `code`, sent as a number or as text.
+    pub fn has_code(&self, code: i64) -> bool {
+        self.code.as_ref().and_then(ErrorCode::number) == Some(code)
+    }
+}
+
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -115,13 +115,27 @@ pub enum Error {
     /// ([`PartnerCenterBuilder::tip_partner_tenant`](crate::PartnerCenterBuilder::tip_partner_tenant)),
     /// or the access token is another tenant's. Nothing was sent.
     #[error(
-        "refused to send {operation}: {reason}. This call would change a production partner's customers too, so it is sent only for a Testing in Production (integration sandbox) partner: name the TiP partner tenant with PartnerCenterBuilder::tip_partner_tenant (CLI: --tip-tenant or PARTNER_CENTER_TIP_TENANT) and use that tenant's credentials; nothing was sent"
+        "refused to send {operation}: {reason}. This call would change a production partner's customers too, so it is sent only for a Testing in Production (integration sandbox) partner: name the TiP partner tenant with PartnerCenterBuilder::tip_partner_tenant (CLI: --tip-tenant or PARTNER_CENTER_TIP_TENANT) and use that tenant's credentials; {}",
+        match call { Some(c) => format!("nothing more was sent (earlier attempts: {c})"), None => "nothing was sent".to_owned() }
     )]
     NotKnownTip {
-        /// The operation refused, such as `cancel order`.
+        /// The operation refused, such as `a cancel of an order`.
         operation: &'static str,
         /// Why the partner is not known to be a TiP account (never the token).
         reason: String,
+        /// Earlier attempts of the call, if the refusal came on a retry (a token that changed
+        /// tenant); `None`: nothing was sent.
+        call: Option<CallInfo>,
+    },
+
+    /// The caller's stop came before an attempt was sent (the delete procedure's
+    /// [`stop_on`](crate::DeleteWithPurchases::stop_on) reaching a call that waited for its
+    /// turn under the pacer or for a retry). `call` says what earlier attempts did, including
+    /// whether one may already have applied; `None`: nothing was sent.
+    #[error("stopped before sending{}", after(.call))]
+    Stopped {
+        /// Earlier attempts of the call, if any.
+        call: Option<CallInfo>,
     },
 }
 
@@ -165,7 +179,9 @@ impl Error {
             | Error::Certificate { call, .. }
             | Error::Timeout { call }
             | Error::InvalidAnswer { call, .. } => Some(call),
-            Error::Auth { call, .. } => call.as_ref(),
+            Error::Auth { call, .. }
+            | Error::NotKnownTip { call, .. }
+            | Error::Stopped { call } => call.as_ref(),
             _ => None,
         }
     }
@@ -177,8 +193,21 @@ impl Error {
             | Error::Certificate { call, .. }
             | Error::Timeout { call }
             | Error::InvalidAnswer { call, .. } => Some(call),
-            Error::Auth { call, .. } => call.as_mut(),
+            Error::Auth { call, .. }
+            | Error::NotKnownTip { call, .. }
+            | Error::Stopped { call } => call.as_mut(),
             _ => None,
+        }
+    }
+
+    /// The same error without the hint it carried, for a message that says what to do itself.
+    pub(crate) fn without_hint(self) -> Self {
+        match self {
+            Error::Api(mut api) => {
+                api.hint = None;
+                Error::Api(api)
+            }
+            other => other,
         }
     }
 
@@ -206,8 +235,7 @@ impl Error {
     /// reads the customer to decide.
     pub fn customer_is_gone(&self) -> bool {
         self.api().is_some_and(|a| {
-            a.status == StatusCode::NOT_FOUND
-                && a.code == Some(ErrorCode::Number(codes::TENANT_NOT_FOUND))
+            a.status == StatusCode::NOT_FOUND && a.has_code(codes::TENANT_NOT_FOUND)
         })
     }
 

@@ -76,7 +76,7 @@ impl<'a> ListCustomers<'a> {
     pub async fn first_page(&self) -> Result<CustomerPage, Error> {
         let request =
             PageRequest { size: Some(checked_page_size(self.page_size)?), continuation: None };
-        engine::call(self.pc, &request, self.correlation_id).await
+        engine::call(self.pc, &request, self.correlation_id, None).await
     }
 
     /// The page after the one `continuation` came from (one call), for a caller that stored
@@ -87,7 +87,7 @@ impl<'a> ListCustomers<'a> {
             Some(n) => Some(checked_page_size(n)?),
         };
         let request = PageRequest { size, continuation: Some(continuation) };
-        engine::call(self.pc, &request, self.correlation_id).await
+        engine::call(self.pc, &request, self.correlation_id, None).await
     }
 
     /// Every page, in order, following each page's `next` link; each page is its own call.

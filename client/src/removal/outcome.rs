@@ -25,6 +25,8 @@ pub struct Removal {
     pub(super) already_cancelled: Vec<OrderId>,
     pub(super) not_attempted: Vec<OrderId>,
     pub(super) deferred: Vec<OrderId>,
+    pub(super) cancel_failed: Vec<OrderId>,
+    pub(super) cancel_maybe_applied: Vec<OrderId>,
     pub(super) by_subscription: Vec<String>,
     pub(super) waited: Duration,
     pub(super) deleted: Option<Deleted>,
@@ -42,6 +44,8 @@ impl Removal {
             already_cancelled: Vec::new(),
             not_attempted: Vec::new(),
             deferred: Vec::new(),
+            cancel_failed: Vec::new(),
+            cancel_maybe_applied: Vec::new(),
             by_subscription: Vec::new(),
             waited: Duration::ZERO,
             deleted: None,
@@ -66,8 +70,10 @@ impl Removal {
         self.stopped
     }
 
-    /// Whether Partner Center said the customer does not exist (deleted before, by an earlier
-    /// run or by someone else): a 404 with its tenant-not-found code, or a read confirming it.
+    /// Whether Partner Center said the customer does not exist: a 404 with its tenant-not-found
+    /// code, or a read confirming it. Deleted before (an earlier run, someone else) — or, when
+    /// the delete's 404 came to a retry after an attempt that may have applied
+    /// ([`Error::NotFoundAfterRetry`](crate::Error::NotFoundAfterRetry)), possibly by this run.
     pub fn was_already_gone(&self) -> bool {
         self.already_gone
     }
@@ -89,8 +95,9 @@ impl Removal {
         &self.already_cancelled
     }
 
-    /// Orders the lookup found to cancel for which this run sent no cancel (it was stopped, or
-    /// an error ended it first): still active.
+    /// Orders the lookup found to cancel for which this run sent no cancel (it was stopped,
+    /// another cancel failed first, or an order past its window refused the customer): still
+    /// active.
     pub fn not_attempted(&self) -> &[OrderId] {
         &self.not_attempted
     }
@@ -99,6 +106,20 @@ impl Removal {
     /// had not accepted when the run ended: still active, a run again sends their cancel.
     pub fn deferred(&self) -> &[OrderId] {
         &self.deferred
+    }
+
+    /// Orders whose cancel was sent and not accepted: refused, failed, or stopped between
+    /// retries. Only the first failure is the error; each is named here. Still active unless
+    /// also in [`cancel_maybe_applied`](Self::cancel_maybe_applied).
+    pub fn cancel_failed(&self) -> &[OrderId] {
+        &self.cancel_failed
+    }
+
+    /// Of [`cancel_failed`](Self::cancel_failed), the orders an attempt may have cancelled anyway
+    /// (a 5xx, a timeout, a lost connection, an unusable 2xx): their state is unknown until
+    /// read; a run again reads them.
+    pub fn cancel_maybe_applied(&self) -> &[OrderId] {
+        &self.cancel_maybe_applied
     }
 
     /// Entitlement types found that Partner Center cancels by subscription, not by order (new
@@ -142,6 +163,12 @@ impl fmt::Display for DoneSoFar<'_> {
         }
         if !done.cancelled.is_empty() {
             write!(f, "; read cancelled: {}", ids(&done.cancelled))?;
+        }
+        if !done.cancel_failed.is_empty() {
+            write!(f, "; cancels not accepted: {}", ids(&done.cancel_failed))?;
+        }
+        if !done.cancel_maybe_applied.is_empty() {
+            write!(f, " (of which may have applied: {})", ids(&done.cancel_maybe_applied))?;
         }
         if !done.deferred.is_empty() {
             write!(f, "; answered in progress, no cancel accepted: {}", ids(&done.deferred))?;
@@ -199,7 +226,7 @@ pub enum RemovalErrorKind {
         error: Error,
     },
     /// An order reads a state that will not become `cancelled`.
-    #[error("order {order} reads `{status}`, not `cancelled`: its cancel failed")]
+    #[error("order {order} reads `{status}`, a state that will not become `cancelled`")]
     CancelFailed {
         /// The order.
         order: OrderId,

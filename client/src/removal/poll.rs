@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use super::outcome::{Removal, RemovalError, RemovalErrorKind};
-use super::run::{Run, Sent, Track, deferred, is_in_progress};
+use super::run::{Run, Sent, Track, Waited, deferred, is_in_progress};
 use super::stop::StopSignal;
 use super::{Phase, Progress};
 use crate::order_id::OrderId;
@@ -91,8 +91,13 @@ impl PollPolicy {
         self
     }
 
+    /// The pause after `pause`: longer by the backoff, up to the longest pause — but never
+    /// shorter than the first pause (a first pause above the longest stays as it is) nor than
+    /// [`MIN_INTERVAL`](Self::MIN_INTERVAL). Saturates instead of overflowing.
     pub(super) fn next(&self, pause: Duration) -> Duration {
-        pause.mul_f64(self.backoff).min(self.max_interval).max(Self::MIN_INTERVAL)
+        let grown = Duration::try_from_secs_f64(pause.as_secs_f64() * self.backoff)
+            .unwrap_or(Duration::MAX);
+        grown.min(self.max_interval.max(self.interval)).max(Self::MIN_INTERVAL)
     }
 }
 
@@ -121,7 +126,7 @@ impl Run<'_> {
         done: &mut Removal,
         mut tracked: Tracked,
         ages: &BTreeMap<OrderId, Option<u64>>,
-    ) -> Result<(), RemovalError> {
+    ) -> Result<Waited, RemovalError> {
         let policy = self.polling;
         let started = Instant::now();
         let mut pause = policy.interval;
@@ -132,7 +137,7 @@ impl Run<'_> {
         loop {
             end(done, &tracked);
             if tracked.is_empty() {
-                return Ok(());
+                return Ok(Waited::Done);
             }
             let left = policy.limit.saturating_sub(started.elapsed());
             if left.is_zero() {
@@ -143,7 +148,7 @@ impl Run<'_> {
             }
             if stop.sleep(pause.min(left)).await {
                 end(done, &tracked);
-                return Ok(());
+                return Ok(Waited::Done);
             }
             pause = policy.next(pause);
 
@@ -193,6 +198,11 @@ impl Run<'_> {
                     }
                     Some(Ok(_)) => {}
                     Some(Err(e)) if is_in_progress(&e) => {}
+                    // Deleted meanwhile (by someone else): nothing left to wait for.
+                    Some(Err(e)) if e.customer_is_gone() => {
+                        end(done, &tracked);
+                        return Ok(Waited::Gone);
+                    }
                     Some(Err(e)) => {
                         failure.get_or_insert((order, RemovalErrorKind::Call(e)));
                     }
@@ -206,15 +216,16 @@ impl Run<'_> {
                 let sends = self.cancel_orders(send_again, stop).await;
                 for (order, sent) in sends {
                     match sent {
-                        Some(Sent::Accepted) => {
-                            done.cancel_accepted.push(order.clone());
-                            tracked.insert(order, Track::Accepted);
-                        }
-                        // Still in progress, or not sent (the stop came): deferred still.
-                        Some(Sent::Deferred) | None => {}
-                        Some(Sent::Failed(kind)) => {
-                            failure.get_or_insert((order, kind));
-                        }
+                        // Still in progress, or not sent again (the stop came): deferred still.
+                        Sent::Deferred | Sent::Skipped => {}
+                        sent => match done.record_cancel(order.clone(), sent, &mut failure) {
+                            Some(track) => {
+                                tracked.insert(order, track);
+                            }
+                            None => {
+                                tracked.remove(&order);
+                            }
+                        },
                     }
                 }
                 if let Some((order, kind)) = failure {
@@ -224,7 +235,7 @@ impl Run<'_> {
             }
             end(done, &tracked);
             if stop.requested() || tracked.is_empty() {
-                return Ok(());
+                return Ok(Waited::Done);
             }
             self.tell(Progress::StillPending { pending: tracked.len(), waited: done.waited });
         }
@@ -263,5 +274,9 @@ mod tests {
             PollPolicy::MIN_INTERVAL,
             "never a tight loop"
         );
+        let long = PollPolicy::default().with_interval(Duration::from_secs(60));
+        assert_eq!(long.next(long.interval()), Duration::from_secs(60), "never shrinks");
+        let huge = PollPolicy::default().with_backoff(1e20).with_interval(Duration::MAX);
+        assert_eq!(huge.next(Duration::MAX), Duration::MAX, "saturates, no panic");
     }
 }

@@ -14,7 +14,7 @@ use super::{CANCELLATION_WINDOW, DAY, Observer, Phase, PollPolicy, Progress};
 use crate::client::PartnerCenter;
 use crate::codes;
 use crate::customer_id::CustomerTenantId;
-use crate::error::{Error, ErrorCode};
+use crate::error::Error;
 use crate::order_id::OrderId;
 use crate::orders::Order;
 use crate::refusal::DeleteRefusal;
@@ -42,14 +42,66 @@ pub(super) enum Lookup {
     Stopped,
 }
 
-/// What one cancel sent came to.
+/// What one cancel came to.
 pub(super) enum Sent {
     /// A 2xx: accepted, provisionally.
     Accepted,
     /// 409 "in progress": not accepted; sent again once the order has left that state.
     Deferred,
-    /// Refused: the procedure ends.
-    Failed(RemovalErrorKind),
+    /// Refused, or failed: the procedure ends. `may_have_applied`: an attempt may have taken
+    /// effect anyway (a 5xx, a timeout, a lost connection, an unusable 2xx).
+    Failed { kind: RemovalErrorKind, may_have_applied: bool },
+    /// The stop came after some attempts were sent and before the next one.
+    Interrupted { may_have_applied: bool },
+    /// Not sent: the stop (or an earlier refusal) came first.
+    Skipped,
+}
+
+impl Removal {
+    /// Records what the cancel of `order` came to; the first failure is kept in `failure`.
+    /// Returns the order's track in the wait, if it has one.
+    pub(super) fn record_cancel(
+        &mut self,
+        order: OrderId,
+        sent: Sent,
+        failure: &mut Option<(OrderId, RemovalErrorKind)>,
+    ) -> Option<Track> {
+        let failed = |done: &mut Removal, may_have_applied: bool| {
+            done.cancel_failed.push(order.clone());
+            if may_have_applied {
+                done.cancel_maybe_applied.push(order.clone());
+            }
+        };
+        match sent {
+            Sent::Accepted => {
+                self.cancel_accepted.push(order);
+                Some(Track::Accepted)
+            }
+            Sent::Deferred => Some(Track::Deferred),
+            Sent::Failed { kind, may_have_applied } => {
+                failed(self, may_have_applied);
+                failure.get_or_insert((order, kind));
+                None
+            }
+            Sent::Interrupted { may_have_applied } => {
+                failed(self, may_have_applied);
+                None
+            }
+            Sent::Skipped => {
+                self.not_attempted.push(order);
+                None
+            }
+        }
+    }
+}
+
+/// How the wait ended, when it did not fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Waited {
+    /// Every order read cancelled, or the stop came.
+    Done,
+    /// Partner Center says the customer does not exist (deleted meanwhile, by someone else).
+    Gone,
 }
 
 /// An order whose cancel the run has sent, as the wait tracks it.
@@ -85,6 +137,10 @@ impl Run<'_> {
     pub(super) async fn run(self, stop: &StopSignal<'_>) -> Result<Removal, RemovalError> {
         let customer = self.customer;
         let mut done = Removal::nothing_done(customer);
+        // Nothing is sent, not even a read, when the cancels that may follow could not be.
+        if let Err(e) = self.pc.check_tip_account().await {
+            return Err(Self::fail(Phase::LookingUp, None, RemovalErrorKind::Call(e), &done));
+        }
 
         // Look up: entitlements, then each order they reference, once.
         self.phase(&mut done, Phase::LookingUp);
@@ -96,6 +152,7 @@ impl Run<'_> {
         };
         done.by_subscription = plan.by_subscription.clone();
         let mut to_cancel = Vec::new();
+        let mut past_window = None;
         for order in &plan.orders {
             match order.verdict {
                 Verdict::AlreadyCancelled => done.already_cancelled.push(order.id.clone()),
@@ -103,11 +160,16 @@ impl Run<'_> {
                     to_cancel.push((order.id.clone(), order.age_days));
                 }
                 Verdict::PastWindow { days } => {
-                    let kind =
-                        RemovalErrorKind::PastCancellationWindow { order: order.id.clone(), days };
-                    return Err(Self::fail(Phase::LookingUp, Some(order.id.clone()), kind, &done));
+                    past_window.get_or_insert((order.id.clone(), days));
                 }
             }
+        }
+        // The client's own check: an order past its window refuses the whole customer before
+        // any cancel is sent; the rest are named as not attempted.
+        if let Some((order, days)) = past_window {
+            done.not_attempted = to_cancel.into_iter().map(|(id, _)| id).collect();
+            let kind = RemovalErrorKind::PastCancellationWindow { order: order.clone(), days };
+            return Err(Self::fail(Phase::LookingUp, Some(order), kind, &done));
         }
         self.tell(Progress::Found {
             to_cancel: to_cancel.iter().map(|(id, _)| id.clone()).collect(),
@@ -127,18 +189,8 @@ impl Run<'_> {
             let mut tracked = BTreeMap::new();
             let mut failure = None;
             for (order, sent) in sends {
-                match sent {
-                    Some(Sent::Accepted) => {
-                        done.cancel_accepted.push(order.clone());
-                        tracked.insert(order, Track::Accepted);
-                    }
-                    Some(Sent::Deferred) => {
-                        tracked.insert(order, Track::Deferred);
-                    }
-                    Some(Sent::Failed(kind)) => {
-                        failure.get_or_insert((order, kind));
-                    }
-                    None => done.not_attempted.push(order),
+                if let Some(track) = done.record_cancel(order.clone(), sent, &mut failure) {
+                    tracked.insert(order, track);
                 }
             }
             done.deferred = deferred(&tracked);
@@ -151,7 +203,9 @@ impl Run<'_> {
 
             // Wait until every one reads `cancelled`: never trust the PATCH answer alone.
             self.phase(&mut done, Phase::Waiting);
-            self.wait(stop, &mut done, tracked, &ages).await?;
+            if self.wait(stop, &mut done, tracked, &ages).await? == Waited::Gone {
+                return Ok(self.gone(done));
+            }
             if stop.requested() {
                 return Ok(stopped(done));
             }
@@ -162,25 +216,25 @@ impl Run<'_> {
         }
         self.phase(&mut done, Phase::Deleting);
         let by_id = self.pc.customers().by_id(customer);
-        let err = match by_id.delete().await {
+        let may_send = || !stop.requested();
+        let err = match by_id.delete().send_while(&may_send).await {
             Ok(deleted) => {
                 done.deleted = Some(deleted);
                 self.phase(&mut done, Phase::Done);
                 return Ok(done);
             }
+            Err(Error::Stopped { call: None }) => return Ok(stopped(done)),
             Err(err) => err,
         };
         if let Some(refusal) = DeleteRefusal::of(&err) {
-            let kind = refused(err, &refusal, &plan, &done);
+            let kind = refused(err.without_hint(), &refusal, &plan, &done);
             return Err(Self::fail(Phase::Deleting, None, kind, &done));
         }
-        match by_id.confirm_gone(&err).await {
-            Ok(true) => Ok(self.gone(done)),
-            Ok(false) => Err(Self::fail(Phase::Deleting, None, RemovalErrorKind::Call(err), &done)),
-            Err(read) => {
-                Err(Self::fail(Phase::Deleting, None, RemovalErrorKind::Call(read), &done))
-            }
+        // A failed read to decide leaves the delete's own error.
+        if by_id.confirm_gone(&err).await.unwrap_or(false) {
+            return Ok(self.gone(done));
         }
+        Err(Self::fail(Phase::Deleting, None, RemovalErrorKind::Call(err), &done))
     }
 
     /// Reads what stands between the customer and its deletion.
@@ -188,17 +242,16 @@ impl Run<'_> {
         &self,
         stop: &StopSignal<'_>,
     ) -> Result<Lookup, (Option<OrderId>, RemovalErrorKind)> {
-        if stop.requested() {
-            return Ok(Lookup::Stopped);
-        }
         let by_id = self.pc.customers().by_id(self.customer);
-        let entitlements = match by_id.entitlements().await {
+        let may_send = || !stop.requested();
+        let entitlements = match by_id.entitlements().send_while(&may_send).await {
             Ok(e) => e,
+            Err(Error::Stopped { .. }) => return Ok(Lookup::Stopped),
+            // A failed read to decide leaves the entitlements' own error.
             Err(e) => {
                 return match by_id.confirm_gone(&e).await {
                     Ok(true) => Ok(Lookup::Gone),
-                    Ok(false) => Err((None, RemovalErrorKind::Call(e))),
-                    Err(read) => Err((None, RemovalErrorKind::Call(read))),
+                    _ => Err((None, RemovalErrorKind::Call(e))),
                 };
             }
         };
@@ -267,53 +320,57 @@ impl Run<'_> {
     }
 
     /// Reads each order, a few at a time; once the stop has come, an order is not read
-    /// (`None`).
+    /// (`None`), also one waiting for its turn or for a retry.
     pub(super) async fn read_orders(
         &self,
         orders: Vec<OrderId>,
         stop: &StopSignal<'_>,
     ) -> Vec<(OrderId, Option<Result<Order, Error>>)> {
         let by_id = self.pc.customers().by_id(self.customer);
+        let may_send = &|| !stop.requested();
         stream::iter(orders)
             .map(|order| async move {
-                if stop.requested() {
-                    return (order, None);
+                match by_id.orders().by_id(order.clone()).get().send_while(may_send).await {
+                    Err(Error::Stopped { .. }) => (order, None),
+                    read => (order, Some(read)),
                 }
-                let read = by_id.orders().by_id(order.clone()).get().await;
-                (order, Some(read))
             })
             .buffered(self.concurrency)
             .collect()
             .await
     }
 
-    /// Sends each order's cancel, a few at a time; none starts (`None`) once the stop has come
-    /// or a cancel was refused.
+    /// Sends each order's cancel, a few at a time; none is sent once the stop has come or a
+    /// cancel failed (asked just before each attempt, so also of a cancel waiting for its turn
+    /// or for a retry).
     pub(super) async fn cancel_orders(
         &self,
         orders: Vec<(OrderId, Option<u64>)>,
         stop: &StopSignal<'_>,
-    ) -> Vec<(OrderId, Option<Sent>)> {
+    ) -> Vec<(OrderId, Sent)> {
         let halt = &Halt::default();
+        let may_send = &|| !halt.is_set() && !stop.requested();
         stream::iter(orders)
             .map(|(order, age_days)| async move {
-                if halt.is_set() || stop.requested() {
-                    return (order, None);
-                }
-                let sent = self.cancel_one(&order, age_days).await;
-                if matches!(sent, Sent::Failed(_)) {
+                let sent = self.cancel_one(&order, age_days, may_send).await;
+                if matches!(sent, Sent::Failed { .. }) {
                     halt.set();
                 }
-                (order, Some(sent))
+                (order, sent)
             })
             .buffered(self.concurrency)
             .collect()
             .await
     }
 
-    async fn cancel_one(&self, order: &OrderId, age_days: Option<u64>) -> Sent {
+    async fn cancel_one(
+        &self,
+        order: &OrderId,
+        age_days: Option<u64>,
+        may_send: crate::engine::Gate<'_>,
+    ) -> Sent {
         let by_id = self.pc.customers().by_id(self.customer);
-        match by_id.orders().by_id(order.clone()).cancel().await {
+        match by_id.orders().by_id(order.clone()).cancel().send_while(may_send).await {
             Ok(_) => {
                 self.tell(Progress::CancelAccepted(order.clone()));
                 Sent::Accepted
@@ -322,14 +379,22 @@ impl Run<'_> {
                 self.tell(Progress::CancelDeferred(order.clone()));
                 Sent::Deferred
             }
-            Err(e) if has_code(&e, codes::CANCELLATION_WINDOW_PASSED) => {
-                Sent::Failed(RemovalErrorKind::CancelRefusedPastWindow {
+            Err(Error::Stopped { call: None }) => Sent::Skipped,
+            Err(e @ Error::Stopped { .. }) => {
+                Sent::Interrupted { may_have_applied: e.may_have_applied() }
+            }
+            Err(e) if has_code(&e, codes::CANCELLATION_WINDOW_PASSED) => Sent::Failed {
+                may_have_applied: e.may_have_applied(),
+                kind: RemovalErrorKind::CancelRefusedPastWindow {
                     order: order.clone(),
                     days: age_days,
                     error: e,
-                })
-            }
-            Err(e) => Sent::Failed(RemovalErrorKind::Call(e)),
+                },
+            },
+            Err(e) => Sent::Failed {
+                may_have_applied: e.may_have_applied(),
+                kind: RemovalErrorKind::Call(e),
+            },
         }
     }
 }
@@ -373,7 +438,7 @@ fn refused(
 }
 
 pub(super) fn has_code(e: &Error, code: i64) -> bool {
-    e.api().and_then(|a| a.code()).is_some_and(|c| *c == ErrorCode::Number(code))
+    e.api().is_some_and(|a| a.has_code(code))
 }
 
 pub(super) fn is_in_progress(e: &Error) -> bool {
