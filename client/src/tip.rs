@@ -11,11 +11,11 @@
 //! on loopback (the local sandbox, a test server) is not Partner Center: the check passes by
 //! construction there.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use reqwest::header::HeaderValue;
 use serde::Deserialize;
 use uuid::Uuid;
+
+use crate::token::jwt_payload;
 
 /// Where the client's writes go, as far as the TiP check is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,15 +58,15 @@ fn token_tenant(authorization: &HeaderValue) -> Option<Uuid> {
     }
     let value = authorization.to_str().ok()?;
     let token = value.strip_prefix("Bearer ").unwrap_or(value);
-    let payload = token.split('.').nth(1)?;
-    let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
-    let claims: Claims = serde_json::from_slice(&bytes).ok()?;
+    let claims: Claims = serde_json::from_slice(&jwt_payload(token).ok()?).ok()?;
     claims.tid?.parse().ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
     fn bearer(payload: &str) -> HeaderValue {
         let jwt = format!("e30.{}.c2ln", URL_SAFE_NO_PAD.encode(payload));

@@ -4,6 +4,8 @@ use std::fmt;
 use std::time::SystemTime;
 
 use async_trait::async_trait;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use secrecy::{ExposeSecret, SecretString};
 
 /// A boxed error from a [`TokenProvider`].
@@ -140,4 +142,20 @@ impl<P: TokenProvider + ?Sized> TokenProvider for std::sync::Arc<P> {
     fn use_http_client(&self, client: &reqwest::Client) {
         (**self).use_http_client(client);
     }
+}
+
+/// The payload of a JWT (`header.payload.signature`), base64url-decoded (padding optional),
+/// read without verifying anything — only Entra ID and Partner Center can. The error says why
+/// it is not one, in words that never quote the token. One reading for the credential chain's
+/// `TokenClaims` and the TiP-account check.
+pub(crate) fn jwt_payload(token: &str) -> Result<Vec<u8>, &'static str> {
+    let mut parts = token.split('.');
+    let (Some(_), Some(payload), Some(_), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err("it does not have three dot-separated parts");
+    };
+    URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .map_err(|_| "its payload is not base64url")
 }

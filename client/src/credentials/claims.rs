@@ -3,12 +3,10 @@
 
 use std::time::{Duration, SystemTime};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 
 use crate::cloud::Cloud;
-use crate::token::AccessToken;
+use crate::token::{AccessToken, jwt_payload};
 
 /// The claims of an Entra ID access token that matter to Partner Center, decoded from its
 /// payload **without verifying the signature**. `Debug` shows claims, never the token.
@@ -89,15 +87,7 @@ fn audience<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Er
 impl TokenClaims {
     /// Reads the token's payload (the second of its three dot-separated parts).
     pub fn decode(token: &AccessToken) -> Result<Self, NotAJwt> {
-        let mut parts = token.expose().split('.');
-        let (Some(_), Some(payload), Some(_), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(NotAJwt("it does not have three dot-separated parts"));
-        };
-        let json = URL_SAFE_NO_PAD
-            .decode(payload.trim_end_matches('='))
-            .map_err(|_| NotAJwt("its payload is not base64url"))?;
+        let json = jwt_payload(token.expose()).map_err(NotAJwt)?;
         serde_json::from_slice(&json).map_err(|e| {
             // The category only: serde's own text would quote claim values.
             NotAJwt(match e.classify() {
