@@ -51,6 +51,7 @@ pub fn facade(base_url: &str) -> PartnerCenter {
 
 /// Bare reqwest, with the facade's user agent so the two requests are byte for byte alike.
 pub fn bare() -> reqwest::Client {
+    partner_center_client::ensure_crypto_provider();
     reqwest::Client::builder()
         .user_agent(partner_center_client::USER_AGENT)
         .build()

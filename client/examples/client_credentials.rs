@@ -38,6 +38,8 @@ fn env(name: &str) -> Result<String, String> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // azure_identity builds its own reqwest client, which needs rustls's provider first.
+    partner_center_client::ensure_crypto_provider();
     match run(Args::parse()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -141,6 +141,7 @@ impl PartnerCenterBuilder {
     /// connect timeout, the `User-Agent` and TLS settings.
     ///
     /// ```
+    /// partner_center_client::ensure_crypto_provider(); // see its docs
     /// let http = reqwest::Client::builder()
     ///     .redirect(reqwest::redirect::Policy::none())
     ///     .build()?;
@@ -238,6 +239,7 @@ impl PartnerCenterBuilder {
                 .no_brotli()
                 .no_zstd()
         };
+        crate::ensure_crypto_provider();
         let http = match self.http {
             Http::Given(client) => Ok(client),
             Http::Default => ours().build(),

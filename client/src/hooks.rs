@@ -40,6 +40,7 @@ const APPLICATION: HeaderName = HeaderName::from_static("ms-partnercenter-applic
 /// use partner_center_client::{AccessToken, generated, hooks::CallContext};
 ///
 /// let ctx = CallContext::new(AccessToken::new("token"))?;
+/// partner_center_client::ensure_crypto_provider(); // before a reqwest client of your own
 /// let client = generated::Client::new_with_client(
 ///     "https://api.partnercenter.microsoft.com",
 ///     reqwest::Client::new(),

@@ -79,5 +79,6 @@ pub use removal::{
     RemovalErrorKind, Verdict,
 };
 pub use retry::RetryPolicy;
+pub use tls::ensure_crypto_provider;
 pub use token::{AccessToken, BoxError, StaticToken, TokenProvider};
 pub use token_cache::{TOKEN_REFRESH_MARGIN, TokenFailure};

@@ -1,7 +1,35 @@
-//! Telling a certificate failure apart from a transient one: it is read from the error's
-//! source chain (the TLS library's own error type, not message text), and it is not retried.
+//! TLS: the crypto rustls uses, and telling a certificate failure apart from a transient one
+//! (read from the error's source chain, the TLS library's own error type, not message text; it
+//! is not retried).
 
 use std::error::Error as StdError;
+
+/// Makes sure rustls has a process-wide crypto provider, installing
+/// [ring's](https://docs.rs/rustls/latest/rustls/crypto/ring/) when none is installed yet; a
+/// provider your program installed first is kept and used.
+///
+/// The client builds reqwest with rustls but without a crypto provider of its own
+/// (`rustls-no-provider`): ring compiles in a fraction of the time reqwest's default, aws-lc-rs,
+/// takes. [`PartnerCenterBuilder::build`](crate::PartnerCenterBuilder::build) and the
+/// credential chain call this before they build an HTTP client, so you need it only when you
+/// build a `reqwest::Client` yourself (for
+/// [`http_client`](crate::PartnerCenterBuilder::http_client)) in a program whose reqwest has
+/// no provider either; reqwest then panics with "No rustls crypto provider is configured".
+/// Calling it more than once is harmless. To use aws-lc-rs instead, install it before you
+/// build a client: `rustls::crypto::aws_lc_rs::default_provider().install_default()`.
+///
+/// ```
+/// partner_center_client::ensure_crypto_provider();
+/// let http = reqwest::Client::builder().build()?;
+/// # let _ = http; Ok::<(), reqwest::Error>(())
+/// ```
+pub fn ensure_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Another thread may install one between the check and this call: theirs stays, and
+        // that is as good.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
 
 /// Why the server's certificate was refused, if that is what `err` is.
 pub(crate) fn untrusted_certificate(err: &(dyn StdError + 'static)) -> Option<String> {

@@ -40,7 +40,7 @@ pub(crate) fn generate() -> std::io::Result<Tls> {
     let private = rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der())
         .map_err(|e| std::io::Error::other(format!("server key: {e}")))?;
     let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
+        rustls::crypto::ring::default_provider(),
     ))
     .with_safe_default_protocol_versions()
     .map_err(|e| std::io::Error::other(format!("TLS versions: {e}")))?

@@ -22,7 +22,7 @@ pub fn auth_fixture(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// A rustls server configuration (aws-lc-rs) with the fixture certificate for 127.0.0.1.
+/// A rustls server configuration (ring) with the fixture certificate for 127.0.0.1.
 pub(crate) fn tls_server_config() -> tokio_rustls::rustls::ServerConfig {
     let certs = vec![
         tokio_rustls::rustls::pki_types::CertificateDer::from_pem_slice(&tls_fixture("server.pem"))
@@ -32,7 +32,7 @@ pub(crate) fn tls_server_config() -> tokio_rustls::rustls::ServerConfig {
         tokio_rustls::rustls::pki_types::PrivateKeyDer::from_pem_slice(&tls_fixture("server.key"))
             .expect("key");
     tokio_rustls::rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
-        tokio_rustls::rustls::crypto::aws_lc_rs::default_provider(),
+        tokio_rustls::rustls::crypto::ring::default_provider(),
     ))
     .with_safe_default_protocol_versions()
     .expect("protocols")

@@ -24,6 +24,19 @@ pub use scripted::{Reply, ScriptedServer, Seen};
 /// logs: the secrets test checks it never shows).
 pub const TOKEN: &str = "eyJ0eXAi.secret-token-value.sig";
 
+/// A `reqwest::ClientBuilder` for a test's own requests, after making sure rustls has its
+/// crypto provider (the workspace builds reqwest without one: see
+/// `partner_center_client::ensure_crypto_provider`).
+pub fn http_builder() -> reqwest::ClientBuilder {
+    partner_center_client::ensure_crypto_provider();
+    reqwest::Client::builder()
+}
+
+/// A default `reqwest::Client` for a test's own requests (see [`http_builder`]).
+pub fn http() -> reqwest::Client {
+    http_builder().build().expect("a reqwest client")
+}
+
 /// A fixed, valid customer id, for tests where which customer does not matter.
 pub fn customer_id() -> partner_center_client::CustomerTenantId {
     "3b4a9d4f-2b1e-4c67-9f0a-1a2b3c4d5e6f".parse().expect("valid id")

@@ -55,7 +55,7 @@ async fn exchange(sandbox: &Sandbox, case: &Case) -> (Message, Message) {
     if let Some(fault) = &case.fault {
         sandbox.inject(fault.clone());
     }
-    let mut req = reqwest::Client::new().request(
+    let mut req = partner_center_tests::http().request(
         case.method.parse().expect("method"),
         format!("{}{}", sandbox.base_url(), case.target),
     );
@@ -134,7 +134,7 @@ async fn every_kind_of_answer_of_every_operation_conforms_to_the_spec() {
     let list = |query: &str| format!("/v1/customers{query}");
 
     // A real continuation token, from a first page of one.
-    let first: serde_json::Value = reqwest::Client::new()
+    let first: serde_json::Value = partner_center_tests::http()
         .get(format!("{}/v1/customers?size=1", sandbox.base_url()))
         .header("Authorization", &tip)
         .send()

@@ -180,7 +180,7 @@ async fn with_a_secret_and_a_workload_identity_the_secret_is_asked_as_azure_sdks
 
 #[tokio::test]
 async fn a_certificate_signs_an_rs256_assertion_that_its_public_key_verifies() {
-    use aws_lc_rs::signature::{
+    use ring::signature::{
         KeyPair as _, RSA_PKCS1_2048_8192_SHA256, RsaKeyPair, UnparsedPublicKey,
     };
     use tokio_rustls::rustls::pki_types::pem::PemObject;
@@ -211,7 +211,7 @@ async fn a_certificate_signs_an_rs256_assertion_that_its_public_key_verifies() {
     assert_eq!(header["alg"], "RS256");
     assert_eq!(header["typ"], "JWT");
     let cert = CertificateDer::from_pem_slice(&auth_fixture("app.pem")).expect("cert");
-    let sha1 = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, &cert);
+    let sha1 = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &cert);
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     assert_eq!(header["x5t"], b64.encode(sha1), "the SHA-1 thumbprint RS256 is documented with");
@@ -429,7 +429,7 @@ async fn a_remembered_source_that_fails_later_is_named_and_a_developer_tool_fall
     use partner_center_client::TokenProvider as _;
     let endpoint = TokenEndpoint::start("t").await;
     let ca = reqwest::Certificate::from_pem(&TokenEndpoint::ca_pem()).expect("ca");
-    let http = reqwest::Client::builder().add_root_certificate(ca).build().expect("http");
+    let http = partner_center_tests::http_builder().add_root_certificate(ca).build().expect("http");
     // A source without a cache of its own (azure_identity's credentials keep their tokens):
     // the App Service endpoint is asked every time.
     let msi = format!("{}/msi/token", endpoint.url());
@@ -618,7 +618,7 @@ async fn a_remembered_managed_identity_that_stalls_later_is_named_with_the_bound
     // must end, naming the source and the bound.
     let endpoint = TokenEndpoint::start("t").await;
     let ca = reqwest::Certificate::from_pem(&TokenEndpoint::ca_pem()).expect("ca");
-    let http = reqwest::Client::builder().add_root_certificate(ca).build().expect("http");
+    let http = partner_center_tests::http_builder().add_root_certificate(ca).build().expect("http");
     let msi = format!("{}/msi/token", endpoint.url());
     let chain = CredentialChain::builder(Cloud::Global)
         .env(Env::from_pairs([

@@ -37,7 +37,8 @@ async fn your_own_client_is_used_and_the_clients_request_hygiene_still_holds() {
     let server = ScriptedServer::start(vec![]).await;
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("x-service", reqwest::header::HeaderValue::from_static("billing-cleanup"));
-    let http = reqwest::Client::builder().default_headers(headers).build().expect("client");
+    let http =
+        partner_center_tests::http_builder().default_headers(headers).build().expect("client");
     let pc = PartnerCenter::builder()
         .base_url(server.url())
         .bearer_token("secret-token")

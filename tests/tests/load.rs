@@ -116,7 +116,7 @@ async fn ten_thousand_mixed_requests_at_256_in_flight() {
     assert_eq!(plan.len(), 10_000);
     shuffle(&mut plan);
 
-    let http = reqwest::Client::builder().no_proxy().build().expect("client");
+    let http = partner_center_tests::http_builder().no_proxy().build().expect("client");
     let base = sandbox.base_url();
     let started = Instant::now();
     let answers: Vec<(Planned, Option<u16>)> = futures_util::stream::iter(plan)
@@ -209,7 +209,7 @@ async fn the_idempotency_memory_stays_within_its_capacity() {
         .start()
         .await
         .expect("sandbox");
-    let http = reqwest::Client::builder().no_proxy().build().expect("client");
+    let http = partner_center_tests::http_builder().no_proxy().build().expect("client");
     let base = sandbox.base_url();
     let statuses: Vec<Option<u16>> = futures_util::stream::iter(customers.iter().copied())
         .map(|customer| {

@@ -268,7 +268,7 @@ async fn a_repeated_request_id_replays_the_same_patch_and_refuses_another_body()
         )
     })
     .await;
-    let http = reqwest::Client::new();
+    let http = partner_center_tests::http();
     let request_id = Uuid::new_v4().to_string();
     let patch = |order: &str, body: String| {
         http.patch(format!("{}/v1/customers/{c}/orders/{order}", sb.base_url()))
@@ -297,7 +297,7 @@ async fn a_repeated_request_id_replays_the_same_patch_and_refuses_another_body()
 async fn malformed_patch_bodies_are_refused_and_recorded() {
     let c = Uuid::new_v4();
     let sb = sandbox(|b| b.customer_with_orders(c, [OrderSeed::software().id("Sw1")])).await;
-    let http = reqwest::Client::new();
+    let http = partner_center_tests::http();
     let url = format!("{}/v1/customers/{c}/orders/Sw1", sb.base_url());
     for (body, status) in [
         ("{", 400),

@@ -50,7 +50,7 @@ async fn a_production_partner_may_not_delete() {
 }
 
 fn raw() -> reqwest::Client {
-    reqwest::Client::new()
+    partner_center_tests::http()
 }
 
 fn url(sandbox: &Sandbox, id: &str) -> String {
@@ -358,7 +358,7 @@ async fn a_rate_limit_answers_429_with_retry_after_above_it() {
         .start()
         .await
         .expect("sandbox");
-    let raw = reqwest::Client::new();
+    let raw = partner_center_tests::http();
     let mut statuses = Vec::new();
     for id in &ids[..3] {
         let resp = raw

@@ -1,17 +1,17 @@
 //! The client-certificate source without OpenSSL: an RS256 client assertion (RFC 7523) signed
-//! with the key in a PEM file by aws-lc-rs, the crypto the TLS stack already ships, and handed
+//! with the key in a PEM file by ring, the crypto the TLS stack already uses, and handed
 //! to `azure_identity`'s client-assertion credential.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use aws_lc_rs::signature::KeyPair as _;
-use aws_lc_rs::{digest, rand, signature};
 use azure_core::http::ClientMethodOptions;
 use azure_identity::ClientAssertion;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ring::signature::KeyPair as _;
+use ring::{digest, rand, signature};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::{PemObject, SectionKind};
 use secrecy::SecretString;
@@ -150,7 +150,7 @@ impl CertificateAssertion {
             URL_SAFE_NO_PAD.encode(header.to_string()),
             URL_SAFE_NO_PAD.encode(claims.to_string())
         );
-        let mut signature = vec![0; self.key.public_modulus_len()];
+        let mut signature = vec![0; self.key.public().modulus_len()];
         self.key
             .sign(
                 &signature::RSA_PKCS1_SHA256,

@@ -160,7 +160,12 @@ impl CredentialChain {
             return client;
         }
         let mut slot = self.http.write().unwrap_or_else(|p| p.into_inner());
-        slot.client.get_or_insert_with(reqwest::Client::new).clone()
+        slot.client
+            .get_or_insert_with(|| {
+                crate::ensure_crypto_provider();
+                reqwest::Client::new()
+            })
+            .clone()
     }
 
     fn context(&self) -> HintContext<'_> {

@@ -311,7 +311,7 @@ mod tests {
 
     fn https() -> reqwest::Client {
         let ca = reqwest::Certificate::from_pem(&TokenEndpoint::ca_pem()).expect("ca");
-        reqwest::Client::builder().add_root_certificate(ca).build().expect("client")
+        crate::http_builder().add_root_certificate(ca).build().expect("client")
     }
 
     #[tokio::test]
