@@ -42,6 +42,28 @@ pub const TARGETS: &[&str] =
 /// (cargo-fuzz turns those on) are what find bugs in safe code.
 const SANITIZER: &str = "none";
 
+/// How the targets are compiled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Build {
+    /// cargo-fuzz's default: optimised, with debug assertions and overflow checks. For runs of
+    /// minutes, where executions a second count.
+    #[default]
+    Release,
+    /// Unoptimised (`cargo fuzz --dev`, debug assertions on): builds in a fraction of the time
+    /// and runs slower. For smoke runs, where what counts is that every target builds and runs.
+    Dev,
+}
+
+impl Build {
+    /// cargo-fuzz's flag for it, if any.
+    fn flag(self) -> Option<&'static str> {
+        match self {
+            Build::Release => None,
+            Build::Dev => Some("--dev"),
+        }
+    }
+}
+
 /// A single input that runs longer than this counts as a hang (libFuzzer's `-timeout`).
 const TIMEOUT_SECONDS: u64 = 10;
 
@@ -79,10 +101,16 @@ pub struct Report {
     pub log: PathBuf,
 }
 
-/// Runs `targets` (every one in [`TARGETS`] when empty) for `seconds` each, one after another.
+/// Runs `targets` (every one in [`TARGETS`] when empty) for `seconds` each, one after another,
+/// compiled as `build` says.
 /// Returns a report per target, also for those that crashed; `Err` when something other than
 /// a target failed (cargo-fuzz could not be installed, a build failed, an unknown target).
-pub fn run(root: &Path, seconds: u64, targets: &[String]) -> Result<Vec<Report>, String> {
+pub fn run(
+    root: &Path,
+    seconds: u64,
+    build: Build,
+    targets: &[String],
+) -> Result<Vec<Report>, String> {
     let targets: Vec<&str> = if targets.is_empty() {
         TARGETS.to_vec()
     } else {
@@ -100,7 +128,7 @@ pub fn run(root: &Path, seconds: u64, targets: &[String]) -> Result<Vec<Report>,
     let mut reports = Vec::new();
     for target in targets {
         println!("fuzz: {target} for {seconds} s");
-        reports.push(run_one(root, &target_dir, &cargo_fuzz, target, seconds)?);
+        reports.push(run_one(root, &target_dir, &cargo_fuzz, target, seconds, build)?);
     }
     Ok(reports)
 }
@@ -119,6 +147,7 @@ fn run_one(
     cargo_fuzz: &Path,
     target: &str,
     seconds: u64,
+    build: Build,
 ) -> Result<Report, String> {
     let corpus = target_dir.join("fuzz-corpus").join(target);
     let artifacts = target_dir.join("fuzz-artifacts").join(target);
@@ -136,6 +165,7 @@ fn run_one(
         .env("CARGO_TARGET_DIR", target_dir.join("fuzz"))
         .args(["fuzz", "run", "--fuzz-dir"])
         .arg(root.join("fuzz"))
+        .args(build.flag())
         .args(["--sanitizer", SANITIZER, target])
         // The first corpus directory is where new inputs go; the seeds are only read.
         .arg(&corpus);
