@@ -2,7 +2,7 @@
 //! Center's "REST error codes" page and the operation pages (see `openapi/SOURCES.md`).
 //!
 //! The sandbox names its own (`partner_center_sandbox::codes`): it is the client's independent
-//! check, so it does not borrow these; `tests/tests/one_home.rs` holds the two together.
+//! check, so it does not borrow these; `tests/tests/suite/one_home.rs` holds the two together.
 
 /// 403: access denied ("Access denied"). No document says why; for a delete, one possibility
 /// is that the partner is not a Testing in Production (integration sandbox) account.
