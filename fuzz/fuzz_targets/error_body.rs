@@ -67,8 +67,8 @@ fuzz_target!(|data: &[u8]| {
     let Answer { status, truncated, headers, body } = answer(data);
     let api = error_answer(status, &headers, body, truncated);
     assert_eq!(api.status(), status);
-    assert_eq!(api.request_id(), echoed(&headers, "ms-requestid").unwrap_or_default());
-    assert_eq!(api.correlation_id(), echoed(&headers, "ms-correlationid").unwrap_or_default());
+    assert_eq!(api.call().request_id(), echoed(&headers, "ms-requestid").unwrap_or_default());
+    assert_eq!(api.call().correlation_id(), echoed(&headers, "ms-correlationid").unwrap_or_default());
     if let Some(kept) = api.body_excerpt() {
         assert!(!body.is_empty(), "an excerpt of an empty body");
         assert!(kept.len() <= MAX_EXCERPT_BYTES, "a {}-byte excerpt", kept.len());

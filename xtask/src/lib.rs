@@ -16,6 +16,7 @@
 //! All are plain library functions so the workspace tests can call them directly.
 
 pub mod bench;
+#[cfg(feature = "codegen")]
 pub mod codegen;
 pub mod conformance;
 pub mod convergence;

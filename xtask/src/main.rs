@@ -54,10 +54,6 @@ enum Command {
         /// How long to fuzz each target, in seconds.
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
         seconds: u64,
-        /// Build the targets unoptimised: minutes less to compile, fewer executions a second
-        /// (CI's smoke run uses it; long runs should not).
-        #[arg(long)]
-        dev: bool,
         /// Targets to run, in order [default: all]
         targets: Vec<String>,
     },
@@ -148,10 +144,7 @@ fn main() -> ExitCode {
             };
             convergence(&root, &options)
         }
-        Command::Fuzz { seconds, dev, targets } => {
-            let build = if dev { xtask::fuzz::Build::Dev } else { xtask::fuzz::Build::Release };
-            fuzz(&root, seconds, build, &targets)
-        }
+        Command::Fuzz { seconds, targets } => fuzz(&root, seconds, &targets),
         Command::Bench { cleanup_only } => match xtask::bench::run(&root, cleanup_only) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -205,13 +198,8 @@ fn verify_or_report(spec: &std::path::Path, examples: &std::path::Path) -> ExitC
 }
 
 /// Runs the fuzz targets, prints their table, and fails naming each crash and how to replay it.
-fn fuzz(
-    root: &std::path::Path,
-    seconds: u64,
-    build: xtask::fuzz::Build,
-    targets: &[String],
-) -> ExitCode {
-    let reports = match xtask::fuzz::run(root, seconds, build, targets) {
+fn fuzz(root: &std::path::Path, seconds: u64, targets: &[String]) -> ExitCode {
+    let reports = match xtask::fuzz::run(root, seconds, targets) {
         Ok(reports) => reports,
         Err(e) => {
             eprintln!("fuzz: {e}");
@@ -228,7 +216,7 @@ fn fuzz(
                 report.target,
                 display_path(root, artifact),
                 display_path(root, &report.log),
-                xtask::fuzz::reproduce_command(root, build, &report.target, artifact)
+                xtask::fuzz::reproduce_command(root, &report.target, artifact)
             );
         }
     }

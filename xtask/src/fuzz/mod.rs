@@ -42,28 +42,6 @@ pub const TARGETS: &[&str] =
 /// (cargo-fuzz turns those on) are what find bugs in safe code.
 const SANITIZER: &str = "none";
 
-/// How the targets are compiled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Build {
-    /// cargo-fuzz's default: optimised, with debug assertions and overflow checks. For runs of
-    /// minutes, where executions a second count.
-    #[default]
-    Release,
-    /// Unoptimised (`cargo fuzz --dev`, debug assertions on): builds in a fraction of the time
-    /// and runs slower. For smoke runs, where what counts is that every target builds and runs.
-    Dev,
-}
-
-impl Build {
-    /// cargo-fuzz's flag for it, if any.
-    fn flag(self) -> Option<&'static str> {
-        match self {
-            Build::Release => None,
-            Build::Dev => Some("--dev"),
-        }
-    }
-}
-
 /// A single input that runs longer than this counts as a hang (libFuzzer's `-timeout`).
 const TIMEOUT_SECONDS: u64 = 10;
 
@@ -101,16 +79,10 @@ pub struct Report {
     pub log: PathBuf,
 }
 
-/// Runs `targets` (every one in [`TARGETS`] when empty) for `seconds` each, one after another,
-/// compiled as `build` says.
+/// Runs `targets` (every one in [`TARGETS`] when empty) for `seconds` each, one after another.
 /// Returns a report per target, also for those that crashed; `Err` when something other than
 /// a target failed (cargo-fuzz could not be installed, a build failed, an unknown target).
-pub fn run(
-    root: &Path,
-    seconds: u64,
-    build: Build,
-    targets: &[String],
-) -> Result<Vec<Report>, String> {
+pub fn run(root: &Path, seconds: u64, targets: &[String]) -> Result<Vec<Report>, String> {
     let targets: Vec<&str> = if targets.is_empty() {
         TARGETS.to_vec()
     } else {
@@ -128,7 +100,7 @@ pub fn run(
     let mut reports = Vec::new();
     for target in targets {
         println!("fuzz: {target} for {seconds} s");
-        reports.push(run_one(root, &target_dir, &cargo_fuzz, target, seconds, build)?);
+        reports.push(run_one(root, &target_dir, &cargo_fuzz, target, seconds)?);
     }
     Ok(reports)
 }
@@ -147,7 +119,6 @@ fn run_one(
     cargo_fuzz: &Path,
     target: &str,
     seconds: u64,
-    build: Build,
 ) -> Result<Report, String> {
     let corpus = target_dir.join("fuzz-corpus").join(target);
     let artifacts = target_dir.join("fuzz-artifacts").join(target);
@@ -165,7 +136,6 @@ fn run_one(
         .env("CARGO_TARGET_DIR", target_dir.join("fuzz"))
         .args(["fuzz", "run", "--fuzz-dir"])
         .arg(root.join("fuzz"))
-        .args(build.flag())
         .args(["--sanitizer", SANITIZER, target])
         // The first corpus directory is where new inputs go; the seeds are only read.
         .arg(&corpus);
