@@ -11,13 +11,13 @@ use uuid::Uuid;
 
 use crate::client::{PartnerCenter, Shared};
 use crate::cloud::Cloud;
+use crate::engine::pacer::Pacer;
+use crate::engine::retry::RetryPolicy;
+use crate::engine::watchdog::Watchdog;
 use crate::error::Error;
-use crate::pacer::Pacer;
-use crate::retry::RetryPolicy;
 use crate::tip::TipAccount;
 use crate::token::{AccessToken, StaticToken, TokenProvider};
 use crate::token_cache::TokenCache;
-use crate::watchdog::Watchdog;
 
 /// The `User-Agent` every request carries.
 pub const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));

@@ -8,19 +8,12 @@ use reqwest::header::HeaderValue;
 
 use crate::builder::PartnerCenterBuilder;
 use crate::cloud::Cloud;
-use crate::customer_id::CustomerTenantId;
-use crate::delete::{DeleteCustomer, DeleteRequest};
-use crate::entitlements::{EntitlementsRequest, ListEntitlements};
-use crate::get_customer::{GetCustomer, GetCustomerRequest};
-use crate::list::ListCustomers;
-use crate::orders::CustomerOrders;
-use crate::pacer::Pacer;
-use crate::pending::Pending;
-use crate::removal::DeleteWithPurchases;
-use crate::retry::RetryPolicy;
+use crate::customers::Customers;
+use crate::engine::pacer::Pacer;
+use crate::engine::retry::RetryPolicy;
+use crate::engine::watchdog::Watchdog;
 use crate::tip::TipAccount;
 use crate::token_cache::TokenCache;
-use crate::watchdog::Watchdog;
 
 /// A Partner Center client. Cheap to clone (clones share one connection pool), `Send + Sync`.
 ///
@@ -152,72 +145,5 @@ impl PartnerCenter {
     /// The signed-in partner's customers.
     pub fn customers(&self) -> Customers<'_> {
         Customers { pc: self }
-    }
-}
-
-/// The customers collection, as in the .NET SDK's `partnerOperations.Customers`.
-#[derive(Debug, Clone, Copy)]
-pub struct Customers<'a> {
-    pc: &'a PartnerCenter,
-}
-
-impl<'a> Customers<'a> {
-    /// One customer, as in `Customers.ById(id)`.
-    pub fn by_id(self, id: CustomerTenantId) -> CustomerById<'a> {
-        CustomerById { pc: self.pc, id }
-    }
-
-    /// The partner's customers, page by page (`GET /v1/customers`); see [`ListCustomers`].
-    pub fn list(self) -> ListCustomers<'a> {
-        ListCustomers::new(self.pc)
-    }
-}
-
-/// Operations on one customer.
-#[derive(Debug, Clone, Copy)]
-pub struct CustomerById<'a> {
-    pc: &'a PartnerCenter,
-    id: CustomerTenantId,
-}
-
-impl<'a> CustomerById<'a> {
-    /// Reads the customer (`GET /v1/customers/{id}`), as in `Customers.ById(id).Get()`: the
-    /// customer if the signed-in partner has it; a customer it does not have (never had, or
-    /// deleted) is an [`Error::Api`](crate::Error::Api) `404` with code
-    /// [`TENANT_NOT_FOUND`](crate::codes::TENANT_NOT_FOUND) (60003). See [`GetCustomer`].
-    pub fn get(self) -> GetCustomer<'a> {
-        Pending::new(self.pc, GetCustomerRequest { id: self.id })
-    }
-
-    /// Deletes the customer from the integration sandbox (`DELETE /v1/customers/{id}`).
-    /// Await it, optionally after setting a correlation id.
-    pub fn delete(self) -> DeleteCustomer<'a> {
-        Pending::new(self.pc, DeleteRequest { id: self.id })
-    }
-
-    /// The customer's entitlements (`GET /v1/customers/{id}/entitlements`), each naming the
-    /// order it came from; optionally of one type ([`ListEntitlements::entitlement_type`]).
-    pub fn entitlements(self) -> ListEntitlements<'a> {
-        Pending::new(
-            self.pc,
-            EntitlementsRequest { customer: self.id, entitlement_type: None, show_expiry: None },
-        )
-    }
-
-    /// The documented delete procedure: cancel the customer's Azure Reserved Instance and
-    /// software orders, wait until each reads `cancelled`, then delete the customer. See
-    /// [`DeleteWithPurchases`].
-    pub fn delete_with_purchases(self) -> DeleteWithPurchases<'a> {
-        DeleteWithPurchases::new(self.pc, self.id)
-    }
-
-    /// The customer's orders: `.by_id(order_id).get()` and `.cancel()`.
-    pub fn orders(self) -> CustomerOrders<'a> {
-        CustomerOrders { pc: self.pc, customer: self.id }
-    }
-
-    /// The customer's tenant id.
-    pub fn id(&self) -> CustomerTenantId {
-        self.id
     }
 }

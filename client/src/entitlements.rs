@@ -5,15 +5,15 @@ use std::future::Future;
 
 use progenitor_client::ResponseValue;
 
-use crate::customer_id::CustomerTenantId;
+use crate::customers::id::CustomerTenantId;
+use crate::engine::ids::CallIds;
+use crate::engine::pacer::Resource;
+use crate::engine::pending::Pending;
 use crate::engine::{Operation, Sent, call_span};
+use crate::error::hints::HintsFor;
 use crate::error::{CallInfo, Error};
 use crate::generated::{self, types};
-use crate::hints::HintsFor;
-use crate::ids::CallIds;
-use crate::order_id::{OrderId, ParseOrderIdError};
-use crate::pacer::Resource;
-use crate::pending::Pending;
+use crate::orders::id::{OrderId, ParseOrderIdError};
 
 /// A pending `GET /v1/customers/{id}/entitlements`; `.await` it (see [`Pending`]).
 ///
@@ -98,7 +98,7 @@ impl Operation for EntitlementsRequest {
             return Err(Error::InvalidAnswer {
                 message: format!(
                     "the entitlements answer links to a next part ({:?}): Partner Center documents no paging for entitlements, so the rest cannot be read",
-                    crate::answer::shown(&next.uri)
+                    crate::engine::answer::shown(&next.uri)
                 ),
                 call,
             });

@@ -21,9 +21,9 @@ use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, Request, Response, StatusCode};
 
+use crate::engine::ids::{self, CallIds};
 use crate::error::Error;
 use crate::generated::Client;
-use crate::ids::{self, CallIds};
 use crate::token::AccessToken;
 
 /// Error bodies longer than this are cut; they are small JSON objects.

@@ -6,35 +6,20 @@
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
 
-mod answer;
 mod builder;
-mod classify;
 mod client;
 mod cloud;
 pub mod codes;
-mod customer;
-mod customer_id;
-mod delete;
+mod customers;
 mod engine;
 mod entitlements;
 mod error;
-mod get_customer;
-mod gone;
-mod hints;
-mod ids;
-mod list;
-mod order_id;
 mod orders;
-mod pacer;
-mod pending;
-mod refusal;
 mod removal;
-mod retry;
 mod tip;
 mod tls;
 mod token;
 mod token_cache;
-mod watchdog;
 
 #[cfg(feature = "azure-identity")]
 pub mod azure;
@@ -51,34 +36,34 @@ pub mod hooks;
 #[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing {
-    pub use crate::answer::fuzzing::{error_answer, excerpt, retry_after};
-    pub use crate::list::fuzzing::next_link;
+    pub use crate::customers::list::fuzzing::next_link;
+    pub use crate::engine::answer::fuzzing::{error_answer, excerpt, retry_after};
 }
 
-pub use answer::MAX_EXCERPT_BYTES;
 pub use builder::{PartnerCenterBuilder, USER_AGENT};
-pub use client::{CustomerById, Customers, PartnerCenter};
+pub use client::PartnerCenter;
 pub use cloud::{Cloud, UnknownCloud};
-pub use customer::Customer;
-pub use customer_id::{CustomerTenantId, ParseCustomerTenantIdError};
-pub use delete::{DeleteCustomer, Deleted};
-pub use entitlements::{Entitlement, Entitlements, ListEntitlements, ReferenceOrder};
-pub use error::{ApiError, CallInfo, Error, ErrorCode};
-pub use get_customer::{FoundCustomer, GetCustomer};
-pub use list::{
+pub use customers::delete::{DeleteCustomer, Deleted};
+pub use customers::get::{FoundCustomer, GetCustomer};
+pub use customers::id::{CustomerTenantId, ParseCustomerTenantIdError};
+pub use customers::list::{
     Continuation, CustomerPage, CustomerStream, ListCustomers, MAX_PAGE_SIZE, PageStream,
 };
-pub use order_id::{OrderId, ParseOrderIdError};
+pub use customers::refusal::DeleteRefusal;
+pub use customers::{Customer, CustomerById, Customers};
+pub use engine::answer::MAX_EXCERPT_BYTES;
+pub use engine::pacer::{Pacer, Resource};
+pub use engine::pending::Pending;
+pub use engine::retry::RetryPolicy;
+pub use entitlements::{Entitlement, Entitlements, ListEntitlements, ReferenceOrder};
+pub use error::{ApiError, CallInfo, Error, ErrorCode};
+pub use orders::id::{OrderId, ParseOrderIdError};
 pub use orders::{CancelOrder, CustomerOrders, GetOrder, Order, OrderById, OrderStatus};
-pub use pacer::{Pacer, Resource};
-pub use pending::Pending;
-pub use refusal::DeleteRefusal;
 pub use removal::{
     CANCELLATION_WINDOW, CANCELLATION_WINDOW_DAYS, DEFAULT_ORDER_CONCURRENCY, DeleteWithPurchases,
     Phase, PlannedOrder, PollPolicy, Progress, PurchasePlan, Removal, RemovalError,
     RemovalErrorKind, Verdict,
 };
-pub use retry::RetryPolicy;
 pub use tls::ensure_crypto_provider;
 pub use token::{AccessToken, BoxError, StaticToken, TokenProvider};
 pub use token_cache::{TOKEN_REFRESH_MARGIN, TokenFailure};

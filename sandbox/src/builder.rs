@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::chaos::{self, Chaos};
 use crate::layers::{self, idempotency::Idempotency};
-use crate::purchases::{DEFAULT_CANCELLATION_LATENCY, OrderSeed};
+use crate::orders::purchases::{DEFAULT_CANCELLATION_LATENCY, OrderSeed};
 use crate::running::Sandbox;
 use crate::seed::{self, IdSource, PartnerSeed, Stream};
 use crate::shared::Shared;

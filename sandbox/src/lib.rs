@@ -6,12 +6,13 @@ mod answer;
 mod builder;
 mod chaos;
 pub mod codes;
-mod continuation;
+mod customers;
+mod entitlements;
 mod fault;
 mod gate;
+mod handlers;
 mod layers;
-mod ops;
-mod purchases;
+mod orders;
 mod routes;
 mod running;
 mod seed;
@@ -32,12 +33,14 @@ pub use admin::ADMIN_PREFIX;
 pub const NON_LOOPBACK_NAME: &str = "tip.partner-center.test";
 pub use builder::SandboxBuilder;
 pub use chaos::{BadChaos, Chaos};
-pub use continuation::CONTINUATION_LIFETIME;
+pub use customers::continuation::CONTINUATION_LIFETIME;
+pub use customers::list::MAX_PAGE_SIZE;
 pub use fault::{Fault, FaultKind, RetryAfter};
 pub use layers::idempotency::Idempotency;
 pub use layers::record::{RECORDED_REQUESTS, RecordedRequest};
-pub use ops::list::MAX_PAGE_SIZE;
-pub use purchases::{CANCELLATION_WINDOW, DEFAULT_CANCELLATION_LATENCY, OrderSeed, ProductKind};
+pub use orders::purchases::{
+    CANCELLATION_WINDOW, DEFAULT_CANCELLATION_LATENCY, OrderSeed, ProductKind,
+};
 pub use routes::{Operation, Resource};
 pub use running::Sandbox;
 

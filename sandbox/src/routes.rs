@@ -3,7 +3,7 @@
 //! handler answers ([`answer`]), the names faults and the binary's flags use
 //! ([`Operation::name`]), and which documented rate limit a request counts against
 //! ([`Resource`]) all read [`ROUTES`]. Adding an operation is one row here and its handler in
-//! [`crate::ops`].
+//! the resource modules ([`crate::customers`], [`crate::orders`], [`crate::entitlements`]).
 
 use axum::body::{Body, Bytes};
 use axum::http::request::Parts;
@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::layers::auth::Partner;
 use crate::shared::Shared;
-use crate::{answer, codes, ops};
+use crate::{answer, codes, customers, entitlements, orders};
 
 /// The operations the sandbox serves, for faults that target one of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -79,7 +79,7 @@ pub(crate) static ROUTES: &[Route] = &[
         path: "/v1/customers",
         resource: Resource::Customer,
         takes_body: false,
-        handler: ops::list::handle,
+        handler: customers::list::handle,
     },
     Route {
         operation: Operation::GetCustomer,
@@ -88,7 +88,7 @@ pub(crate) static ROUTES: &[Route] = &[
         path: "/v1/customers/{customer}",
         resource: Resource::Customer,
         takes_body: false,
-        handler: ops::customer::get,
+        handler: customers::get::handle,
     },
     Route {
         operation: Operation::DeleteCustomer,
@@ -97,7 +97,7 @@ pub(crate) static ROUTES: &[Route] = &[
         path: "/v1/customers/{customer}",
         resource: Resource::Customer,
         takes_body: false,
-        handler: ops::delete::handle,
+        handler: customers::delete::handle,
     },
     Route {
         operation: Operation::ListEntitlements,
@@ -106,7 +106,7 @@ pub(crate) static ROUTES: &[Route] = &[
         path: "/v1/customers/{customer}/entitlements",
         resource: Resource::Customer,
         takes_body: false,
-        handler: ops::entitlements::handle,
+        handler: entitlements::handle,
     },
     Route {
         operation: Operation::GetOrder,
@@ -115,7 +115,7 @@ pub(crate) static ROUTES: &[Route] = &[
         path: "/v1/customers/{customer}/orders/{order}",
         resource: Resource::Order,
         takes_body: false,
-        handler: ops::orders::get,
+        handler: orders::get,
     },
     Route {
         operation: Operation::UpdateOrder,
@@ -124,7 +124,7 @@ pub(crate) static ROUTES: &[Route] = &[
         path: "/v1/customers/{customer}/orders/{order}",
         resource: Resource::Order,
         takes_body: true,
-        handler: ops::orders::update,
+        handler: orders::update,
     },
 ];
 

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::chaos::mix;
 use crate::layers::auth::Accounts;
-use crate::purchases::OrderSeed;
+use crate::orders::purchases::OrderSeed;
 use crate::store::Store;
 
 /// Where the ids the sandbox makes up come from: a seed (the same seed, the same ids in the

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use uuid::Uuid;
 
-use crate::purchases::{OrderRecord, OrderSeed};
+use crate::orders::purchases::{OrderRecord, OrderSeed};
 
 /// What a delete of one of the partner's customers came to.
 #[derive(Debug, Clone, PartialEq, Eq)]

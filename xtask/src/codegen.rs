@@ -54,7 +54,7 @@ pub fn render(spec: &Spec) -> Result<String, String> {
 /// where an operation's success statuses mix a body and none (delete: `200` with a JSON object
 /// or nothing, `204` empty), the ones with a body are handed over without their `content`.
 /// The generated method then answers `()` for each of those statuses, and the facade reads
-/// such a body itself (`client/src/delete.rs`). The spec file keeps what the service sends.
+/// such a body itself (`client/src/customers/delete.rs`). The spec file keeps what the service sends.
 fn one_success_shape(spec: &Spec) -> Result<openapiv3::OpenAPI, String> {
     use openapiv3::{ReferenceOr, StatusCode};
     let mut doc = spec.doc.clone();

@@ -112,7 +112,7 @@ async fn read(response: reqwest::Response, shown: &str) -> Result<AccessToken, F
     let status = response.status();
     let body = response.bytes().await.map_err(|e| Failure::transient(format!("{shown}: {e}")))?;
     if !status.is_success() {
-        let excerpt = crate::answer::shown(&crate::answer::excerpt(&body));
+        let excerpt = crate::engine::answer::shown(&crate::engine::answer::excerpt(&body));
         let text = format!("{shown} answered {status}: {excerpt}");
         let transient = matches!(status.as_u16(), 404 | 410 | 429) || status.is_server_error();
         return Err(Failure { text, transient });

@@ -169,7 +169,7 @@ impl fmt::Display for ApiError {
             write!(f, " — {hint}")?;
         }
         if let Some(excerpt) = &self.body_excerpt {
-            let short: String = excerpt.chars().take(crate::answer::SHOWN_CHARS).collect();
+            let short: String = excerpt.chars().take(crate::engine::answer::SHOWN_CHARS).collect();
             let more = if short.len() < excerpt.len() || self.body_truncated { "…" } else { "" };
             write!(f, "; body: {short:?}{more}")?;
         }

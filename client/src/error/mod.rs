@@ -3,6 +3,7 @@
 
 mod api;
 mod call;
+pub(crate) mod hints;
 
 pub use api::{ApiError, ErrorCode};
 pub use call::CallInfo;
@@ -12,10 +13,11 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use uuid::Uuid;
 
-use crate::customer_id::ParseCustomerTenantIdError;
-use crate::order_id::ParseOrderIdError;
+use crate::codes;
+use crate::customers::id::ParseCustomerTenantIdError;
+use crate::engine::classify;
+use crate::orders::id::ParseOrderIdError;
 use crate::token::BoxError;
-use crate::{classify, codes};
 
 /// Everything that can go wrong in a call. Every variant that reached the network carries the
 /// call's [`CallInfo`] (`MS-RequestId`, `MS-CorrelationId`, attempts, elapsed), which is what

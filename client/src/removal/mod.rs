@@ -22,8 +22,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::client::PartnerCenter;
-use crate::customer_id::CustomerTenantId;
-use crate::order_id::OrderId;
+use crate::customers::id::CustomerTenantId;
+use crate::orders::id::OrderId;
 
 pub use outcome::{Removal, RemovalError, RemovalErrorKind};
 pub use plan::{PlannedOrder, PurchasePlan, Verdict};

@@ -7,11 +7,11 @@ use std::fmt;
 use std::time::Duration;
 
 use super::{CANCELLATION_WINDOW_DAYS, Phase};
-use crate::customer_id::CustomerTenantId;
-use crate::delete::Deleted;
+use crate::customers::delete::Deleted;
+use crate::customers::id::CustomerTenantId;
 use crate::error::Error;
-use crate::order_id::OrderId;
 use crate::orders::OrderStatus;
+use crate::orders::id::OrderId;
 
 /// What the procedure did for one customer, to the end or to where it was stopped.
 #[derive(Debug, Clone)]
@@ -273,7 +273,7 @@ pub enum RemovalErrorKind {
     },
     /// An entitlement names an order id this client cannot send.
     #[error("an entitlement names an order this client cannot use: {0}")]
-    InvalidOrderId(#[from] crate::order_id::ParseOrderIdError),
+    InvalidOrderId(#[from] crate::orders::id::ParseOrderIdError),
 }
 
 fn refused_text(

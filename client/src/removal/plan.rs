@@ -3,9 +3,9 @@
 use std::fmt;
 
 use super::CANCELLATION_WINDOW_DAYS;
-use crate::customer_id::CustomerTenantId;
-use crate::order_id::OrderId;
+use crate::customers::id::CustomerTenantId;
 use crate::orders::OrderStatus;
+use crate::orders::id::OrderId;
 
 /// What stands between a customer and its deletion, as the procedure's lookup reads it
 /// ([`DeleteWithPurchases::plan`](super::DeleteWithPurchases::plan)).

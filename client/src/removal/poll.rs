@@ -7,8 +7,8 @@ use super::outcome::{Removal, RemovalError, RemovalErrorKind};
 use super::run::{Run, Sent, Track, Waited, deferred, is_in_progress};
 use super::stop::StopSignal;
 use super::{Phase, Progress};
-use crate::order_id::OrderId;
 use crate::orders::OrderStatus;
+use crate::orders::id::OrderId;
 
 /// How the procedure waits for cancelled orders to read `cancelled`: a read of every pending
 /// order each round, the pause between rounds growing from [`interval`](Self::interval) by

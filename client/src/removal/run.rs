@@ -13,11 +13,11 @@ use super::stop::{Halt, StopSignal};
 use super::{CANCELLATION_WINDOW, DAY, Observer, Phase, PollPolicy, Progress};
 use crate::client::PartnerCenter;
 use crate::codes;
-use crate::customer_id::CustomerTenantId;
+use crate::customers::id::CustomerTenantId;
+use crate::customers::refusal::DeleteRefusal;
 use crate::error::Error;
-use crate::order_id::OrderId;
 use crate::orders::Order;
-use crate::refusal::DeleteRefusal;
+use crate::orders::id::OrderId;
 
 /// Partner Center's codes for "this order is still in progress" (409): not an acceptance.
 const IN_PROGRESS: [i64; 2] = [codes::ORDER_CHANGE_IN_PROGRESS, codes::ORDER_IN_PROGRESS];

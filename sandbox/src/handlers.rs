@@ -1,15 +1,10 @@
-//! One small handler per operation, called through the routing table ([`crate::routes`]);
-//! what they share runs before them ([`crate::layers`]), and what the per-customer ones share
-//! is here.
+//! What the handlers of operations on one customer share. There is one small handler per
+//! operation, in its resource's module ([`crate::customers`], [`crate::orders`],
+//! [`crate::entitlements`]), called through the routing table ([`crate::routes`]); what every
+//! request shares runs before them ([`crate::layers`]).
 
 // A refusal is the answer itself, moved once (as in `crate::layers`), so it is not boxed.
 #![allow(clippy::result_large_err)]
-
-pub(crate) mod customer;
-pub(crate) mod delete;
-pub(crate) mod entitlements;
-pub(crate) mod list;
-pub(crate) mod orders;
 
 use axum::body::Body;
 use axum::http::{Response, StatusCode};

@@ -6,8 +6,8 @@
 use reqwest::StatusCode;
 
 use crate::codes;
+use crate::customers::refusal::DeleteRefusal;
 use crate::error::{ApiError, ErrorCode};
-use crate::refusal::DeleteRefusal;
 
 /// 403/20002 on any operation: the customer is another partner's.
 pub(crate) const ANOTHER_PARTNERS_CUSTOMER: &str = "Partner Center says this partner has no commerce relationship with the customer: check the id, or sign in as the partner that owns it";

@@ -1,6 +1,9 @@
 //! `GET` and `PATCH /v1/customers/{customer-tenant-id}/orders/{order-id}`: read an order, and
 //! cancel it (`{"id": …, "status": "cancelled"}`), as "Cancel an order from the integration
 //! sandbox" documents. A cancel takes the sandbox's cancellation latency to read `cancelled`.
+//! What the orders hold, and the entitlements they give, is [`purchases`].
+
+pub(crate) mod purchases;
 
 use std::time::SystemTime;
 
@@ -8,9 +11,9 @@ use axum::body::Body;
 use axum::http::{Response, StatusCode};
 use serde::Deserialize;
 
+use crate::handlers::{customer_id, refused, with_store};
 use crate::layers::auth::Partner;
-use crate::ops::{customer_id, refused, with_store};
-use crate::purchases::{Cancel, ProductKind};
+use crate::orders::purchases::{Cancel, ProductKind};
 use crate::routes::Incoming;
 use crate::shared::Shared;
 use crate::{answer, codes};

@@ -1,6 +1,8 @@
 //! A customer's orders: `GET` and `PATCH /v1/customers/{customer-tenant-id}/orders/{order-id}`,
 //! read one and cancel one ("Cancel an order from the integration sandbox").
 
+pub(crate) mod id;
+
 use std::fmt;
 use std::future::Future;
 use std::time::SystemTime;
@@ -8,14 +10,14 @@ use std::time::SystemTime;
 use progenitor_client::ResponseValue;
 
 use crate::client::PartnerCenter;
-use crate::customer_id::CustomerTenantId;
+use crate::customers::id::CustomerTenantId;
+use crate::engine::ids::CallIds;
+use crate::engine::pacer::Resource;
+use crate::engine::pending::Pending;
 use crate::engine::{Operation, Sent, call_span};
 use crate::error::{CallInfo, Error};
 use crate::generated::{self, types};
-use crate::ids::CallIds;
-use crate::order_id::OrderId;
-use crate::pacer::Resource;
-use crate::pending::Pending;
+use crate::orders::id::OrderId;
 
 /// A customer's orders (`pc.customers().by_id(id).orders()`).
 #[derive(Debug, Clone, Copy)]

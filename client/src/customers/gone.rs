@@ -6,7 +6,7 @@
 //! sandbox delete), and an unknown order is 404/20000. So a 404 without that code is decided by
 //! reading the customer (`GET /v1/customers/{id}`).
 
-use crate::client::CustomerById;
+use crate::customers::CustomerById;
 use crate::error::Error;
 
 impl CustomerById<'_> {

@@ -5,14 +5,14 @@ use std::future::Future;
 
 use progenitor_client::ResponseValue;
 
-use crate::customer::Customer;
-use crate::customer_id::CustomerTenantId;
+use crate::customers::Customer;
+use crate::customers::id::CustomerTenantId;
+use crate::engine::ids::CallIds;
+use crate::engine::pacer::Resource;
+use crate::engine::pending::Pending;
 use crate::engine::{Operation, Sent, call_span};
 use crate::error::{CallInfo, Error};
 use crate::generated::{self, types};
-use crate::ids::CallIds;
-use crate::pacer::Resource;
-use crate::pending::Pending;
 
 /// A pending `GET /v1/customers/{id}`; `.await` it (see [`Pending`]).
 ///

@@ -8,9 +8,9 @@ use axum::body::Body;
 use axum::http::{Response, StatusCode};
 use serde_json::json;
 
-use crate::continuation::{self, Position};
+use crate::customers::continuation::{self, Position};
+use crate::customers::customer_json;
 use crate::layers::auth::Partner;
-use crate::ops::customer::customer_json;
 use crate::routes::Incoming;
 use crate::shared::Shared;
 use crate::{answer, codes};

@@ -4,13 +4,13 @@ use progenitor_client::{ClientInfo, ResponseValue};
 use reqwest::StatusCode;
 use uuid::Uuid;
 
-use crate::customer_id::CustomerTenantId;
+use crate::customers::id::CustomerTenantId;
+use crate::engine::ids::CallIds;
+use crate::engine::pacer::Resource;
+use crate::engine::pending::Pending;
 use crate::engine::{Operation, Sent, call_span};
 use crate::error::{CallInfo, Error};
 use crate::generated::{self, types};
-use crate::ids::CallIds;
-use crate::pacer::Resource;
-use crate::pending::Pending;
 
 /// A pending `DELETE /v1/customers/{id}`; `.await` it (see [`Pending`]).
 pub type DeleteCustomer<'a> = Pending<'a, DeleteRequest>;
@@ -27,7 +27,7 @@ impl Operation for DeleteRequest {
     const MAX_SUCCESS_BODY: usize = crate::hooks::MAX_BODY_BYTES;
     const CHANGES_STATE: bool = true;
     const RESOURCE: Resource = Resource::Customer;
-    const HINTS: crate::hints::HintsFor = crate::hints::HintsFor::Delete;
+    const HINTS: crate::error::hints::HintsFor = crate::error::hints::HintsFor::Delete;
 
     fn span(&self, ids: CallIds) -> tracing::Span {
         call_span!("partner_center.delete_customer", ids, customer_id = %self.id)

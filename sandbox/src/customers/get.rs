@@ -1,18 +1,18 @@
 //! `GET /v1/customers/{customer-tenant-id}`: one of the partner's customers, as "Get a customer
-//! by ID" shows it; and the customer resource as the listing and this read both write it.
+//! by ID" shows it.
 
 use axum::body::Body;
 use axum::http::{Response, StatusCode};
 use serde_json::json;
 
 use crate::answer;
+use crate::customers::customer_json;
+use crate::handlers::{customer_id, refused, with_store};
 use crate::layers::auth::Partner;
-use crate::ops::{customer_id, refused, with_store};
 use crate::routes::Incoming;
 use crate::shared::Shared;
-use crate::store::CustomerRecord;
 
-pub(crate) fn get(shared: &Shared, partner: Partner, req: &Incoming<'_>) -> Response<Body> {
+pub(crate) fn handle(shared: &Shared, partner: Partner, req: &Incoming<'_>) -> Response<Body> {
     let customer = match customer_id(req.customer) {
         Ok(id) => id,
         Err(refusal) => return refusal,
@@ -33,19 +33,4 @@ pub(crate) fn get(shared: &Shared, partner: Partner, req: &Incoming<'_>) -> Resp
             answer::json(StatusCode::OK, &body)
         }
     }
-}
-
-/// A customer as the sandbox writes it in a listing (and, with more, in a read by id).
-pub(crate) fn customer_json(c: &CustomerRecord) -> serde_json::Value {
-    json!({
-        "id": c.id,
-        "companyProfile": {
-            "tenantId": c.id,
-            "domain": c.domain,
-            "companyName": c.company_name,
-            "attributes": { "objectType": "CustomerCompanyProfile" },
-        },
-        "relationshipToPartner": "reseller",
-        "attributes": { "objectType": "Customer" },
-    })
 }

@@ -1,6 +1,6 @@
 //! The customer model, as the listing returns it.
 
-use crate::customer_id::CustomerTenantId;
+use crate::customers::id::CustomerTenantId;
 use crate::generated::types;
 
 /// A customer of the partner, as listed. Fields Partner Center adds that this type does not

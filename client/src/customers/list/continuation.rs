@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::MAX_PAGE_SIZE;
-use crate::answer::shown;
+use crate::engine::answer::shown;
 use crate::error::{CallInfo, Error};
 use crate::generated::types;
 
@@ -206,7 +206,7 @@ mod tests {
             value in ".{0,64}",
         ) {
             if let Err(message) = Continuation::from_link(&link(&uri, method.as_deref(), &[(&key, &value)])) {
-                prop_assert!(message.chars().count() <= 3 * crate::answer::SHOWN_CHARS + 200, "{}", message);
+                prop_assert!(message.chars().count() <= 3 * crate::engine::answer::SHOWN_CHARS + 200, "{}", message);
             }
         }
 

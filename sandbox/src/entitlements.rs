@@ -6,8 +6,8 @@ use axum::body::Body;
 use axum::http::{Response, StatusCode};
 use serde_json::json;
 
+use crate::handlers::{customer_id, refused, with_store};
 use crate::layers::auth::Partner;
-use crate::ops::{customer_id, refused, with_store};
 use crate::routes::Incoming;
 use crate::shared::Shared;
 use crate::{answer, codes};

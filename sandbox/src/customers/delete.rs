@@ -4,8 +4,8 @@
 use axum::body::Body;
 use axum::http::{Response, StatusCode};
 
+use crate::handlers::{customer_id, refused, with_store};
 use crate::layers::auth::Partner;
-use crate::ops::{customer_id, refused, with_store};
 use crate::routes::Incoming;
 use crate::shared::Shared;
 use crate::store::Deletion;

@@ -17,7 +17,7 @@ use futures_util::{Stream, TryStreamExt, stream};
 use uuid::Uuid;
 
 use crate::client::PartnerCenter;
-use crate::customer::Customer;
+use crate::customers::Customer;
 use crate::engine;
 use crate::error::{CallInfo, Error};
 

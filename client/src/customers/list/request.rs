@@ -8,12 +8,12 @@ use progenitor_client::ResponseValue;
 
 use super::continuation::{Continuation, next_of};
 use super::page::CustomerPage;
-use crate::customer::Customer;
+use crate::customers::Customer;
+use crate::engine::ids::CallIds;
+use crate::engine::pacer::Resource;
 use crate::engine::{Operation, Sent, call_span};
 use crate::error::{CallInfo, Error};
 use crate::generated::{self, types};
-use crate::ids::CallIds;
-use crate::pacer::Resource;
 
 /// One page request: the first (with a size) or a following one (as its `next` link says).
 pub(super) struct PageRequest<'c> {

@@ -6,10 +6,10 @@ use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use serde::Deserialize;
 
+use crate::engine::ids::CallIds;
 use crate::error::{ApiError, CallInfo, Error, ErrorCode};
 use crate::generated::types;
 use crate::hooks::CallContext;
-use crate::ids::CallIds;
 use crate::tls;
 
 /// At most this much of an unrecognised body is kept in an error.

@@ -5,8 +5,16 @@
 //! delete does for a 404 after a possibly applied attempt). The engine does the rest: the
 //! call's ids (a fresh `MS-RequestId` kept on every retry, the correlation id), the tracing
 //! span, the pacer (if any), a token per attempt, the time budget (attempt timeout and
-//! deadline), backoff with `Retry-After`, retry classification ([`crate::classify`]), body
-//! bounds and error mapping ([`crate::answer`]).
+//! deadline), backoff with `Retry-After`, retry classification ([`crate::engine::classify`]), body
+//! bounds and error mapping ([`crate::engine::answer`]).
+
+pub(crate) mod answer;
+pub(crate) mod classify;
+pub(crate) mod ids;
+pub(crate) mod pacer;
+pub(crate) mod pending;
+pub(crate) mod retry;
+pub(crate) mod watchdog;
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -19,16 +27,15 @@ use reqwest::header::HeaderValue;
 use tracing::Instrument;
 use uuid::Uuid;
 
-use crate::answer::map_failure;
-use crate::classify;
 use crate::client::{PartnerCenter, Shared};
+use crate::engine::answer::map_failure;
+use crate::engine::ids::CallIds;
+use crate::engine::pacer::Resource;
+use crate::engine::watchdog::Elapsed;
+use crate::error::hints::{self, HintsFor};
 use crate::error::{CallInfo, Error};
 use crate::generated::{self, types};
-use crate::hints::{self, HintsFor};
 use crate::hooks::CallContext;
-use crate::ids::CallIds;
-use crate::pacer::Resource;
-use crate::watchdog::Elapsed;
 
 /// What the generated client's `send()` returns.
 pub type Sent<T> = Result<ResponseValue<T>, progenitor_client::Error<types::ErrorResponse>>;
@@ -55,7 +62,7 @@ pub trait Operation: Sync {
     /// partner (a cancel): sent only once the partner is known to be a Testing in Production
     /// account ([`crate::tip`]). A delete is not one: Partner Center refuses it outside TiP.
     const PRODUCTION_WRITE: Option<&'static str> = None;
-    /// Which of [`crate::hints`]' hints its refusals may carry.
+    /// Which of [`crate::error::hints`]' hints its refusals may carry.
     const HINTS: HintsFor = HintsFor::Nothing;
 
     /// The call's span, made with [`call_span!`] so every call has the same fields.
@@ -222,7 +229,7 @@ async fn run<O: Operation>(
     })
 }
 
-/// `err` with the one hint [`crate::hints`] gives for it on this operation.
+/// `err` with the one hint [`crate::error::hints`] gives for it on this operation.
 fn with_hint<O: Operation>(err: Error) -> Error {
     match err {
         Error::Api(mut api) => {

@@ -1,7 +1,7 @@
 //! What one page of the listing holds.
 
 use super::continuation::Continuation;
-use crate::customer::Customer;
+use crate::customers::Customer;
 use crate::error::CallInfo;
 
 /// One page of customers.
