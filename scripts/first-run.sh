@@ -24,9 +24,12 @@ out="$root/target/first-run"
 main_job=(cargo run --locked -p partner-center-cli -- --sandbox customers delete --all --cancel-purchases --yes)
 test_job=(cargo test --workspace --locked)
 
+# Each REV is resolved once, here: a commit made while this runs (HEAD moving) changes nothing.
+declare -A commit_of
 for rev in "${revs[@]}"; do
     commit=$(git -C "$root" rev-parse --verify --quiet "$rev^{commit}") \
         || { echo "first-run: $rev is not a commit" >&2; exit 2; }
+    commit_of[$rev]=$commit
     rm -rf "$out/$commit"
     mkdir -p "$out/$commit"
     git -C "$root" archive "$commit" | tar -x -C "$out/$commit"
@@ -36,9 +39,8 @@ done
 declare -A took
 measure() { # label, rev, command...
     local label=$1 rev=$2; shift 2
-    local commit dir start end
-    commit=$(git -C "$root" rev-parse "$rev^{commit}")
-    dir="$out/$commit"
+    local dir start end
+    dir="$out/${commit_of[$rev]}"
     start=$(date +%s.%N)
     (cd "$dir" && CARGO_TARGET_DIR="$dir/target" "$@" >"$dir/$label.log" 2>&1) \
         || { echo "first-run: $label failed at $rev (log: $dir/$label.log)" >&2; exit 1; }
@@ -51,7 +53,7 @@ $tests && labels+=(tests)
 for label in "${labels[@]}"; do
     for rev in "${revs[@]}"; do
         # Each command starts from nothing compiled, as on a fresh clone.
-        rm -rf "$out/$(git -C "$root" rev-parse "$rev^{commit}")/target"
+        rm -rf "$out/${commit_of[$rev]}/target"
         if [ "$label" = main-job ]; then
             measure main-job "$rev" "${main_job[@]}"
         else
