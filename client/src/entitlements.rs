@@ -91,29 +91,13 @@ impl Operation for EntitlementsRequest {
         call: CallInfo,
     ) -> Result<Entitlements, Error> {
         let body = answer.into_inner();
-        // No paging is documented for entitlements: an answer that says it holds more than it
-        // carries, or links to a next part, would have the procedure plan on part of the list,
-        // so it is refused.
-        if let Some(next) = body.links.as_ref().and_then(|l| l.next.as_ref()) {
-            return Err(Error::InvalidAnswer {
-                message: format!(
-                    "the entitlements answer links to a next part ({:?}): Partner Center documents no paging for entitlements, so the rest cannot be read",
-                    crate::engine::answer::shown(&next.uri)
-                ),
-                call,
-            });
-        }
-        if let Some(total) = body.total_count
-            && usize::try_from(total).is_ok_and(|total| total > body.items.len())
-        {
-            return Err(Error::InvalidAnswer {
-                message: format!(
-                    "the entitlements answer says it holds {total} but carries {}: Partner Center documents no paging for entitlements, so the rest cannot be read",
-                    body.items.len()
-                ),
-                call,
-            });
-        }
+        crate::engine::answer::whole_collection(
+            "entitlements",
+            body.links.as_ref().and_then(|l| l.next.as_ref()),
+            body.total_count,
+            body.items.len(),
+            call,
+        )?;
         Ok(Entitlements {
             customer: self.customer,
             items: body.items.into_iter().map(Entitlement::new).collect(),

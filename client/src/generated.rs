@@ -744,6 +744,45 @@ pub mod types {
                 })
         }
     }
+    ///A product type's subtype, for example `{"id": "SaaS"}`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct ProductSubType {
+        #[serde(
+            rename = "displayName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub display_name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+    }
+    impl ProductSubType {
+        pub fn builder() -> builder::ProductSubType {
+            Default::default()
+        }
+    }
+    ///The kind of product, for example `{"id": "OnlineServicesNCE"}` (new commerce) or `{"id": "Software"}`; absent on legacy subscriptions. Other ids appear in the catalog (`Azure`, with a `subType` such as `SaaS` or `Azure`).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct ProductType {
+        #[serde(
+            rename = "displayName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub display_name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "subType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub sub_type: ::std::option::Option<ProductSubType>,
+    }
+    impl ProductType {
+        pub fn builder() -> builder::ProductType {
+            Default::default()
+        }
+    }
     ///A quantity in one status.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -782,6 +821,24 @@ pub mod types {
             Default::default()
         }
     }
+    ///A refund available until `expiresAt` (no expiry when absent or null).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct RefundOption {
+        #[serde(
+            rename = "expiresAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub expires_at: ::std::option::Option<::std::string::String>,
+        ///`Full` or `Partial`.
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
+    }
+    impl RefundOption {
+        pub fn builder() -> builder::RefundOption {
+            Default::default()
+        }
+    }
     ///Metadata of a resource.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -800,6 +857,375 @@ pub mod types {
             Default::default()
         }
     }
+    ///A customer's subscription. Partner Center adds fields over time; an update sends back the subscription as read, every field kept, so the client keeps the answer's JSON as sent beside these fields. Dates are kept as text (RFC 3339 UTC date-times such as `2021-10-15T21:28:19.3058617Z`).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct Subscription {
+        #[serde(
+            rename = "actionTaken",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub action_taken: ::std::option::Option<bool>,
+        ///What may be done to it, for example `edit`, `cancel`.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub actions: ::std::vec::Vec<::std::string::String>,
+        #[serde(
+            rename = "attentionNeeded",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub attention_needed: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub attributes: ::std::option::Option<ResourceAttributes>,
+        #[serde(
+            rename = "autoRenewEnabled",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub auto_renew_enabled: ::std::option::Option<bool>,
+        ///For example `monthly`, `annual`, `triennial`, `one_time`, `none` or `unknown`.
+        #[serde(
+            rename = "billingCycle",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub billing_cycle: ::std::option::Option<::std::string::String>,
+        ///For example `none`, `usage`, `license` or `benefit`.
+        #[serde(
+            rename = "billingType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub billing_type: ::std::option::Option<::std::string::String>,
+        ///The last moment the subscription can be cancelled (new commerce, software); absent where no window applies or none is stated.
+        #[serde(
+            rename = "cancellationAllowedUntilDate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub cancellation_allowed_until_date: ::std::option::Option<
+            ::std::string::String,
+        >,
+        ///The last day of the term (inclusive).
+        #[serde(
+            rename = "commitmentEndDate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub commitment_end_date: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "commitmentEndDateTime",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub commitment_end_date_time: ::std::option::Option<::std::string::String>,
+        ///For example `subscription`, `productKey` / `product_key`, `redemptionCode` / `redemption_code`.
+        #[serde(
+            rename = "contractType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub contract_type: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "creationDate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub creation_date: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "effectiveStartDate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub effective_start_date: ::std::option::Option<::std::string::String>,
+        ///The Azure subscription's id, for legacy Azure subscriptions.
+        #[serde(
+            rename = "entitlementId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub entitlement_id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "friendlyName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub friendly_name: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "hasPurchasableAddons",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub has_purchasable_addons: ::std::option::Option<bool>,
+        pub id: SubscriptionId,
+        ///`false` for commercial-marketplace (third-party) products.
+        #[serde(
+            rename = "isMicrosoftProduct",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_microsoft_product: ::std::option::Option<bool>,
+        #[serde(
+            rename = "isTrial",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_trial: ::std::option::Option<bool>,
+        ///Related requests by name, for example `self`, `offer`, `product`, `sku`, `availability`.
+        #[serde(
+            default,
+            skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
+        )]
+        pub links: ::std::collections::HashMap<::std::string::String, Link>,
+        ///The offer: `{productId}:{skuId}:{availabilityId}` for new-commerce, software and marketplace products (`CFQ7TTC0LH18:0001:CFQ7TTC0K971`), a GUID for legacy license offers, `MS-AZR-…` for legacy Azure.
+        #[serde(
+            rename = "offerId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub offer_id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "offerName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub offer_name: ::std::option::Option<::std::string::String>,
+        ///The order that created it, an order's `id` (`34b37d7340cc`, `12345678901`, a GUID for legacy subscriptions): for a software subscription, the order an order cancel ends it through.
+        #[serde(
+            rename = "orderId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub order_id: ::std::option::Option<::std::string::String>,
+        ///For an add-on, the subscription it adds to.
+        #[serde(
+            rename = "parentSubscriptionId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub parent_subscription_id: ::std::option::Option<::std::string::String>,
+        ///The reseller of record's partner id (indirect model); may be empty or null.
+        #[serde(
+            rename = "partnerId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub partner_id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "productType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub product_type: ::std::option::Option<ProductType>,
+        #[serde(
+            rename = "promotionId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub promotion_id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "publisherName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub publisher_name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub quantity: ::std::option::Option<i32>,
+        #[serde(
+            rename = "refundOptions",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub refund_options: ::std::vec::Vec<RefundOption>,
+        ///Seats that can still be reduced, each with its window.
+        #[serde(
+            rename = "refundableQuantity",
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty"
+        )]
+        pub refundable_quantity: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+        #[serde(
+            rename = "renewalTermDuration",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub renewal_term_duration: ::std::option::Option<::std::string::String>,
+        ///Changes scheduled for the next term; dropped by an update that leaves them out.
+        #[serde(
+            rename = "scheduledNextTermInstructions",
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty"
+        )]
+        pub scheduled_next_term_instructions: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+        ///The subscription's status. Documented values: `none`, `active`, `pending`, `suspended`, `expired`, `disabled`, `deleted`; others may appear (a listing must not fail on one). Written in lower case.
+        pub status: ::std::string::String,
+        ///Why it is suspended.
+        #[serde(
+            rename = "suspensionReasons",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub suspension_reasons: ::std::vec::Vec<::std::string::String>,
+        ///ISO 8601, for example `P1M`, `P1Y`, `P3Y`.
+        #[serde(
+            rename = "termDuration",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub term_duration: ::std::option::Option<::std::string::String>,
+        ///For example `Licenses`, `Usage-based`, `Benefit`, `none` or `License(s)`.
+        #[serde(
+            rename = "unitType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub unit_type: ::std::option::Option<::std::string::String>,
+    }
+    impl Subscription {
+        pub fn builder() -> builder::Subscription {
+            Default::default()
+        }
+    }
+    ///All of a customer's subscriptions. No paging is documented; `links` is declared so that an answer carrying a `next` link is recognised and refused as not the whole list.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct SubscriptionCollection {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub attributes: ::std::option::Option<ResourceAttributes>,
+        pub items: ::std::vec::Vec<Subscription>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub links: ::std::option::Option<CollectionLinks>,
+        ///How many subscriptions `items` holds; an answer whose `totalCount` is above the number of `items` it carries cannot be the whole list and is refused as unusable.
+        #[serde(
+            rename = "totalCount",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub total_count: ::std::option::Option<i32>,
+    }
+    impl SubscriptionCollection {
+        pub fn builder() -> builder::SubscriptionCollection {
+            Default::default()
+        }
+    }
+    ///A subscription's id: a GUID in every documented example, in lower or upper case (kept as sent: the client does not rewrite an id it was given). The id is put into a request path, so nothing else is allowed.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct SubscriptionId(::std::string::String);
+    impl ::std::ops::Deref for SubscriptionId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<SubscriptionId> for ::std::string::String {
+        fn from(value: SubscriptionId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for SubscriptionId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new(
+                        "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$",
+                    )
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SubscriptionId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for SubscriptionId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SubscriptionId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///An update of a subscription: the subscription as read (every field, including those this spec does not name), with `status` set to the new one. A body without the subscription's other fields is accepted by the service, which then turns auto-renew off and drops scheduled instructions.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct SubscriptionUpdate {
+        ///The new status: `deleted` cancels (new commerce, marketplace), `suspended` suspends, `active` reactivates.
+        pub status: SubscriptionUpdateStatus,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl SubscriptionUpdate {
+        pub fn builder() -> builder::SubscriptionUpdate {
+            Default::default()
+        }
+    }
+    ///The new status: `deleted` cancels (new commerce, marketplace), `suspended` suspends, `active` reactivates.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub enum SubscriptionUpdateStatus {
+        #[serde(rename = "active")]
+        Active,
+        #[serde(rename = "suspended")]
+        Suspended,
+        #[serde(rename = "deleted")]
+        Deleted,
+    }
+    impl ::std::fmt::Display for SubscriptionUpdateStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Active => f.write_str("active"),
+                Self::Suspended => f.write_str("suspended"),
+                Self::Deleted => f.write_str("deleted"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for SubscriptionUpdateStatus {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "active" => Ok(Self::Active),
+                "suspended" => Ok(Self::Suspended),
+                "deleted" => Ok(Self::Deleted),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SubscriptionUpdateStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for SubscriptionUpdateStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     ///The body of a throttled (429) response.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -813,6 +1239,61 @@ pub mod types {
     impl ThrottlingError {
         pub fn builder() -> builder::ThrottlingError {
             Default::default()
+        }
+    }
+    ///`UpdateSubscriptionIfMatch`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct UpdateSubscriptionIfMatch(::std::string::String);
+    impl ::std::ops::Deref for UpdateSubscriptionIfMatch {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateSubscriptionIfMatch> for ::std::string::String {
+        fn from(value: UpdateSubscriptionIfMatch) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateSubscriptionIfMatch {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateSubscriptionIfMatch {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UpdateSubscriptionIfMatch {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateSubscriptionIfMatch {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     /// Types for composing complex structures.
@@ -2625,6 +3106,149 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct ProductSubType {
+            display_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ProductSubType {
+            fn default() -> Self {
+                Self {
+                    display_name: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                }
+            }
+        }
+        impl ProductSubType {
+            pub fn display_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.display_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for display_name: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ProductSubType> for super::ProductSubType {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ProductSubType,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    display_name: value.display_name?,
+                    id: value.id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ProductSubType> for ProductSubType {
+            fn from(value: super::ProductSubType) -> Self {
+                Self {
+                    display_name: Ok(value.display_name),
+                    id: Ok(value.id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ProductType {
+            display_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            sub_type: ::std::result::Result<
+                ::std::option::Option<super::ProductSubType>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ProductType {
+            fn default() -> Self {
+                Self {
+                    display_name: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    sub_type: Ok(Default::default()),
+                }
+            }
+        }
+        impl ProductType {
+            pub fn display_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.display_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for display_name: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn sub_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ProductSubType>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sub_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sub_type: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ProductType> for super::ProductType {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ProductType,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    display_name: value.display_name?,
+                    id: value.id?,
+                    sub_type: value.sub_type?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ProductType> for ProductType {
+            fn from(value: super::ProductType) -> Self {
+                Self {
+                    display_name: Ok(value.display_name),
+                    id: Ok(value.id),
+                    sub_type: Ok(value.sub_type),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct QuantityDetail {
             quantity: ::std::result::Result<
                 ::std::option::Option<i32>,
@@ -2767,6 +3391,70 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct RefundOption {
+            expires_at: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RefundOption {
+            fn default() -> Self {
+                Self {
+                    expires_at: Ok(Default::default()),
+                    type_: Ok(Default::default()),
+                }
+            }
+        }
+        impl RefundOption {
+            pub fn expires_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.expires_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for expires_at: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RefundOption> for super::RefundOption {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RefundOption,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    expires_at: value.expires_at?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RefundOption> for RefundOption {
+            fn from(value: super::RefundOption) -> Self {
+                Self {
+                    expires_at: Ok(value.expires_at),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct ResourceAttributes {
             etag: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -2827,6 +3515,947 @@ pub mod types {
                 Self {
                     etag: Ok(value.etag),
                     object_type: Ok(value.object_type),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct Subscription {
+            action_taken: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            actions: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            attention_needed: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            attributes: ::std::result::Result<
+                ::std::option::Option<super::ResourceAttributes>,
+                ::std::string::String,
+            >,
+            auto_renew_enabled: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            billing_cycle: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            billing_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            cancellation_allowed_until_date: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            commitment_end_date: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            commitment_end_date_time: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            contract_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            creation_date: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            effective_start_date: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            entitlement_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            friendly_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            has_purchasable_addons: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<super::SubscriptionId, ::std::string::String>,
+            is_microsoft_product: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            is_trial: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            links: ::std::result::Result<
+                ::std::collections::HashMap<::std::string::String, super::Link>,
+                ::std::string::String,
+            >,
+            offer_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            offer_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            order_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            parent_subscription_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            partner_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            product_type: ::std::result::Result<
+                ::std::option::Option<super::ProductType>,
+                ::std::string::String,
+            >,
+            promotion_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            publisher_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            quantity: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            refund_options: ::std::result::Result<
+                ::std::vec::Vec<super::RefundOption>,
+                ::std::string::String,
+            >,
+            refundable_quantity: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            renewal_term_duration: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            scheduled_next_term_instructions: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<::std::string::String, ::std::string::String>,
+            suspension_reasons: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            term_duration: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            unit_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Subscription {
+            fn default() -> Self {
+                Self {
+                    action_taken: Ok(Default::default()),
+                    actions: Ok(Default::default()),
+                    attention_needed: Ok(Default::default()),
+                    attributes: Ok(Default::default()),
+                    auto_renew_enabled: Ok(Default::default()),
+                    billing_cycle: Ok(Default::default()),
+                    billing_type: Ok(Default::default()),
+                    cancellation_allowed_until_date: Ok(Default::default()),
+                    commitment_end_date: Ok(Default::default()),
+                    commitment_end_date_time: Ok(Default::default()),
+                    contract_type: Ok(Default::default()),
+                    creation_date: Ok(Default::default()),
+                    effective_start_date: Ok(Default::default()),
+                    entitlement_id: Ok(Default::default()),
+                    friendly_name: Ok(Default::default()),
+                    has_purchasable_addons: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    is_microsoft_product: Ok(Default::default()),
+                    is_trial: Ok(Default::default()),
+                    links: Ok(Default::default()),
+                    offer_id: Ok(Default::default()),
+                    offer_name: Ok(Default::default()),
+                    order_id: Ok(Default::default()),
+                    parent_subscription_id: Ok(Default::default()),
+                    partner_id: Ok(Default::default()),
+                    product_type: Ok(Default::default()),
+                    promotion_id: Ok(Default::default()),
+                    publisher_name: Ok(Default::default()),
+                    quantity: Ok(Default::default()),
+                    refund_options: Ok(Default::default()),
+                    refundable_quantity: Ok(Default::default()),
+                    renewal_term_duration: Ok(Default::default()),
+                    scheduled_next_term_instructions: Ok(Default::default()),
+                    status: Err("no value supplied for status".to_string()),
+                    suspension_reasons: Ok(Default::default()),
+                    term_duration: Ok(Default::default()),
+                    unit_type: Ok(Default::default()),
+                }
+            }
+        }
+        impl Subscription {
+            pub fn action_taken<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.action_taken = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for action_taken: {e}")
+                    });
+                self
+            }
+            pub fn actions<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.actions = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for actions: {e}")
+                    });
+                self
+            }
+            pub fn attention_needed<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.attention_needed = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for attention_needed: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn attributes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ResourceAttributes>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.attributes = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for attributes: {e}")
+                    });
+                self
+            }
+            pub fn auto_renew_enabled<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.auto_renew_enabled = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for auto_renew_enabled: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn billing_cycle<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.billing_cycle = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for billing_cycle: {e}")
+                    });
+                self
+            }
+            pub fn billing_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.billing_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for billing_type: {e}")
+                    });
+                self
+            }
+            pub fn cancellation_allowed_until_date<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cancellation_allowed_until_date = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for cancellation_allowed_until_date: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn commitment_end_date<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.commitment_end_date = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for commitment_end_date: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn commitment_end_date_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.commitment_end_date_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for commitment_end_date_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn contract_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.contract_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for contract_type: {e}")
+                    });
+                self
+            }
+            pub fn creation_date<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.creation_date = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for creation_date: {e}")
+                    });
+                self
+            }
+            pub fn effective_start_date<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.effective_start_date = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for effective_start_date: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn entitlement_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.entitlement_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for entitlement_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn friendly_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.friendly_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for friendly_name: {e}")
+                    });
+                self
+            }
+            pub fn has_purchasable_addons<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.has_purchasable_addons = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for has_purchasable_addons: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::SubscriptionId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn is_microsoft_product<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_microsoft_product = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for is_microsoft_product: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn is_trial<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_trial = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_trial: {e}")
+                    });
+                self
+            }
+            pub fn links<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::collections::HashMap<::std::string::String, super::Link>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.links = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for links: {e}")
+                    });
+                self
+            }
+            pub fn offer_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.offer_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for offer_id: {e}")
+                    });
+                self
+            }
+            pub fn offer_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.offer_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for offer_name: {e}")
+                    });
+                self
+            }
+            pub fn order_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.order_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for order_id: {e}")
+                    });
+                self
+            }
+            pub fn parent_subscription_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.parent_subscription_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for parent_subscription_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn partner_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.partner_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for partner_id: {e}")
+                    });
+                self
+            }
+            pub fn product_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ProductType>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.product_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for product_type: {e}")
+                    });
+                self
+            }
+            pub fn promotion_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.promotion_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for promotion_id: {e}")
+                    });
+                self
+            }
+            pub fn publisher_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.publisher_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for publisher_name: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn quantity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quantity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for quantity: {e}")
+                    });
+                self
+            }
+            pub fn refund_options<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::RefundOption>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refund_options = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for refund_options: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn refundable_quantity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refundable_quantity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for refundable_quantity: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn renewal_term_duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.renewal_term_duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for renewal_term_duration: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn scheduled_next_term_instructions<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.scheduled_next_term_instructions = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for scheduled_next_term_instructions: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn suspension_reasons<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.suspension_reasons = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for suspension_reasons: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn term_duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.term_duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for term_duration: {e}")
+                    });
+                self
+            }
+            pub fn unit_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.unit_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for unit_type: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Subscription> for super::Subscription {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Subscription,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    action_taken: value.action_taken?,
+                    actions: value.actions?,
+                    attention_needed: value.attention_needed?,
+                    attributes: value.attributes?,
+                    auto_renew_enabled: value.auto_renew_enabled?,
+                    billing_cycle: value.billing_cycle?,
+                    billing_type: value.billing_type?,
+                    cancellation_allowed_until_date: value
+                        .cancellation_allowed_until_date?,
+                    commitment_end_date: value.commitment_end_date?,
+                    commitment_end_date_time: value.commitment_end_date_time?,
+                    contract_type: value.contract_type?,
+                    creation_date: value.creation_date?,
+                    effective_start_date: value.effective_start_date?,
+                    entitlement_id: value.entitlement_id?,
+                    friendly_name: value.friendly_name?,
+                    has_purchasable_addons: value.has_purchasable_addons?,
+                    id: value.id?,
+                    is_microsoft_product: value.is_microsoft_product?,
+                    is_trial: value.is_trial?,
+                    links: value.links?,
+                    offer_id: value.offer_id?,
+                    offer_name: value.offer_name?,
+                    order_id: value.order_id?,
+                    parent_subscription_id: value.parent_subscription_id?,
+                    partner_id: value.partner_id?,
+                    product_type: value.product_type?,
+                    promotion_id: value.promotion_id?,
+                    publisher_name: value.publisher_name?,
+                    quantity: value.quantity?,
+                    refund_options: value.refund_options?,
+                    refundable_quantity: value.refundable_quantity?,
+                    renewal_term_duration: value.renewal_term_duration?,
+                    scheduled_next_term_instructions: value
+                        .scheduled_next_term_instructions?,
+                    status: value.status?,
+                    suspension_reasons: value.suspension_reasons?,
+                    term_duration: value.term_duration?,
+                    unit_type: value.unit_type?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Subscription> for Subscription {
+            fn from(value: super::Subscription) -> Self {
+                Self {
+                    action_taken: Ok(value.action_taken),
+                    actions: Ok(value.actions),
+                    attention_needed: Ok(value.attention_needed),
+                    attributes: Ok(value.attributes),
+                    auto_renew_enabled: Ok(value.auto_renew_enabled),
+                    billing_cycle: Ok(value.billing_cycle),
+                    billing_type: Ok(value.billing_type),
+                    cancellation_allowed_until_date: Ok(
+                        value.cancellation_allowed_until_date,
+                    ),
+                    commitment_end_date: Ok(value.commitment_end_date),
+                    commitment_end_date_time: Ok(value.commitment_end_date_time),
+                    contract_type: Ok(value.contract_type),
+                    creation_date: Ok(value.creation_date),
+                    effective_start_date: Ok(value.effective_start_date),
+                    entitlement_id: Ok(value.entitlement_id),
+                    friendly_name: Ok(value.friendly_name),
+                    has_purchasable_addons: Ok(value.has_purchasable_addons),
+                    id: Ok(value.id),
+                    is_microsoft_product: Ok(value.is_microsoft_product),
+                    is_trial: Ok(value.is_trial),
+                    links: Ok(value.links),
+                    offer_id: Ok(value.offer_id),
+                    offer_name: Ok(value.offer_name),
+                    order_id: Ok(value.order_id),
+                    parent_subscription_id: Ok(value.parent_subscription_id),
+                    partner_id: Ok(value.partner_id),
+                    product_type: Ok(value.product_type),
+                    promotion_id: Ok(value.promotion_id),
+                    publisher_name: Ok(value.publisher_name),
+                    quantity: Ok(value.quantity),
+                    refund_options: Ok(value.refund_options),
+                    refundable_quantity: Ok(value.refundable_quantity),
+                    renewal_term_duration: Ok(value.renewal_term_duration),
+                    scheduled_next_term_instructions: Ok(
+                        value.scheduled_next_term_instructions,
+                    ),
+                    status: Ok(value.status),
+                    suspension_reasons: Ok(value.suspension_reasons),
+                    term_duration: Ok(value.term_duration),
+                    unit_type: Ok(value.unit_type),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct SubscriptionCollection {
+            attributes: ::std::result::Result<
+                ::std::option::Option<super::ResourceAttributes>,
+                ::std::string::String,
+            >,
+            items: ::std::result::Result<
+                ::std::vec::Vec<super::Subscription>,
+                ::std::string::String,
+            >,
+            links: ::std::result::Result<
+                ::std::option::Option<super::CollectionLinks>,
+                ::std::string::String,
+            >,
+            total_count: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for SubscriptionCollection {
+            fn default() -> Self {
+                Self {
+                    attributes: Ok(Default::default()),
+                    items: Err("no value supplied for items".to_string()),
+                    links: Ok(Default::default()),
+                    total_count: Ok(Default::default()),
+                }
+            }
+        }
+        impl SubscriptionCollection {
+            pub fn attributes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ResourceAttributes>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.attributes = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for attributes: {e}")
+                    });
+                self
+            }
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Subscription>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {e}")
+                    });
+                self
+            }
+            pub fn links<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CollectionLinks>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.links = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for links: {e}")
+                    });
+                self
+            }
+            pub fn total_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total_count: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SubscriptionCollection>
+        for super::SubscriptionCollection {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SubscriptionCollection,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    attributes: value.attributes?,
+                    items: value.items?,
+                    links: value.links?,
+                    total_count: value.total_count?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::SubscriptionCollection>
+        for SubscriptionCollection {
+            fn from(value: super::SubscriptionCollection) -> Self {
+                Self {
+                    attributes: Ok(value.attributes),
+                    items: Ok(value.items),
+                    links: Ok(value.links),
+                    total_count: Ok(value.total_count),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct SubscriptionUpdate {
+            status: ::std::result::Result<
+                super::SubscriptionUpdateStatus,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for SubscriptionUpdate {
+            fn default() -> Self {
+                Self {
+                    status: Err("no value supplied for status".to_string()),
+                    extra: Err("no value supplied for extra".to_string()),
+                }
+            }
+        }
+        impl SubscriptionUpdate {
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::SubscriptionUpdateStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SubscriptionUpdate> for super::SubscriptionUpdate {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SubscriptionUpdate,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    status: value.status?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::SubscriptionUpdate> for SubscriptionUpdate {
+            fn from(value: super::SubscriptionUpdate) -> Self {
+                Self {
+                    status: Ok(value.status),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -3222,6 +4851,125 @@ let response = client.update_order()
 ```*/
     pub fn update_order(&self) -> builder::UpdateOrder<'_> {
         builder::UpdateOrder::new(self)
+    }
+    /**Get all of a customer's subscriptions
+
+Returns all of the customer's subscriptions in one collection, whatever their status
+(`expired`, `disabled` and `deleted` ones included) and kind: new-commerce and legacy
+license-based, software, commercial-marketplace, Azure plans. No paging is documented:
+an answer whose `links` has a `next`, or whose `totalCount` is above the number of
+`items`, cannot be the whole list. The documented filters (`order_id`, `mpn_id`,
+`product_type`, `product_subtype`) are not declared: this workspace lists every
+subscription (see `openapi/SOURCES.md`).
+
+A read: retrying it, with the same `MS-RequestId`, is always safe.
+
+
+Sends a `GET` request to `/v1/customers/{customer-tenant-id}/subscriptions`
+
+Arguments:
+- `customer_tenant_id`: The customer's tenant id, a GUID.
+- `ms_contract_version`: The API version requested; usually `v1`.
+- `ms_correlation_id`: Ties the call to others in Partner Center's logs and traces. Send a new GUID per call unless several calls belong together.
+- `ms_partner_center_application`: The name of the application calling Partner Center.
+- `ms_request_id`: Identifies the call and makes it idempotent: send a new GUID for each call and the same GUID on every retry of that call.
+- `x_locale`: Language of localized text such as error descriptions; defaults to `en-US`.
+```ignore
+let response = client.list_subscriptions()
+    .customer_tenant_id(customer_tenant_id)
+    .ms_contract_version(ms_contract_version)
+    .ms_correlation_id(ms_correlation_id)
+    .ms_partner_center_application(ms_partner_center_application)
+    .ms_request_id(ms_request_id)
+    .x_locale(x_locale)
+    .send()
+    .await;
+```*/
+    pub fn list_subscriptions(&self) -> builder::ListSubscriptions<'_> {
+        builder::ListSubscriptions::new(self)
+    }
+    /**Get a customer's subscription by its id
+
+Returns the subscription. Read it before updating it: an update sends the whole
+subscription as read, and its `attributes.etag`, where it has one, goes in `If-Match`.
+
+A read: retrying it, with the same `MS-RequestId`, is always safe.
+
+
+Sends a `GET` request to `/v1/customers/{customer-tenant-id}/subscriptions/{subscription-id}`
+
+Arguments:
+- `customer_tenant_id`: The customer's tenant id, a GUID.
+- `subscription_id`: The subscription's id, as in a subscription's `id`.
+- `ms_contract_version`: The API version requested; usually `v1`.
+- `ms_correlation_id`: Ties the call to others in Partner Center's logs and traces. Send a new GUID per call unless several calls belong together.
+- `ms_partner_center_application`: The name of the application calling Partner Center.
+- `ms_request_id`: Identifies the call and makes it idempotent: send a new GUID for each call and the same GUID on every retry of that call.
+- `x_locale`: Language of localized text such as error descriptions; defaults to `en-US`.
+```ignore
+let response = client.get_subscription()
+    .customer_tenant_id(customer_tenant_id)
+    .subscription_id(subscription_id)
+    .ms_contract_version(ms_contract_version)
+    .ms_correlation_id(ms_correlation_id)
+    .ms_partner_center_application(ms_partner_center_application)
+    .ms_request_id(ms_request_id)
+    .x_locale(x_locale)
+    .send()
+    .await;
+```*/
+    pub fn get_subscription(&self) -> builder::GetSubscription<'_> {
+        builder::GetSubscription::new(self)
+    }
+    /**Update a subscription; here, change its status (cancel or suspend it)
+
+Sends the whole subscription as read, with `status` changed: `deleted` cancels a
+new-commerce or commercial-marketplace subscription (within its cancellation window,
+`cancellationAllowedUntilDate`; after it, 400 with code 900117 or 900213), `suspended`
+suspends one (legacy license-based subscriptions and Azure plans are suspended, not
+cancelled), `active` reactivates a suspended one. A body with only some fields is
+accepted, but the service then turns auto-renew off and drops scheduled instructions
+the body does not repeat: send what was read.
+
+`If-Match` carries the subscription's `attributes.etag` where it has one; a stale one
+is refused (400, code 2055). While a renewal is being processed the update is refused
+with 409 (send it again after two minutes); 409 with code 900278 asks to wait 24 hours.
+
+The answer is `200` with the updated subscription, or `202` with a `Location` naming
+the subscription when the change takes longer: read the subscription until it shows
+the new status.
+
+Retry a call with the same `MS-RequestId`; a new call uses a fresh one.
+
+
+Sends a `PATCH` request to `/v1/customers/{customer-tenant-id}/subscriptions/{subscription-id}`
+
+Arguments:
+- `customer_tenant_id`: The customer's tenant id, a GUID.
+- `subscription_id`: The subscription's id, as in a subscription's `id`.
+- `if_match`: The subscription's `attributes.etag` as last read, for concurrency control. The documented examples send it; the .NET SDK never does, and no page says it is required. ETags are temporary: read the subscription again rather than keep one.
+- `ms_contract_version`: The API version requested; usually `v1`.
+- `ms_correlation_id`: Ties the call to others in Partner Center's logs and traces. Send a new GUID per call unless several calls belong together.
+- `ms_partner_center_application`: The name of the application calling Partner Center.
+- `ms_request_id`: Identifies the call and makes it idempotent: send a new GUID for each call and the same GUID on every retry of that call.
+- `x_locale`: Language of localized text such as error descriptions; defaults to `en-US`.
+- `body`: The subscription as read, with its new `status`.
+```ignore
+let response = client.update_subscription()
+    .customer_tenant_id(customer_tenant_id)
+    .subscription_id(subscription_id)
+    .if_match(if_match)
+    .ms_contract_version(ms_contract_version)
+    .ms_correlation_id(ms_correlation_id)
+    .ms_partner_center_application(ms_partner_center_application)
+    .ms_request_id(ms_request_id)
+    .x_locale(x_locale)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_subscription(&self) -> builder::UpdateSubscription<'_> {
+        builder::UpdateSubscription::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -4788,6 +6536,837 @@ pub mod builder {
                     )
                 }
                 409u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                502u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_subscriptions`]
+
+[`Client::list_subscriptions`]: super::Client::list_subscriptions*/
+    #[derive(Debug, Clone)]
+    pub struct ListSubscriptions<'a> {
+        client: &'a super::Client,
+        customer_tenant_id: Result<::uuid::Uuid, String>,
+        ms_contract_version: Result<Option<::std::string::String>, String>,
+        ms_correlation_id: Result<Option<::uuid::Uuid>, String>,
+        ms_partner_center_application: Result<Option<::std::string::String>, String>,
+        ms_request_id: Result<Option<::uuid::Uuid>, String>,
+        x_locale: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> ListSubscriptions<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                customer_tenant_id: Err(
+                    "customer_tenant_id was not initialized".to_string(),
+                ),
+                ms_contract_version: Ok(None),
+                ms_correlation_id: Ok(None),
+                ms_partner_center_application: Ok(None),
+                ms_request_id: Ok(None),
+                x_locale: Ok(None),
+            }
+        }
+        pub fn customer_tenant_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.customer_tenant_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for customer_tenant_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_contract_version<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.ms_contract_version = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for ms_contract_version failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_correlation_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.ms_correlation_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for ms_correlation_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_partner_center_application<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.ms_partner_center_application = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for ms_partner_center_application failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_request_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.ms_request_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for ms_request_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_locale<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_locale = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_locale failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/customers/{customer-tenant-id}/subscriptions`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::SubscriptionCollection>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self {
+                client,
+                customer_tenant_id,
+                ms_contract_version,
+                ms_correlation_id,
+                ms_partner_center_application,
+                ms_request_id,
+                x_locale,
+            } = self;
+            let customer_tenant_id = customer_tenant_id.map_err(Error::InvalidRequest)?;
+            let ms_contract_version = ms_contract_version
+                .map_err(Error::InvalidRequest)?;
+            let ms_correlation_id = ms_correlation_id.map_err(Error::InvalidRequest)?;
+            let ms_partner_center_application = ms_partner_center_application
+                .map_err(Error::InvalidRequest)?;
+            let ms_request_id = ms_request_id.map_err(Error::InvalidRequest)?;
+            let x_locale = x_locale.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/customers/{}/subscriptions", client.baseurl, encode_path(&
+                customer_tenant_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(6usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = ms_contract_version {
+                header_map.append("MS-Contract-Version", value.to_string().try_into()?);
+            }
+            if let Some(value) = ms_correlation_id {
+                header_map.append("MS-CorrelationId", value.to_string().try_into()?);
+            }
+            if let Some(value) = ms_partner_center_application {
+                header_map
+                    .append(
+                        "MS-PartnerCenter-Application",
+                        value.to_string().try_into()?,
+                    );
+            }
+            if let Some(value) = ms_request_id {
+                header_map.append("MS-RequestId", value.to_string().try_into()?);
+            }
+            if let Some(value) = x_locale {
+                header_map.append("X-Locale", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_subscriptions",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                502u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_subscription`]
+
+[`Client::get_subscription`]: super::Client::get_subscription*/
+    #[derive(Debug, Clone)]
+    pub struct GetSubscription<'a> {
+        client: &'a super::Client,
+        customer_tenant_id: Result<::uuid::Uuid, String>,
+        subscription_id: Result<types::SubscriptionId, String>,
+        ms_contract_version: Result<Option<::std::string::String>, String>,
+        ms_correlation_id: Result<Option<::uuid::Uuid>, String>,
+        ms_partner_center_application: Result<Option<::std::string::String>, String>,
+        ms_request_id: Result<Option<::uuid::Uuid>, String>,
+        x_locale: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> GetSubscription<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                customer_tenant_id: Err(
+                    "customer_tenant_id was not initialized".to_string(),
+                ),
+                subscription_id: Err("subscription_id was not initialized".to_string()),
+                ms_contract_version: Ok(None),
+                ms_correlation_id: Ok(None),
+                ms_partner_center_application: Ok(None),
+                ms_request_id: Ok(None),
+                x_locale: Ok(None),
+            }
+        }
+        pub fn customer_tenant_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.customer_tenant_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for customer_tenant_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn subscription_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::SubscriptionId>,
+        {
+            self.subscription_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `SubscriptionId` for subscription_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_contract_version<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.ms_contract_version = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for ms_contract_version failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_correlation_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.ms_correlation_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for ms_correlation_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_partner_center_application<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.ms_partner_center_application = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for ms_partner_center_application failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_request_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.ms_request_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for ms_request_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_locale<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_locale = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_locale failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/customers/{customer-tenant-id}/subscriptions/{subscription-id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::Subscription>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                customer_tenant_id,
+                subscription_id,
+                ms_contract_version,
+                ms_correlation_id,
+                ms_partner_center_application,
+                ms_request_id,
+                x_locale,
+            } = self;
+            let customer_tenant_id = customer_tenant_id.map_err(Error::InvalidRequest)?;
+            let subscription_id = subscription_id.map_err(Error::InvalidRequest)?;
+            let ms_contract_version = ms_contract_version
+                .map_err(Error::InvalidRequest)?;
+            let ms_correlation_id = ms_correlation_id.map_err(Error::InvalidRequest)?;
+            let ms_partner_center_application = ms_partner_center_application
+                .map_err(Error::InvalidRequest)?;
+            let ms_request_id = ms_request_id.map_err(Error::InvalidRequest)?;
+            let x_locale = x_locale.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/customers/{}/subscriptions/{}", client.baseurl, encode_path(&
+                customer_tenant_id.to_string()), encode_path(& subscription_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(6usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = ms_contract_version {
+                header_map.append("MS-Contract-Version", value.to_string().try_into()?);
+            }
+            if let Some(value) = ms_correlation_id {
+                header_map.append("MS-CorrelationId", value.to_string().try_into()?);
+            }
+            if let Some(value) = ms_partner_center_application {
+                header_map
+                    .append(
+                        "MS-PartnerCenter-Application",
+                        value.to_string().try_into()?,
+                    );
+            }
+            if let Some(value) = ms_request_id {
+                header_map.append("MS-RequestId", value.to_string().try_into()?);
+            }
+            if let Some(value) = x_locale {
+                header_map.append("X-Locale", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_subscription",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                502u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_subscription`]
+
+[`Client::update_subscription`]: super::Client::update_subscription*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateSubscription<'a> {
+        client: &'a super::Client,
+        customer_tenant_id: Result<::uuid::Uuid, String>,
+        subscription_id: Result<types::SubscriptionId, String>,
+        if_match: Result<Option<types::UpdateSubscriptionIfMatch>, String>,
+        ms_contract_version: Result<Option<::std::string::String>, String>,
+        ms_correlation_id: Result<Option<::uuid::Uuid>, String>,
+        ms_partner_center_application: Result<Option<::std::string::String>, String>,
+        ms_request_id: Result<Option<::uuid::Uuid>, String>,
+        x_locale: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::SubscriptionUpdate, String>,
+    }
+    impl<'a> UpdateSubscription<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                customer_tenant_id: Err(
+                    "customer_tenant_id was not initialized".to_string(),
+                ),
+                subscription_id: Err("subscription_id was not initialized".to_string()),
+                if_match: Ok(None),
+                ms_contract_version: Ok(None),
+                ms_correlation_id: Ok(None),
+                ms_partner_center_application: Ok(None),
+                ms_request_id: Ok(None),
+                x_locale: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn customer_tenant_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.customer_tenant_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for customer_tenant_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn subscription_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::SubscriptionId>,
+        {
+            self.subscription_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `SubscriptionId` for subscription_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn if_match<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateSubscriptionIfMatch>,
+        {
+            self.if_match = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `UpdateSubscriptionIfMatch` for if_match failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_contract_version<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.ms_contract_version = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for ms_contract_version failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_correlation_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.ms_correlation_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for ms_correlation_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_partner_center_application<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.ms_partner_center_application = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for ms_partner_center_application failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_request_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.ms_request_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for ms_request_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_locale<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_locale = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_locale failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::SubscriptionUpdate>,
+            <V as std::convert::TryInto<
+                types::SubscriptionUpdate,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `SubscriptionUpdate` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::SubscriptionUpdate,
+            ) -> types::builder::SubscriptionUpdate,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PATCH` request to `/v1/customers/{customer-tenant-id}/subscriptions/{subscription-id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<()>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                customer_tenant_id,
+                subscription_id,
+                if_match,
+                ms_contract_version,
+                ms_correlation_id,
+                ms_partner_center_application,
+                ms_request_id,
+                x_locale,
+                body,
+            } = self;
+            let customer_tenant_id = customer_tenant_id.map_err(Error::InvalidRequest)?;
+            let subscription_id = subscription_id.map_err(Error::InvalidRequest)?;
+            let if_match = if_match.map_err(Error::InvalidRequest)?;
+            let ms_contract_version = ms_contract_version
+                .map_err(Error::InvalidRequest)?;
+            let ms_correlation_id = ms_correlation_id.map_err(Error::InvalidRequest)?;
+            let ms_partner_center_application = ms_partner_center_application
+                .map_err(Error::InvalidRequest)?;
+            let ms_request_id = ms_request_id.map_err(Error::InvalidRequest)?;
+            let x_locale = x_locale.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::SubscriptionUpdate::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/customers/{}/subscriptions/{}", client.baseurl, encode_path(&
+                customer_tenant_id.to_string()), encode_path(& subscription_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(7usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = if_match {
+                header_map.append("If-Match", value.to_string().try_into()?);
+            }
+            if let Some(value) = ms_contract_version {
+                header_map.append("MS-Contract-Version", value.to_string().try_into()?);
+            }
+            if let Some(value) = ms_correlation_id {
+                header_map.append("MS-CorrelationId", value.to_string().try_into()?);
+            }
+            if let Some(value) = ms_partner_center_application {
+                header_map
+                    .append(
+                        "MS-PartnerCenter-Application",
+                        value.to_string().try_into()?,
+                    );
+            }
+            if let Some(value) = ms_request_id {
+                header_map.append("MS-RequestId", value.to_string().try_into()?);
+            }
+            if let Some(value) = x_locale {
+                header_map.append("X-Locale", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_subscription",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => Ok(ResponseValue::empty(response)),
+                202u16 => Ok(ResponseValue::empty(response)),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                409u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                412u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,

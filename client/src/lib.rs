@@ -16,6 +16,7 @@ mod entitlements;
 mod error;
 mod orders;
 mod removal;
+mod subscriptions;
 mod tip;
 mod tls;
 mod token;
@@ -63,6 +64,13 @@ pub use removal::{
     CANCELLATION_WINDOW, CANCELLATION_WINDOW_DAYS, DEFAULT_ORDER_CONCURRENCY, DeleteWithPurchases,
     Phase, PlannedOrder, PollPolicy, Progress, PurchasePlan, Removal, RemovalError,
     RemovalErrorKind, Verdict,
+};
+pub use subscriptions::get::GetSubscription;
+pub use subscriptions::id::{ParseSubscriptionIdError, SubscriptionId};
+pub use subscriptions::list::{ListSubscriptions, Subscriptions};
+pub use subscriptions::update::{SubscriptionUpdated, UpdateSubscription};
+pub use subscriptions::{
+    CustomerSubscriptions, Subscription, SubscriptionById, SubscriptionChange, SubscriptionStatus,
 };
 pub use tls::ensure_crypto_provider;
 pub use token::{AccessToken, BoxError, StaticToken, TokenProvider};

@@ -15,6 +15,7 @@ use crate::orders::purchases::{DEFAULT_CANCELLATION_LATENCY, OrderSeed};
 use crate::running::Sandbox;
 use crate::seed::{self, IdSource, PartnerSeed, Stream};
 use crate::shared::Shared;
+use crate::subscriptions::model::{DEFAULT_SUBSCRIPTION_LATENCY, SubscriptionSeed};
 #[cfg(feature = "tls")]
 use crate::tls;
 use crate::{DEFAULT_TOKEN, HEADER_READ_TIMEOUT, server};
@@ -27,6 +28,8 @@ pub struct SandboxBuilder {
     rate_limit: Option<(NonZeroU32, NonZeroU32)>,
     header_read_timeout: Duration,
     cancellation_latency: Duration,
+    subscription_latency: Duration,
+    subscription_updates_accepted: bool,
     purchases_refusal: Option<axum::http::StatusCode>,
     purchases_share: f64,
     chaos: Option<Chaos>,
@@ -45,6 +48,8 @@ impl Default for SandboxBuilder {
             rate_limit: None,
             header_read_timeout: HEADER_READ_TIMEOUT,
             cancellation_latency: DEFAULT_CANCELLATION_LATENCY,
+            subscription_latency: DEFAULT_SUBSCRIPTION_LATENCY,
+            subscription_updates_accepted: false,
             purchases_refusal: None,
             purchases_share: 0.0,
             chaos: None,
@@ -65,6 +70,8 @@ impl std::fmt::Debug for SandboxBuilder {
             .field("rate_limit", &self.rate_limit)
             .field("header_read_timeout", &self.header_read_timeout)
             .field("cancellation_latency", &self.cancellation_latency)
+            .field("subscription_latency", &self.subscription_latency)
+            .field("subscription_updates_accepted", &self.subscription_updates_accepted)
             .field("purchases_share", &self.purchases_share)
             .field("chaos", &self.chaos)
             .field("seed", &self.seed)
@@ -89,6 +96,7 @@ impl SandboxBuilder {
             tokens: vec![token.into()],
             customers: Vec::new(),
             orders: Vec::new(),
+            subscriptions: Vec::new(),
             azure_plans: Vec::new(),
         });
         self
@@ -155,6 +163,36 @@ impl SandboxBuilder {
         self
     }
 
+    /// A customer of the partner added last (as [`Self::customers`]) with these subscriptions
+    /// (new-commerce, legacy, marketplace; see [`SubscriptionSeed`]).
+    pub fn customer_with_subscriptions(
+        mut self,
+        id: Uuid,
+        subscriptions: impl IntoIterator<Item = SubscriptionSeed>,
+    ) -> Self {
+        self = self.customers([id]);
+        if let Some(p) = self.partners.last_mut() {
+            p.subscriptions.push((id, subscriptions.into_iter().collect()));
+        }
+        self
+    }
+
+    /// How long an updated subscription takes to read its new status (`deleted`,
+    /// `suspended`, `active`; default [`DEFAULT_SUBSCRIPTION_LATENCY`]; zero: at once).
+    /// Meanwhile a read shows the status it had; the update's own answer shows the new one.
+    pub fn subscription_latency(mut self, latency: Duration) -> Self {
+        self.subscription_latency = latency;
+        self
+    }
+
+    /// Answers each accepted subscription update with `202 Accepted` and a `Location` naming
+    /// the subscription, as Partner Center does when a change takes longer than the call,
+    /// instead of `200` with the subscription. The change is made as with `200`.
+    pub fn subscription_updates_accepted(mut self) -> Self {
+        self.subscription_updates_accepted = true;
+        self
+    }
+
     /// A customer of the partner added last (as [`Self::customers`]) with an Azure plan: its
     /// deletion is refused (`409`, naming the plan's order) whatever is cancelled by order,
     /// and nothing the documented delete procedure reads shows the plan, as in Partner
@@ -192,7 +230,7 @@ impl SandboxBuilder {
     }
 
     /// Throttles each partner above `per_minute` requests a minute on each documented
-    /// resource ([`Resource`](crate::Resource): customers, orders), with bursts of up to `burst`, answering
+    /// resource ([`Resource`](crate::Resource): customers, orders, subscriptions), with bursts of up to `burst`, answering
     /// `429` with `Retry-After` and the throttling body, as Partner Center does above its
     /// documented limits (500 a minute on each). Default: no limit.
     pub fn rate_limit(mut self, per_minute: NonZeroU32, burst: NonZeroU32) -> Self {
@@ -309,14 +347,18 @@ impl SandboxBuilder {
     pub async fn start(self) -> std::io::Result<Sandbox> {
         let id_seed = self.id_seed();
         let mut order_ids = IdSource::new(id_seed, Stream::Orders);
+        let mut subscription_ids = IdSource::new(id_seed, Stream::Subscriptions);
         let (store, accounts) = seed::store(
             &self.partners,
             self.purchases_share,
             self.cancellation_latency,
             &mut order_ids,
+            &mut subscription_ids,
         );
         let mut store = store;
         store.purchases_refusal = self.purchases_refusal;
+        store.subscription_latency = self.subscription_latency;
+        store.subscription_updates_accepted = self.subscription_updates_accepted;
         let shared = Arc::new(Shared {
             accounts,
             store: Mutex::new(store),

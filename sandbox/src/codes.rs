@@ -42,3 +42,16 @@ pub const ORDER_NOT_FOUND: i64 = 20000;
 /// 400: the order is older than its cancellation window ("You have passed your 60-day
 /// cancellation window").
 pub const CANCELLATION_WINDOW_PASSED: i64 = 900117;
+/// 404: no such subscription for this customer ("Subscription with ID {0} not found.").
+pub const SUBSCRIPTION_NOT_FOUND: i64 = 20003;
+/// 400: a deleted subscription cannot be updated ("Subscription with ID {0} and deleted status
+/// can't be updated.").
+pub const SUBSCRIPTION_DELETED: i64 = 2011;
+/// 400: `If-Match` names a version of the subscription that is no longer current ("Etag is no
+/// longer valid"). Partner Center's status list also has `412`; the sandbox answers with this
+/// documented code.
+pub const ETAG_NO_LONGER_VALID: i64 = 2055;
+/// 400: the status cannot be changed this way ("Can't update the status for this
+/// subscription"); here, cancelling (`deleted`) a legacy subscription, which is suspended
+/// instead, or asking for a status an update cannot set.
+pub const CANNOT_UPDATE_STATUS: i64 = 800096;

@@ -19,6 +19,7 @@ mod seed;
 mod server;
 mod shared;
 mod store;
+mod subscriptions;
 #[cfg(feature = "tls")]
 mod tls;
 
@@ -43,6 +44,10 @@ pub use orders::purchases::{
 };
 pub use routes::{Operation, Resource};
 pub use running::Sandbox;
+pub use subscriptions::model::{
+    DEFAULT_SUBSCRIPTION_LATENCY, MARKETPLACE_CANCELLATION_WINDOW,
+    NEW_COMMERCE_CANCELLATION_WINDOW, SubscriptionKind, SubscriptionSeed,
+};
 
 /// How long a connection may take to send a request's head (request line and headers),
 /// counted from when the server starts waiting for it, idle keep-alive time included: a client

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::layers::auth::Partner;
 use crate::shared::Shared;
-use crate::{answer, codes, customers, entitlements, orders};
+use crate::{answer, codes, customers, entitlements, orders, subscriptions};
 
 /// The operations the sandbox serves, for faults that target one of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -30,6 +30,13 @@ pub enum Operation {
     GetOrder,
     /// `PATCH /v1/customers/{customer-tenant-id}/orders/{order-id}` (cancel an order).
     UpdateOrder,
+    /// `GET /v1/customers/{customer-tenant-id}/subscriptions`.
+    ListSubscriptions,
+    /// `GET /v1/customers/{customer-tenant-id}/subscriptions/{subscription-id}`.
+    GetSubscription,
+    /// `PATCH /v1/customers/{customer-tenant-id}/subscriptions/{subscription-id}` (cancel,
+    /// suspend or reactivate a subscription).
+    UpdateSubscription,
 }
 
 /// The resources Partner Center documents a rate limit for (500 requests a minute per tenant
@@ -42,6 +49,8 @@ pub enum Resource {
     Customer,
     /// The Order resource: reading and cancelling orders.
     Order,
+    /// The Subscription resource: listing, reading and updating subscriptions.
+    Subscription,
 }
 
 /// What a handler is given: the request's head, its body (empty for routes that take none)
@@ -51,6 +60,7 @@ pub(crate) struct Incoming<'a> {
     pub body: &'a Bytes,
     pub customer: &'a str,
     pub order: &'a str,
+    pub subscription: &'a str,
 }
 
 type Handler = fn(&Shared, Partner, &Incoming<'_>) -> Response<Body>;
@@ -62,7 +72,8 @@ pub(crate) struct Route {
     pub name: &'static str,
     /// A `GET` route also answers `HEAD` (hyper leaves the body out).
     pub method: Method,
-    /// Literal segments and the parameters `{customer}` and `{order}`, each one whole segment.
+    /// Literal segments and the parameters `{customer}`, `{order}` and `{subscription}`, each
+    /// one whole segment.
     pub path: &'static str,
     pub resource: Resource,
     /// Whether the request's body is read and handed to the handler.
@@ -126,6 +137,33 @@ pub(crate) static ROUTES: &[Route] = &[
         takes_body: true,
         handler: orders::update,
     },
+    Route {
+        operation: Operation::ListSubscriptions,
+        name: "subscriptions",
+        method: Method::GET,
+        path: "/v1/customers/{customer}/subscriptions",
+        resource: Resource::Subscription,
+        takes_body: false,
+        handler: subscriptions::list,
+    },
+    Route {
+        operation: Operation::GetSubscription,
+        name: "get-subscription",
+        method: Method::GET,
+        path: "/v1/customers/{customer}/subscriptions/{subscription}",
+        resource: Resource::Subscription,
+        takes_body: false,
+        handler: subscriptions::get,
+    },
+    Route {
+        operation: Operation::UpdateSubscription,
+        name: "update-subscription",
+        method: Method::PATCH,
+        path: "/v1/customers/{customer}/subscriptions/{subscription}",
+        resource: Resource::Subscription,
+        takes_body: true,
+        handler: subscriptions::update,
+    },
 ];
 
 impl Operation {
@@ -184,19 +222,28 @@ impl Target {
 }
 
 /// The path's parameters, if `path` has the shape of `template`.
-fn matches<'p>(template: &str, path: &'p str) -> Option<(&'p str, &'p str)> {
-    let (mut customer, mut order) = ("", "");
+fn matches<'p>(template: &str, path: &'p str) -> Option<Params<'p>> {
+    let mut params = Params::default();
     let mut sent = path.split('/');
     for expected in template.split('/') {
         let segment = sent.next()?;
         match expected {
-            "{customer}" if !segment.is_empty() => customer = segment,
-            "{order}" if !segment.is_empty() => order = segment,
+            "{customer}" if !segment.is_empty() => params.customer = segment,
+            "{order}" if !segment.is_empty() => params.order = segment,
+            "{subscription}" if !segment.is_empty() => params.subscription = segment,
             literal if literal == segment => {}
             _ => return None,
         }
     }
-    sent.next().is_none().then_some((customer, order))
+    sent.next().is_none().then_some(params)
+}
+
+/// The parameters a path names, as sent (`""` where its route has none).
+#[derive(Debug, Default, Clone, Copy)]
+struct Params<'p> {
+    customer: &'p str,
+    order: &'p str,
+    subscription: &'p str,
 }
 
 fn serves(route: &Route, method: &Method) -> bool {
@@ -206,8 +253,8 @@ fn serves(route: &Route, method: &Method) -> bool {
 /// The operation a method and path are for (`None` for anything the sandbox does not serve).
 pub(crate) fn target(method: &Method, path: &str) -> Option<Target> {
     ROUTES.iter().filter(|r| serves(r, method)).find_map(|r| {
-        let (customer, _) = matches(r.path, path)?;
-        Some(Target { operation: r.operation, customer: Uuid::try_parse(customer).ok() })
+        let params = matches(r.path, path)?;
+        Some(Target { operation: r.operation, customer: Uuid::try_parse(params.customer).ok() })
     })
 }
 
@@ -220,8 +267,9 @@ pub(crate) fn answer(
     body: &Bytes,
 ) -> Response<Body> {
     let route = target.route();
-    let (customer, order) = matches(route.path, parts.uri.path()).unwrap_or_default();
-    (route.handler)(shared, partner, &Incoming { parts, body, customer, order })
+    let Params { customer, order, subscription } =
+        matches(route.path, parts.uri.path()).unwrap_or_default();
+    (route.handler)(shared, partner, &Incoming { parts, body, customer, order, subscription })
 }
 
 /// The answer to a request that is for no operation: `405` with `Allow` on a path the sandbox
@@ -258,6 +306,9 @@ mod tests {
             Operation::ListEntitlements,
             Operation::GetOrder,
             Operation::UpdateOrder,
+            Operation::ListSubscriptions,
+            Operation::GetSubscription,
+            Operation::UpdateSubscription,
         ];
         for op in all {
             assert_eq!(ROUTES.iter().filter(|r| r.operation == op).count(), 1, "{op:?}");

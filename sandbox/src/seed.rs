@@ -8,6 +8,7 @@ use crate::chaos::mix;
 use crate::layers::auth::Accounts;
 use crate::orders::purchases::OrderSeed;
 use crate::store::Store;
+use crate::subscriptions::model::SubscriptionSeed;
 
 /// Where the ids the sandbox makes up come from: a seed (the same seed, the same ids in the
 /// same order) or, without one, fresh random ones. Each use draws from its own [`Stream`], so
@@ -28,6 +29,8 @@ pub(crate) enum Stream {
     Orders = 2,
     /// The partner realm a `401` challenge names.
     Realm = 3,
+    /// Subscription ids and their orders' ids.
+    Subscriptions = 4,
 }
 
 impl IdSource {
@@ -63,6 +66,7 @@ pub(crate) struct PartnerSeed {
     pub(crate) tokens: Vec<String>,
     pub(crate) customers: Vec<(Uuid, Option<(String, String)>)>,
     pub(crate) orders: Vec<(Uuid, Vec<OrderSeed>)>,
+    pub(crate) subscriptions: Vec<(Uuid, Vec<SubscriptionSeed>)>,
     pub(crate) azure_plans: Vec<Uuid>,
 }
 
@@ -88,6 +92,7 @@ pub(crate) fn store(
     purchases_share: f64,
     cancellation_latency: Duration,
     ids: &mut IdSource,
+    subscription_ids: &mut IdSource,
 ) -> (Store, Accounts) {
     let mut store = Store::default();
     store.cancellation_latency = cancellation_latency;
@@ -98,7 +103,9 @@ pub(crate) fn store(
         accounts.add(index, seed.tip, &seed.tokens);
         for (c, names) in &seed.customers {
             store.add_customer(index, *c, names.clone());
-            let seeded = seed.orders.iter().any(|(id, _)| id == c) || seed.azure_plans.contains(c);
+            let seeded = seed.orders.iter().any(|(id, _)| id == c)
+                || seed.subscriptions.iter().any(|(id, _)| id == c)
+                || seed.azure_plans.contains(c);
             if !seeded {
                 if let Some(orders) = share_pattern(plain, purchases_share) {
                     store.add_orders(*c, &with_ids(orders, ids));
@@ -108,6 +115,13 @@ pub(crate) fn store(
         }
         for (c, orders) in &seed.orders {
             store.add_orders(*c, &with_ids(orders.clone(), ids));
+        }
+        for (c, subscriptions) in &seed.subscriptions {
+            let mut subscriptions = subscriptions.clone();
+            for s in &mut subscriptions {
+                s.drawn = Some([subscription_ids.uuid(), subscription_ids.uuid()]);
+            }
+            store.add_subscriptions(*c, &subscriptions);
         }
         for &c in &seed.azure_plans {
             store.add_azure_plan(c);
@@ -150,11 +164,13 @@ mod tests {
             tokens: vec!["t".into()],
             customers: vec![(c, None)],
             orders: vec![(c, vec![OrderSeed::software(), OrderSeed::reserved_instance()])],
+            subscriptions: Vec::new(),
             azure_plans: Vec::new(),
         };
         let orders = |seed| {
             let mut ids = IdSource::new(seed, Stream::Orders);
-            store(&[partner()], 0.0, Duration::ZERO, &mut ids).0.order_ids(c)
+            let mut subscription_ids = IdSource::new(seed, Stream::Subscriptions);
+            store(&[partner()], 0.0, Duration::ZERO, &mut ids, &mut subscription_ids).0.order_ids(c)
         };
         assert_eq!(orders(Some(3)), orders(Some(3)));
         assert_eq!(orders(Some(3)).len(), 2);

@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 use uuid::Uuid;
 
 use crate::orders::purchases::{OrderRecord, OrderSeed};
+use crate::subscriptions::model::{SubscriptionRecord, SubscriptionSeed};
 
 /// What a delete of one of the partner's customers came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,8 +47,14 @@ pub(crate) struct Store {
     /// Customers with an Azure plan (by its order's alternate id): it blocks a delete, and
     /// nothing the documented procedure reads shows it.
     azure_plans: HashMap<Uuid, String>,
+    /// Each customer's subscriptions, in the order they were seeded.
+    subscriptions: HashMap<Uuid, Vec<SubscriptionRecord>>,
     /// How long a cancelled order takes to read `cancelled`.
     pub cancellation_latency: Duration,
+    /// How long an updated subscription takes to read its new status.
+    pub subscription_latency: Duration,
+    /// Whether subscription updates are answered `202` with a `Location` (else `200`).
+    pub subscription_updates_accepted: bool,
     /// The status of a delete refused for active purchases (`None`: 409).
     pub purchases_refusal: Option<axum::http::StatusCode>,
 }
@@ -146,6 +153,38 @@ impl Store {
         }
     }
 
+    /// Adds subscriptions to `customer`.
+    pub fn add_subscriptions(&mut self, customer: Uuid, seeds: &[SubscriptionSeed]) {
+        let now = SystemTime::now();
+        let held = self.subscriptions.entry(customer).or_default();
+        held.extend(seeds.iter().map(|seed| SubscriptionRecord::from_seed(customer, seed, now)));
+    }
+
+    /// The subscriptions of `customer` (owned by `partner`).
+    pub fn subscriptions(
+        &self,
+        partner: usize,
+        customer: Uuid,
+    ) -> Result<&[SubscriptionRecord], Lookup> {
+        self.owned(partner, customer)?;
+        Ok(self.subscriptions.get(&customer).map_or(&[], Vec::as_slice))
+    }
+
+    /// One subscription of `customer` (owned by `partner`), its id compared without regard to
+    /// case (a GUID); `Ok(None)` when it has no such subscription.
+    pub fn subscription_mut(
+        &mut self,
+        partner: usize,
+        customer: Uuid,
+        subscription: &str,
+    ) -> Result<Option<&mut SubscriptionRecord>, Lookup> {
+        self.owned(partner, customer)?;
+        Ok(self
+            .subscriptions
+            .get_mut(&customer)
+            .and_then(|s| s.iter_mut().find(|s| s.id.eq_ignore_ascii_case(subscription))))
+    }
+
     /// Gives `customer` an Azure plan, which blocks its deletion and which the documented
     /// procedure cannot cancel.
     pub fn add_azure_plan(&mut self, customer: Uuid) {
@@ -176,11 +215,28 @@ impl Store {
                                 })
                             })
                             .collect();
+                        let subscriptions: Vec<serde_json::Value> = self
+                            .subscriptions
+                            .get(&c.id)
+                            .into_iter()
+                            .flatten()
+                            .map(|s| {
+                                serde_json::json!({
+                                    "id": s.id,
+                                    "kind": format!("{:?}", s.kind),
+                                    "status": s.json(self.subscription_latency, None)["status"],
+                                    "auto_renew": s.auto_renew,
+                                    "scheduled_change": s.scheduled,
+                                    "ends_at_renewal": s.ends_at_renewal,
+                                })
+                            })
+                            .collect();
                         serde_json::json!({
                             "id": c.id,
                             "company_name": c.company_name,
                             "domain": c.domain,
                             "orders": orders,
+                            "subscriptions": subscriptions,
                             "azure_plan": self.azure_plans.contains_key(&c.id),
                         })
                     })
@@ -240,6 +296,7 @@ impl Store {
 
     fn remove(&mut self, customer: Uuid) {
         self.orders.remove(&customer);
+        self.subscriptions.remove(&customer);
         self.azure_plans.remove(&customer);
         if let Some((p, seq)) = self.customers.remove(&customer)
             && let Some(listing) = self.listings.get_mut(p)

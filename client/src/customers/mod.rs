@@ -17,6 +17,7 @@ use crate::engine::pending::Pending;
 use crate::entitlements::{EntitlementsRequest, ListEntitlements};
 use crate::orders::CustomerOrders;
 use crate::removal::DeleteWithPurchases;
+use crate::subscriptions::CustomerSubscriptions;
 use delete::{DeleteCustomer, DeleteRequest};
 use get::{GetCustomer, GetCustomerRequest};
 use id::CustomerTenantId;
@@ -81,6 +82,12 @@ impl<'a> CustomerById<'a> {
     /// The customer's orders: `.by_id(order_id).get()` and `.cancel()`.
     pub fn orders(self) -> CustomerOrders<'a> {
         CustomerOrders { pc: self.pc, customer: self.id }
+    }
+
+    /// The customer's subscriptions: `.list()`, `.by_id(subscription_id).get()` and
+    /// `.update(&subscription, change)`.
+    pub fn subscriptions(self) -> CustomerSubscriptions<'a> {
+        CustomerSubscriptions { pc: self.pc, customer: self.id }
     }
 
     /// The customer's tenant id.

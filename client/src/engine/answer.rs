@@ -27,6 +27,39 @@ pub(crate) fn shown(text: &str) -> String {
     shown
 }
 
+/// Refuses a collection answer that is not the whole collection: Partner Center documents no
+/// paging for `what` (entitlements, subscriptions), so an answer that links to a `next` part,
+/// or says it holds more (`totalCount`) than it carries, would have a caller act on part of
+/// the list as if it were all of it.
+pub(crate) fn whole_collection(
+    what: &str,
+    next: Option<&types::Link>,
+    total_count: Option<i32>,
+    carried: usize,
+    call: CallInfo,
+) -> Result<(), Error> {
+    if let Some(next) = next {
+        return Err(Error::InvalidAnswer {
+            message: format!(
+                "the {what} answer links to a next part ({:?}): Partner Center documents no paging for {what}, so the rest cannot be read",
+                shown(&next.uri)
+            ),
+            call,
+        });
+    }
+    if let Some(total) = total_count
+        && usize::try_from(total).is_ok_and(|total| total > carried)
+    {
+        return Err(Error::InvalidAnswer {
+            message: format!(
+                "the {what} answer says it holds {total} but carries {carried}: Partner Center documents no paging for {what}, so the rest cannot be read"
+            ),
+            call,
+        });
+    }
+    Ok(())
+}
+
 /// Maps a failed attempt to an [`Error`]. `call` describes the call up to this attempt (its
 /// ids as sent); the ids the server echoed replace them where it echoed any.
 pub(crate) async fn map_failure(

@@ -53,7 +53,8 @@ pub trait Pacer: Send + Sync + 'static {
 }
 
 /// The resources Partner Center documents a rate limit for: 500 requests a minute per tenant
-/// on each ("Customer resources", "Order resources"). Each operation counts against one.
+/// on each ("Customer resources", "Order resources", "Subscription resources"). Each operation
+/// counts against one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Resource {
@@ -62,17 +63,20 @@ pub enum Resource {
     Customer,
     /// Orders: reading and cancelling them.
     Order,
+    /// Subscriptions: listing, reading and updating them (cancel, suspend).
+    Subscription,
 }
 
 impl Resource {
     /// Every resource, for a pacer that keeps a budget for each.
-    pub const ALL: [Resource; 2] = [Resource::Customer, Resource::Order];
+    pub const ALL: [Resource; 3] = [Resource::Customer, Resource::Order, Resource::Subscription];
 
-    /// Its name: `customer`, `order`.
+    /// Its name: `customer`, `order`, `subscription`.
     pub fn name(self) -> &'static str {
         match self {
             Resource::Customer => "customer",
             Resource::Order => "order",
+            Resource::Subscription => "subscription",
         }
     }
 }

@@ -17,6 +17,7 @@ use crate::codes;
 use crate::customers::id::ParseCustomerTenantIdError;
 use crate::engine::classify;
 use crate::orders::id::ParseOrderIdError;
+use crate::subscriptions::id::ParseSubscriptionIdError;
 use crate::token::BoxError;
 
 /// Everything that can go wrong in a call. Every variant that reached the network carries the
@@ -110,6 +111,10 @@ pub enum Error {
     /// An order id did not parse; nothing was sent.
     #[error(transparent)]
     InvalidOrderId(#[from] ParseOrderIdError),
+
+    /// A subscription id did not parse; nothing was sent.
+    #[error(transparent)]
+    InvalidSubscriptionId(#[from] ParseSubscriptionIdError),
 
     /// A write that Partner Center would also carry out for a production partner (cancelling
     /// an order) was not sent, because the partner is not known to be a Testing in Production

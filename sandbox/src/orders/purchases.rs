@@ -352,7 +352,7 @@ fn link(uri: &str) -> Value {
 }
 
 /// `2018-03-13T22:49:54Z` (RFC 3339, UTC, whole seconds).
-fn rfc3339(t: SystemTime) -> String {
+pub(crate) fn rfc3339(t: SystemTime) -> String {
     humantime::format_rfc3339_seconds(t).to_string()
 }
 

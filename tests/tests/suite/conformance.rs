@@ -6,7 +6,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use partner_center_sandbox::{
-    CANCELLATION_WINDOW, Fault, Operation, OrderSeed, RetryAfter, Sandbox,
+    CANCELLATION_WINDOW, Fault, NEW_COMMERCE_CANCELLATION_WINDOW, Operation, OrderSeed, RetryAfter,
+    Sandbox, SubscriptionSeed,
 };
 use partner_center_tests::{PROD, TIP};
 use uuid::Uuid;
@@ -116,6 +117,20 @@ async fn every_kind_of_answer_of_every_operation_conforms_to_the_spec() {
                 old,
             ],
         )
+        .customer_with_subscriptions(
+            quiet,
+            [
+                SubscriptionSeed::new_commerce().id("a4c1340d-6911-4758-bba3-0c4c6007d161"),
+                SubscriptionSeed::new_commerce()
+                    .id("b4c1340d-6911-4758-bba3-0c4c6007d161")
+                    .created_ago(NEW_COMMERCE_CANCELLATION_WINDOW + Duration::from_secs(3600)),
+                SubscriptionSeed::legacy().id("968BA1CF-C146-4ADF-A300-308DCF718EEE"),
+                SubscriptionSeed::marketplace().id("6e7aa601-629e-461b-8933-0898c3cc3c7c"),
+                SubscriptionSeed::new_commerce()
+                    .id("d4c1340d-6911-4758-bba3-0c4c6007d161")
+                    .deleted(),
+            ],
+        )
         // Long enough that a second cancel meets the first in progress.
         .cancellation_latency(Duration::from_secs(3600))
         .production_partner(PROD)
@@ -132,6 +147,16 @@ async fn every_kind_of_answer_of_every_operation_conforms_to_the_spec() {
     let rid = Uuid::new_v4().to_string();
     let customer = |id: &Uuid| format!("/v1/customers/{id}");
     let list = |query: &str| format!("/v1/customers{query}");
+    let subscriptions = |id: &Uuid| format!("/v1/customers/{id}/subscriptions");
+    let subscription = |id: &Uuid, s: &str| format!("/v1/customers/{id}/subscriptions/{s}");
+    let (nce, late_nce, legacy, saas, gone) = (
+        "a4c1340d-6911-4758-bba3-0c4c6007d161",
+        "b4c1340d-6911-4758-bba3-0c4c6007d161",
+        "968BA1CF-C146-4ADF-A300-308DCF718EEE",
+        "6e7aa601-629e-461b-8933-0898c3cc3c7c",
+        "d4c1340d-6911-4758-bba3-0c4c6007d161",
+    );
+    let set_status = |s: &str, status: &str| format!(r#"{{"id": "{s}", "status": "{status}"}}"#);
 
     // A real continuation token, from a first page of one.
     let first: serde_json::Value = partner_center_tests::http()
@@ -287,6 +312,81 @@ async fn every_kind_of_answer_of_every_operation_conforms_to_the_spec() {
             .header("Authorization", &tip)
             .json(cancel("Ri1"))
             .fault(throttle(Operation::UpdateOrder)),
+        // list_subscriptions
+        case("subscriptions 200", "GET", subscriptions(&quiet), 200)
+            .header("Authorization", &tip)
+            .header("Accept", "application/json"),
+        case("subscriptions 200 none", "GET", subscriptions(&buyer), 200)
+            .header("Authorization", &tip),
+        case(
+            "subscriptions 400 id",
+            "GET",
+            "/v1/customers/<customer-tenant-id>/subscriptions".into(),
+            400,
+        )
+        .header("Authorization", &tip),
+        case("subscriptions 403", "GET", subscriptions(&p), 403).header("Authorization", &tip),
+        case("subscriptions 404", "GET", subscriptions(&Uuid::new_v4()), 404)
+            .header("Authorization", &tip),
+        case("subscriptions 401", "GET", subscriptions(&quiet), 401),
+        case("subscriptions 429", "GET", subscriptions(&quiet), 429)
+            .header("Authorization", &tip)
+            .fault(throttle(Operation::ListSubscriptions)),
+        // get_subscription
+        case("get subscription 200", "GET", subscription(&quiet, nce), 200)
+            .header("Authorization", &tip)
+            .header("Accept", "application/json"),
+        case("get subscription 200 legacy", "GET", subscription(&quiet, legacy), 200)
+            .header("Authorization", &tip),
+        case("get subscription 200 marketplace", "GET", subscription(&quiet, saas), 200)
+            .header("Authorization", &tip),
+        case(
+            "get subscription 404",
+            "GET",
+            subscription(&quiet, "f4c1340d-6911-4758-bba3-0c4c6007d161"),
+            404,
+        )
+        .header("Authorization", &tip),
+        case("get subscription 404 customer", "GET", subscription(&Uuid::new_v4(), nce), 404)
+            .header("Authorization", &tip),
+        case("get subscription 401", "GET", subscription(&quiet, nce), 401),
+        case("get subscription 429", "GET", subscription(&quiet, nce), 429)
+            .header("Authorization", &tip)
+            .fault(throttle(Operation::GetSubscription)),
+        // update_subscription
+        case("update subscription 200 cancel", "PATCH", subscription(&quiet, nce), 200)
+            .header("Authorization", &tip)
+            .json(set_status(nce, "deleted")),
+        case("update subscription 400 stale etag", "PATCH", subscription(&quiet, legacy), 400)
+            .header("Authorization", &tip)
+            .header("If-Match", "\"eyJpZCI6InN0YWxlIn0=\"")
+            .json(set_status(legacy, "suspended")),
+        case("update subscription 200 suspend legacy", "PATCH", subscription(&quiet, legacy), 200)
+            .header("Authorization", &tip)
+            .json(set_status(legacy, "suspended")),
+        case("update subscription 200 marketplace", "PATCH", subscription(&quiet, saas), 200)
+            .header("Authorization", &tip)
+            .json(set_status(saas, "deleted")),
+        case(
+            "update subscription 400 past the window",
+            "PATCH",
+            subscription(&quiet, late_nce),
+            400,
+        )
+        .header("Authorization", &tip)
+        .json(set_status(late_nce, "deleted")),
+        case("update subscription 400 deleted", "PATCH", subscription(&quiet, gone), 400)
+            .header("Authorization", &tip)
+            .json(set_status(gone, "active")),
+        case("update subscription 404", "PATCH", subscription(&buyer, nce), 404)
+            .header("Authorization", &tip)
+            .json(set_status(nce, "deleted")),
+        case("update subscription 401", "PATCH", subscription(&quiet, late_nce), 401)
+            .json(set_status(late_nce, "suspended")),
+        case("update subscription 429", "PATCH", subscription(&quiet, late_nce), 429)
+            .header("Authorization", &tip)
+            .json(set_status(late_nce, "suspended"))
+            .fault(throttle(Operation::UpdateSubscription)),
     ];
     for status in [500, 502, 503, 504] {
         for (op, method, target, body) in [
@@ -296,6 +396,14 @@ async fn every_kind_of_answer_of_every_operation_conforms_to_the_spec() {
             (Operation::ListEntitlements, "GET", entitlements(&buyer, ""), None),
             (Operation::GetOrder, "GET", order(&buyer, "Ri1"), None),
             (Operation::UpdateOrder, "PATCH", order(&buyer, "Ri1"), Some(cancel("Ri1"))),
+            (Operation::ListSubscriptions, "GET", subscriptions(&quiet), None),
+            (Operation::GetSubscription, "GET", subscription(&quiet, nce), None),
+            (
+                Operation::UpdateSubscription,
+                "PATCH",
+                subscription(&quiet, late_nce),
+                Some(set_status(late_nce, "suspended")),
+            ),
         ] {
             let mut row = case("5xx", method, target, status)
                 .header("Authorization", &tip)
@@ -349,6 +457,15 @@ async fn every_kind_of_answer_of_every_operation_conforms_to_the_spec() {
         ("entitlements 200", "GET /v1/customers/{customer-tenant-id}/entitlements"),
         ("get order 200", "GET /v1/customers/{customer-tenant-id}/orders/{order-id}"),
         ("cancel 200", "PATCH /v1/customers/{customer-tenant-id}/orders/{order-id}"),
+        ("subscriptions 200", "GET /v1/customers/{customer-tenant-id}/subscriptions"),
+        (
+            "get subscription 200",
+            "GET /v1/customers/{customer-tenant-id}/subscriptions/{subscription-id}",
+        ),
+        (
+            "update subscription 200 cancel",
+            "PATCH /v1/customers/{customer-tenant-id}/subscriptions/{subscription-id}",
+        ),
     ] {
         let (request, mut response) = answered(label);
         response.start = StartLine::Response { status: 418 };

@@ -20,6 +20,7 @@ mod removal;
 mod replay;
 mod retries;
 mod sandbox;
+mod subscriptions;
 mod tls;
 mod tokens;
 mod verify_rules;

@@ -57,8 +57,10 @@ fn documented_examples_match_the_spec() {
     // delete-customer (the documented pair), customer-not-found, throttled, missing-token;
     // list-customers (the documented pair), list-customers-first-of-two-pages, -next-page;
     // list-entitlements, list-entitlements-software-with-expiry, get-order, cancel-order (the
-    // documented pairs) and cancel-order-past-window; get-customer (the documented pair).
-    assert_eq!(summary.pairs, 13);
+    // documented pairs) and cancel-order-past-window; get-customer (the documented pair);
+    // list-subscriptions, get-subscription, get-subscription-legacy-addon,
+    // cancel-subscription, suspend-subscription (the documented pairs).
+    assert_eq!(summary.pairs, 18);
 }
 
 #[test]

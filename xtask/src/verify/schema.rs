@@ -4,7 +4,10 @@
 //! validated as draft 4 with format checking on. `uuid` is not a draft-4 format, so it is
 //! registered here (checked with the `uuid` crate). Schemas may `$ref` into
 //! `#/components/...`; the spec's `components` ride along in the root document so those
-//! references resolve.
+//! references resolve. OpenAPI 3.0's `nullable: true`, which draft 4 does not know, is written
+//! as the draft's own `"type": [T, "null"]` first (see `with_nullable_as_types`).
+
+use std::marker::PhantomData;
 
 use serde_json::{Value, json};
 
@@ -12,18 +15,22 @@ use crate::spec::Spec;
 
 /// Validates instances against schemas of one spec.
 pub struct SchemaChecker<'a> {
-    components: &'a Value,
+    components: Value,
+    spec: PhantomData<&'a Spec>,
 }
 
 impl<'a> SchemaChecker<'a> {
     /// A checker for schemas that may refer to `spec`'s components.
     pub fn new(spec: &'a Spec) -> Self {
-        static EMPTY: Value = Value::Null;
-        Self { components: spec.raw.get("components").unwrap_or(&EMPTY) }
+        let mut components = spec.raw.get("components").cloned().unwrap_or(Value::Null);
+        with_nullable_as_types(&mut components);
+        Self { components, spec: PhantomData }
     }
 
     /// Checks `instance` against `schema`; on failure, one message per violation.
     pub fn check(&self, schema: &Value, instance: &Value) -> Result<(), Vec<String>> {
+        let mut schema = schema.clone();
+        with_nullable_as_types(&mut schema);
         let root = json!({ "allOf": [schema], "components": self.components });
         let validator = jsonschema::draft4::options()
             .should_validate_formats(true)
@@ -71,5 +78,49 @@ impl<'a> SchemaChecker<'a> {
             Some(errors) if !errors.iter().all(|e| e.contains("is not of type")) => Err(errors),
             _ => first,
         }
+    }
+}
+
+/// Rewrites OpenAPI 3.0's `nullable: true` beside a `type` as draft 4's `"type": [T, "null"]`
+/// (and lets an `enum` hold `null`), everywhere in `schema`. Without this, draft 4 ignores the
+/// keyword and refuses the `null` a documented example sends for a nullable field.
+fn with_nullable_as_types(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            if map.get("nullable") == Some(&Value::Bool(true))
+                && let Some(Value::String(ty)) = map.get("type").cloned()
+            {
+                map.insert("type".into(), json!([ty, "null"]));
+                if let Some(Value::Array(values)) = map.get_mut("enum") {
+                    values.push(Value::Null);
+                }
+            }
+            map.values_mut().for_each(with_nullable_as_types);
+        }
+        Value::Array(items) => items.iter_mut().for_each(with_nullable_as_types),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nullable_fields_take_null_and_others_still_refuse_it() {
+        let checker = SchemaChecker { components: Value::Null, spec: PhantomData };
+        let schema = json!({
+            "type": "object",
+            "properties": {
+                "partnerId": { "type": "string", "nullable": true },
+                "kind": { "type": "string", "nullable": true, "enum": ["a"] },
+                "id": { "type": "string" },
+            },
+        });
+        assert!(checker.check(&schema, &json!({ "partnerId": null, "kind": null })).is_ok());
+        assert!(checker.check(&schema, &json!({ "partnerId": "x", "kind": "a" })).is_ok());
+        assert!(checker.check(&schema, &json!({ "kind": "b" })).is_err());
+        assert!(checker.check(&schema, &json!({ "id": null })).is_err());
+        assert!(checker.check(&schema, &json!({ "partnerId": 1 })).is_err());
     }
 }
