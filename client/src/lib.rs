@@ -67,6 +67,9 @@ pub use removal::{
 };
 pub use subscriptions::get::GetSubscription;
 pub use subscriptions::id::{ParseSubscriptionIdError, SubscriptionId};
+pub use subscriptions::kind::{
+    Evidence, SUBSCRIPTION_KINDS, SubscriptionEnding, SubscriptionKind, SubscriptionKindRow,
+};
 pub use subscriptions::list::{ListSubscriptions, Subscriptions};
 pub use subscriptions::update::{SubscriptionUpdated, UpdateSubscription};
 pub use subscriptions::{

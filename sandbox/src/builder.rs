@@ -10,6 +10,7 @@ use std::time::Duration;
 use uuid::Uuid;
 
 use crate::chaos::{self, Chaos};
+use crate::customers::delete::DeleteBlockers;
 use crate::layers::{self, idempotency::Idempotency};
 use crate::orders::purchases::{DEFAULT_CANCELLATION_LATENCY, OrderSeed};
 use crate::running::Sandbox;
@@ -31,6 +32,7 @@ pub struct SandboxBuilder {
     subscription_latency: Duration,
     subscription_updates_accepted: bool,
     purchases_refusal: Option<axum::http::StatusCode>,
+    blockers: DeleteBlockers,
     purchases_share: f64,
     chaos: Option<Chaos>,
     seed: Option<u64>,
@@ -51,6 +53,7 @@ impl Default for SandboxBuilder {
             subscription_latency: DEFAULT_SUBSCRIPTION_LATENCY,
             subscription_updates_accepted: false,
             purchases_refusal: None,
+            blockers: DeleteBlockers::default(),
             purchases_share: 0.0,
             chaos: None,
             seed: None,
@@ -73,6 +76,7 @@ impl std::fmt::Debug for SandboxBuilder {
             .field("subscription_latency", &self.subscription_latency)
             .field("subscription_updates_accepted", &self.subscription_updates_accepted)
             .field("purchases_share", &self.purchases_share)
+            .field("blockers", &self.blockers)
             .field("chaos", &self.chaos)
             .field("seed", &self.seed)
             .finish()
@@ -229,6 +233,14 @@ impl SandboxBuilder {
         self
     }
 
+    /// What blocks a delete (default [`DeleteBlockers::default`]: orders not cancelled, an
+    /// Azure plan, an active subscription). The docs do not say in full: this is the rule to
+    /// change when the real service is shown to differ.
+    pub fn delete_blocked_by(mut self, blockers: DeleteBlockers) -> Self {
+        self.blockers = blockers;
+        self
+    }
+
     /// Throttles each partner above `per_minute` requests a minute on each documented
     /// resource ([`Resource`](crate::Resource): customers, orders, subscriptions), with bursts of up to `burst`, answering
     /// `429` with `Retry-After` and the throttling body, as Partner Center does above its
@@ -357,6 +369,7 @@ impl SandboxBuilder {
         );
         let mut store = store;
         store.purchases_refusal = self.purchases_refusal;
+        store.blockers = self.blockers;
         store.subscription_latency = self.subscription_latency;
         store.subscription_updates_accepted = self.subscription_updates_accepted;
         let shared = Arc::new(Shared {

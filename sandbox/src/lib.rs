@@ -35,6 +35,7 @@ pub const NON_LOOPBACK_NAME: &str = "tip.partner-center.test";
 pub use builder::SandboxBuilder;
 pub use chaos::{BadChaos, Chaos};
 pub use customers::continuation::CONTINUATION_LIFETIME;
+pub use customers::delete::DeleteBlockers;
 pub use customers::list::MAX_PAGE_SIZE;
 pub use fault::{Fault, FaultKind, RetryAfter};
 pub use layers::idempotency::Idempotency;

@@ -6,8 +6,9 @@ use std::time::{Duration, SystemTime};
 
 use uuid::Uuid;
 
+use crate::customers::delete::DeleteBlockers;
 use crate::orders::purchases::{OrderRecord, OrderSeed};
-use crate::subscriptions::model::{SubscriptionRecord, SubscriptionSeed};
+use crate::subscriptions::model::{Status, SubscriptionRecord, SubscriptionSeed};
 
 /// What a delete of one of the partner's customers came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +58,8 @@ pub(crate) struct Store {
     pub subscription_updates_accepted: bool,
     /// The status of a delete refused for active purchases (`None`: 409).
     pub purchases_refusal: Option<axum::http::StatusCode>,
+    /// What blocks a delete.
+    pub blockers: DeleteBlockers,
 }
 
 impl Store {
@@ -128,16 +131,26 @@ impl Store {
         Ok(Deletion::Deleted)
     }
 
-    /// The alternate ids of what blocks deleting `customer`: orders not yet cancelled, and an
-    /// Azure plan.
+    /// The alternate ids of what blocks deleting `customer` under [`DeleteBlockers`]: orders
+    /// not yet cancelled, an Azure plan, subscriptions (named by their order's id, the short
+    /// id new-commerce subscriptions carry, like the one the reported refusal names).
     fn blocking(&self, customer: Uuid) -> Vec<String> {
+        let rule = self.blockers;
         let latency = self.cancellation_latency;
         let orders = self.orders.get(&customer).into_iter().flatten();
-        orders
-            .filter(|o| !o.is_cancelled(latency))
-            .map(|o| o.alternate_id.clone())
-            .chain(self.azure_plans.get(&customer).cloned())
-            .collect()
+        let orders = orders
+            .filter(|o| rule.active_orders && !o.is_cancelled(latency))
+            .map(|o| o.alternate_id.clone());
+        let plan = self.azure_plans.get(&customer).filter(|_| rule.azure_plans).cloned();
+        let subscriptions = self.subscriptions.get(&customer).into_iter().flatten();
+        let subscriptions = subscriptions
+            .filter(|s| match s.status(self.subscription_latency) {
+                Status::Active => rule.active_subscriptions,
+                Status::Suspended => rule.suspended_subscriptions,
+                Status::Deleted => false,
+            })
+            .map(|s| s.order_id.clone());
+        orders.chain(plan).chain(subscriptions).collect()
     }
 
     /// Adds orders to `customer`; a seed with the id of an order it has adds to that order.

@@ -1,10 +1,11 @@
 //! A customer's subscriptions (`/v1/customers/{customer-tenant-id}/subscriptions`): list them,
 //! read one, and change one's status — cancel (`deleted`), suspend, reactivate — with the
-//! whole subscription as read. What ends which kind of subscription is the delete procedure's
-//! ([`crate::removal`]); these are the calls.
+//! whole subscription as read. Which call ends which kind of subscription is [`kind`]'s table;
+//! the delete procedure ([`crate::removal`]) does not use these calls yet.
 
 pub(crate) mod get;
 pub(crate) mod id;
+pub(crate) mod kind;
 pub(crate) mod list;
 mod model;
 pub(crate) mod update;
@@ -58,8 +59,10 @@ impl<'a> CustomerSubscriptions<'a> {
 
     /// Changes `subscription`'s status (`PATCH …/subscriptions/{id}`), sending it back whole
     /// as it was read, with `status` set to `change`'s and its etag, if it has one, in
-    /// `If-Match`. Read it first (a listing or [`SubscriptionById::get`]): an update from a
-    /// stale read is refused by an etag that has moved on. Retried under one `MS-RequestId`
+    /// `If-Match`. Read it first (a listing or [`SubscriptionById::get`]). Where it has an
+    /// etag (legacy subscriptions), an update from a read that is stale by then is refused;
+    /// new-commerce and marketplace subscriptions carry none, and their update is sent without
+    /// `If-Match`, as the .NET SDK sends every update. Retried under one `MS-RequestId`
     /// like a delete; see [`update::SubscriptionUpdated`] for the two answers.
     pub fn update(
         self,

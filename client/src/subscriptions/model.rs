@@ -100,6 +100,12 @@ impl Subscription {
         self.raw.attributes.as_ref()?.etag.as_deref().filter(|e| !e.is_empty())
     }
 
+    /// Its kind, by the call that ends it ([`SubscriptionKind::of`]: one table, each row with
+    /// its evidence).
+    pub fn kind(&self) -> crate::subscriptions::kind::SubscriptionKind {
+        crate::subscriptions::kind::SubscriptionKind::of(self)
+    }
+
     /// Everything Partner Center sent, as the generated type.
     pub fn raw(&self) -> &types::Subscription {
         &self.raw

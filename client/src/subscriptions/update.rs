@@ -125,7 +125,7 @@ fn if_match(etag: &str) -> String {
 #[non_exhaustive]
 pub enum SubscriptionUpdated {
     /// `200`: the subscription as the answer shows it. Its status may not be the new one
-    /// yet: read it again until it is, as the procedure does.
+    /// yet: read it again until it is.
     Updated(Box<Subscription>),
     /// `202`: accepted; the change takes longer than the call. Read the subscription (which
     /// `location` names) until it shows the new status.

@@ -70,6 +70,8 @@ pub(crate) struct Outcome {
     pub request: Fingerprint,
     pub status: StatusCode,
     pub body: Bytes,
+    /// The answer's `Location` (a `202` to a subscription update names the subscription).
+    pub location: Option<header::HeaderValue>,
 }
 
 /// A partner's request id.
@@ -283,7 +285,8 @@ pub(crate) async fn replayed(
             "sandbox: answer too large to remember",
         );
     };
-    claim.settle(Outcome { request, status: parts.status, body: bytes.clone() });
+    let location = parts.headers.get(header::LOCATION).cloned();
+    claim.settle(Outcome { request, status: parts.status, body: bytes.clone(), location });
     Response::from_parts(parts, Body::from(bytes))
 }
 
@@ -296,15 +299,18 @@ fn reused() -> Response<Body> {
 }
 
 fn replay(previous: &Outcome) -> Response<Body> {
-    if previous.body.is_empty() {
-        let mut r = answer::no_content();
-        *r.status_mut() = previous.status;
-        return r;
-    }
-    let mut r = Response::new(Body::from(previous.body.clone()));
+    let mut r = if previous.body.is_empty() {
+        answer::no_content()
+    } else {
+        let mut r = Response::new(Body::from(previous.body.clone()));
+        r.headers_mut()
+            .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
+        r
+    };
     *r.status_mut() = previous.status;
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
+    if let Some(location) = &previous.location {
+        r.headers_mut().insert(header::LOCATION, location.clone());
+    }
     r
 }
 
@@ -317,6 +323,7 @@ mod tests {
             request: request(),
             status: StatusCode::from_u16(status).expect("status"),
             body: Bytes::new(),
+            location: None,
         }
     }
 

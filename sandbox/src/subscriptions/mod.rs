@@ -90,7 +90,10 @@ pub(crate) fn update(shared: &Shared, partner: Partner, req: &Incoming<'_>) -> R
             return answer::error(
                 StatusCode::BAD_REQUEST,
                 codes::INVALID_REQUEST_INPUT,
-                &format!("The request body is not a subscription: {e}."),
+                &format!(
+                    "The request body is not a subscription: {}.",
+                    e.to_string().chars().take(120).collect::<String>()
+                ),
             );
         }
     };

@@ -124,7 +124,8 @@ impl SubscriptionSeed {
     }
 
     /// This subscription id (default: a fresh GUID, upper case for legacy subscriptions as in
-    /// the documented examples).
+    /// the documented examples). Give a GUID: the spec allows nothing else, and a client that
+    /// holds to it refuses an answer carrying another id.
     pub fn id(mut self, id: impl Into<String>) -> Self {
         self.id = Some(id.into());
         self
@@ -379,21 +380,17 @@ impl SubscriptionRecord {
         {
             return bad(codes::ETAG_NO_LONGER_VALID, "Etag is no longer valid".into());
         }
-        let now_status = self.status(latency);
-        if now_status == Status::Deleted {
+        // What it is now, its latest change included (a read shows `visible` until the
+        // latency has passed): an update acts on what the subscription is, not on what a read
+        // would still show.
+        let current = self.status;
+        let visible = self.status(latency);
+        if current == Status::Deleted {
             return bad(
                 codes::SUBSCRIPTION_DELETED,
                 format!("Subscription with ID {} and deleted status can't be updated.", self.id),
             );
         }
-        // The documented side effect of a body that leaves them out.
-        if !body.contains_key("autoRenewEnabled") {
-            self.auto_renew = false;
-        }
-        if !body.contains_key("scheduledNextTermInstructions") {
-            self.scheduled = false;
-        }
-        let mut shown = target;
         match (target, self.kind) {
             (Status::Deleted, SubscriptionKind::Legacy) => {
                 return bad(
@@ -409,23 +406,34 @@ impl SubscriptionRecord {
                     "You have passed your 7-day cancellation window. We are unable to cancel your purchase".into(),
                 );
             }
-            (Status::Deleted, SubscriptionKind::Marketplace)
-                if now > self.created + MARKETPLACE_CANCELLATION_WINDOW =>
-            {
-                // Past the window, a marketplace cancel ends the subscription at renewal.
-                self.auto_renew = false;
-                self.ends_at_renewal = true;
-                shown = now_status;
-            }
-            _ if target != now_status => {
-                if target != Status::Active {
-                    // Suspending a new-commerce subscription turns auto-renew off.
-                    self.auto_renew = false;
-                }
-                self.changed = Some((now_status, Instant::now()));
-                self.status = target;
-            }
             _ => {}
+        }
+        // Accepted: the documented side effect of a body that leaves them out, then the change.
+        if !body.contains_key("autoRenewEnabled") {
+            self.auto_renew = false;
+        }
+        if !body.contains_key("scheduledNextTermInstructions") {
+            self.scheduled = false;
+        }
+        let mut shown = target;
+        if target == Status::Deleted
+            && self.kind == SubscriptionKind::Marketplace
+            && now > self.created + MARKETPLACE_CANCELLATION_WINDOW
+        {
+            // Past the window, a marketplace cancel ends the subscription at renewal.
+            self.auto_renew = false;
+            self.ends_at_renewal = true;
+            shown = current;
+        } else if target != current {
+            // A cancelled subscription does not renew (the documented cancel answer reads
+            // `autoRenewEnabled: false`); suspending a new-commerce one turns auto-renew off.
+            if target == Status::Deleted
+                || (target == Status::Suspended && self.kind == SubscriptionKind::NewCommerce)
+            {
+                self.auto_renew = false;
+            }
+            self.changed = Some((visible, Instant::now()));
+            self.status = target;
         }
         self.version += 1;
         Ok(self.json(latency, Some(shown)))
@@ -496,6 +504,33 @@ mod tests {
         assert!(!legacy.auto_renew && !legacy.scheduled);
         let stale = legacy.update(&minimal, Some(&sent), Duration::ZERO, now);
         assert_eq!(stale.map_err(|r| r.1), Err(codes::ETAG_NO_LONGER_VALID));
+    }
+
+    #[test]
+    fn an_update_acts_on_what_the_subscription_is_not_on_what_a_read_still_shows() {
+        let latency = Duration::from_secs(3600);
+        let now = SystemTime::now();
+        let mut nce = record(SubscriptionSeed::new_commerce());
+        assert!(nce.update(&body(&nce, "deleted"), None, latency, now).is_ok());
+        // Still reads `active`, but it is deleted: frozen.
+        assert_eq!(nce.status(latency), Status::Active);
+        let again = nce.update(&body(&nce, "suspended"), None, latency, now);
+        assert_eq!(again.map_err(|r| r.1), Err(codes::SUBSCRIPTION_DELETED));
+        // Suspend, then reactivate within the latency: it ends active.
+        let mut other = record(SubscriptionSeed::new_commerce());
+        assert!(other.update(&body(&other, "suspended"), None, latency, now).is_ok());
+        assert!(other.update(&body(&other, "active"), None, latency, now).is_ok());
+        assert_eq!(other.status(Duration::ZERO), Status::Active);
+    }
+
+    #[test]
+    fn a_refused_update_changes_nothing() {
+        let now = SystemTime::now();
+        let mut legacy = record(SubscriptionSeed::legacy().scheduled_change());
+        let mut minimal = Map::new();
+        minimal.insert("status".into(), json!("deleted"));
+        assert!(legacy.update(&minimal, None, Duration::ZERO, now).is_err());
+        assert!(legacy.auto_renew && legacy.scheduled, "a 400 left the subscription as it was");
     }
 
     #[test]

@@ -435,6 +435,45 @@ async fn every_kind_of_answer_of_every_operation_conforms_to_the_spec() {
         exchanges.push((case.label, request, response));
     }
 
+    // A subscription update answered `202` with `Location` (a sandbox that answers so), and
+    // its replay under the same `MS-RequestId`, which keeps the `Location`.
+    let accepting = Sandbox::builder()
+        .tip_partner(TIP)
+        .subscription_updates_accepted()
+        .customer_with_subscriptions(quiet, [SubscriptionSeed::new_commerce().id(nce)])
+        .start()
+        .await
+        .expect("sandbox starts");
+    let replayed_rid = Uuid::new_v4().to_string();
+    let accepted = || {
+        case("update subscription 202", "PATCH", subscription(&quiet, nce), 202)
+            .header("Authorization", &tip)
+            .header("MS-RequestId", &replayed_rid)
+            .json(set_status(nce, "deleted"))
+    };
+    for case in [accepted(), accepted()] {
+        let (request, response) = exchange(&accepting, &case).await;
+        assert_eq!(status_of(&response), 202, "{}", case.label);
+        let location = response.headers.iter().find(|h| h.name.eq_ignore_ascii_case("location"));
+        assert_eq!(
+            location.map(|h| h.value.as_str()),
+            Some(format!("/v1/customers/{quiet}/subscriptions/{nce}").as_str()),
+            "a replay keeps the Location"
+        );
+        let problems = xtask::verify::examples::check_exchange(
+            &spec,
+            Path::new("202 request"),
+            &request,
+            Path::new("202 response"),
+            &response,
+        );
+        assert!(
+            problems.is_empty(),
+            "{:?}",
+            problems.iter().map(ToString::to_string).collect::<Vec<_>>()
+        );
+    }
+
     // The validator is live: an answer off the spec is caught, for each operation.
     let check = |request: &Message, response: &Message| {
         xtask::verify::examples::check_exchange(

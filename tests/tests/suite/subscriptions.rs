@@ -172,6 +172,34 @@ async fn each_kind_answers_as_documented_and_a_stale_read_is_refused() {
         subscriptions.update(&deleted, SubscriptionChange::Suspend).await.expect_err("frozen");
     assert_eq!(code(&err).and_then(|c| c.number()), Some(codes::SUBSCRIPTION_DELETED));
 
+    // Marketplace: cancelled at once within 24 hours; later, it ends at renewal (still
+    // active, auto-renew off).
+    let fresh = "e4c1340d-6911-4758-bba3-0c4c6007d161";
+    let old = "e5c1340d-6911-4758-bba3-0c4c6007d161";
+    let sb2 = sandbox(
+        c,
+        vec![
+            SubscriptionSeed::marketplace().id(fresh),
+            SubscriptionSeed::marketplace().id(old).created_ago(Duration::from_secs(2 * 86_400)),
+        ],
+    )
+    .await;
+    let pc2 = client(&sb2);
+    let saas = pc2.customers().by_id(c.into()).subscriptions();
+    for (s, status, renews) in
+        [(fresh, SubscriptionStatus::Deleted, false), (old, SubscriptionStatus::Active, false)]
+    {
+        let read = saas.by_id(id(s)).get().await.expect("200");
+        assert_eq!(read.is_microsoft_product(), Some(false));
+        saas.update(&read, SubscriptionChange::Cancel).await.expect("accepted");
+        let after = saas.by_id(id(s)).get().await.expect("200");
+        assert_eq!(
+            (after.status(), after.raw().auto_renew_enabled),
+            (&status, Some(renews)),
+            "{s}"
+        );
+    }
+
     // Unknown subscription: 404 with its code.
     let err = subscriptions
         .by_id(id("f4c1340d-6911-4758-bba3-0c4c6007d161"))
@@ -203,7 +231,7 @@ async fn a_minimal_body_turns_auto_renew_off_and_drops_scheduled_changes_as_docu
 }
 
 #[tokio::test]
-async fn an_update_answered_202_is_reported_accepted_and_reads_done_at_its_location() {
+async fn an_update_answered_202_is_reported_accepted_with_its_location_and_then_reads_done() {
     let c = Uuid::new_v4();
     let sb = Sandbox::builder()
         .tip_partner(TIP)
@@ -223,16 +251,69 @@ async fn an_update_answered_202_is_reported_accepted_and_reads_done_at_its_locat
     assert!(subscription.same_as(&id(NCE)));
     let location = location.expect("a Location");
     assert_eq!(location, format!("/v1/customers/{c}/subscriptions/{NCE}"));
-    // What the Location names, read at the subscription's documented path.
+    // The client sends nothing to a URL an answer gives it: the subscription the Location
+    // names is read at its documented path.
     let after = subscriptions.by_id(subscription).get().await.expect("200");
     assert_eq!(after.status(), &SubscriptionStatus::Deleted);
 }
 
 #[tokio::test]
-async fn hostile_subscription_ids_are_refused_before_anything_is_sent() {
+async fn hostile_subscription_ids_do_not_parse_so_no_call_can_carry_them() {
     for bad in ["..", "../orders/x", "a4c1340d-6911-4758-bba3-0c4c6007d16", "%2e%2e", "", "a/b"] {
         let err = bad.parse::<SubscriptionId>().expect_err(bad);
         let message = Error::from(err).to_string();
         assert!(message.contains("not a Partner Center subscription id"), "{message}");
     }
+}
+
+#[tokio::test]
+async fn an_active_subscription_blocks_the_delete_by_default_and_the_rule_can_be_changed() {
+    let (blocked, suspended, free) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    let sb = Sandbox::builder()
+        .tip_partner(TIP)
+        .subscription_latency(Duration::ZERO)
+        .customer_with_subscriptions(blocked, [SubscriptionSeed::new_commerce().id(NCE)])
+        .customer_with_subscriptions(suspended, [SubscriptionSeed::legacy().suspended()])
+        .customer_with_subscriptions(free, [SubscriptionSeed::new_commerce().deleted()])
+        .start()
+        .await
+        .expect("sandbox starts");
+    let pc = client(&sb);
+    let subscriptions = pc.customers().by_id(blocked.into()).subscriptions();
+    let nce = subscriptions.by_id(id(NCE)).get().await.expect("200");
+
+    // Refused with the reported wording, naming the subscription's order.
+    let err = pc.customers().by_id(blocked.into()).delete().await.expect_err("refused");
+    let refusal = partner_center_client::DeleteRefusal::of(&err).expect("the refusal's wording");
+    assert_eq!(refusal.orders(), [nce.order_id().expect("an order id").to_owned()]);
+    // Suspended and deleted subscriptions do not block (by default).
+    pc.customers().by_id(suspended.into()).delete().await.expect("deleted");
+    pc.customers().by_id(free.into()).delete().await.expect("deleted");
+    // Once cancelled, it does not either.
+    subscriptions.update(&nce, SubscriptionChange::Cancel).await.expect("cancelled");
+    pc.customers().by_id(blocked.into()).delete().await.expect("deleted");
+
+    // The rule: suspended subscriptions block too; or subscriptions not at all.
+    let c = Uuid::new_v4();
+    let strict = Sandbox::builder()
+        .tip_partner(TIP)
+        .delete_blocked_by(
+            partner_center_sandbox::DeleteBlockers::default().suspended_subscriptions(true),
+        )
+        .customer_with_subscriptions(c, [SubscriptionSeed::legacy().suspended()])
+        .start()
+        .await
+        .expect("sandbox starts");
+    let err = client(&strict).customers().by_id(c.into()).delete().await.expect_err("refused");
+    assert!(partner_center_client::DeleteRefusal::of(&err).is_some(), "{err}");
+    let lenient = Sandbox::builder()
+        .tip_partner(TIP)
+        .delete_blocked_by(
+            partner_center_sandbox::DeleteBlockers::default().active_subscriptions(false),
+        )
+        .customer_with_subscriptions(c, [SubscriptionSeed::new_commerce()])
+        .start()
+        .await
+        .expect("sandbox starts");
+    client(&lenient).customers().by_id(c.into()).delete().await.expect("deleted");
 }
