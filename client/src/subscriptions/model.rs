@@ -100,7 +100,7 @@ impl Subscription {
         self.raw.attributes.as_ref()?.etag.as_deref().filter(|e| !e.is_empty())
     }
 
-    /// Its kind, by the call that ends it ([`SubscriptionKind::of`]: one table, each row with
+    /// Its kind, by the call that ends it ([`SubscriptionKind::of`](crate::SubscriptionKind::of): one table, each row with
     /// its evidence).
     pub fn kind(&self) -> crate::subscriptions::kind::SubscriptionKind {
         crate::subscriptions::kind::SubscriptionKind::of(self)
