@@ -273,6 +273,26 @@ fn entitlements_in(items: &Value) -> usize {
     })
 }
 
+/// The refusal the spec states for a collection with no documented paging
+/// (`EntitlementCollection`, `SubscriptionCollection`): an answer that says it holds more than
+/// it carries, or links to a next part, must be refused as unusable. `Some` with the verdict
+/// for such an answer, `None` for a whole one (then read it as usual).
+fn refused_unless_whole<T: std::fmt::Debug>(
+    body: &Value,
+    read: &Result<T, Error>,
+) -> Option<Result<(), String>> {
+    let total = body["totalCount"].as_u64();
+    let carried = body["items"].as_array().map_or(0, Vec::len) as u64;
+    let next = body["links"]["next"].is_object();
+    if !(next || total.is_some_and(|total| total > carried)) {
+        return None;
+    }
+    Some(match read {
+        Err(Error::InvalidAnswer { .. }) => Ok(()),
+        other => Err(format!("holds {total:?}, carries {carried}: {other:?}")),
+    })
+}
+
 /// Calls `operation` through the client's public API and checks what it read against the
 /// answer served. Every operation of the spec needs a row here.
 async fn check(
@@ -303,17 +323,8 @@ async fn check(
         }
         "list_entitlements" => {
             let read = customer.entitlements().await;
-            // The refusals the spec states (`EntitlementCollection`): an answer that says it
-            // holds more than it carries, or links to a next part, since no paging is
-            // documented.
-            let total = body["totalCount"].as_u64();
-            let carried = body["items"].as_array().map_or(0, Vec::len) as u64;
-            let next = body["links"]["next"].is_object();
-            if next || total.is_some_and(|total| total > carried) {
-                return match read {
-                    Err(Error::InvalidAnswer { .. }) => Ok(()),
-                    other => Err(format!("holds {total:?}, carries {carried}: {other:?}")),
-                };
+            if let Some(refused) = refused_unless_whole(&body, &read) {
+                return refused;
             }
             let read = read.map_err(|e| e.to_string())?;
             same("number of entitlements", read.all().count() == entitlements_in(&body["items"]))
@@ -329,18 +340,12 @@ async fn check(
         }
         "list_subscriptions" => {
             let read = customer.subscriptions().list().await;
-            // The refusals the spec states (`SubscriptionCollection`), as for entitlements.
-            let total = body["totalCount"].as_u64();
-            let carried = body["items"].as_array().map_or(0, Vec::len) as u64;
-            let next = body["links"]["next"].is_object();
-            if next || total.is_some_and(|total| total > carried) {
-                return match read {
-                    Err(Error::InvalidAnswer { .. }) => Ok(()),
-                    other => Err(format!("holds {total:?}, carries {carried}: {other:?}")),
-                };
+            if let Some(refused) = refused_unless_whole(&body, &read) {
+                return refused;
             }
             let read = read.map_err(|e| e.to_string())?;
-            same("number of subscriptions", read.items().len() as u64 == carried)?;
+            let carried = body["items"].as_array().map_or(0, Vec::len);
+            same("number of subscriptions", read.items().len() == carried)?;
             // Each keeps its JSON as sent, for an update to send back whole.
             let sent = body["items"].as_array().cloned().unwrap_or_default();
             same(
