@@ -87,6 +87,11 @@ pub struct Target {
     /// software orders, which must be cancelled before they can be deleted (with --sandbox).
     #[arg(long, global = true, value_name = "SHARE", default_value_t = 0.33, requires = "sandbox", value_parser = parse_share)]
     pub purchases_share: f64,
+    /// The share (0 to 1) of the embedded sandbox's other customers that hold subscriptions
+    /// (new commerce; some with a legacy or a marketplace one too), which must be cancelled or
+    /// suspended before they can be deleted (with --sandbox).
+    #[arg(long, global = true, value_name = "SHARE", default_value_t = 0.25, requires = "sandbox", value_parser = parse_share)]
+    pub subscriptions_share: f64,
     /// Requests a minute on each documented resource (customers, orders) for the whole run,
     /// lists included (0: no pacing). Partner Center documents 500 a minute per partner on
     /// each.
@@ -188,8 +193,12 @@ pub enum ListOutput {
 pub struct DeleteArgs {
     #[command(flatten)]
     pub which: Selection,
-    /// Cancel each customer's Azure Reserved Instance and software orders first, wait until
-    /// Partner Center reads them cancelled, then delete it (the documented procedure).
+    /// End everything that blocks each customer's delete first, wait until Partner Center
+    /// reads it ended, then delete it: Azure Reserved Instance and software orders are
+    /// cancelled (the documented procedure), then new-commerce and marketplace subscriptions
+    /// cancelled (one past its cancellation window is suspended instead, and said so) and
+    /// legacy subscriptions suspended. A subscription of a kind it cannot place, or an Azure
+    /// plan, is reported and left alone.
     #[arg(long)]
     pub cancel_purchases: bool,
     /// With --cancel-purchases: the first pause while waiting for cancelled orders (the rest

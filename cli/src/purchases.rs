@@ -1,6 +1,7 @@
 //! `partner-center customers purchases`: what would block deleting each customer — the
-//! Reserved Instance and software orders its entitlements reference, their status, and whether
-//! the documented procedure can cancel them — read with the procedure's own lookup.
+//! Reserved Instance and software orders its entitlements reference and its subscriptions,
+//! each with its status and what the procedure would do with it — read with the procedure's
+//! own lookup.
 
 use std::io::Write;
 
@@ -36,8 +37,8 @@ pub async fn run(
     let mut lines = Vec::new();
     if args.output == ListOutput::Table {
         lines.push(format!(
-            "{:<36}  {:<34}  {:<12}  {:<10}  {:<16}  {}",
-            "CUSTOMER", "ORDER", "ALTERNATE", "STATUS", "TYPE", "PROCEDURE"
+            "{:<36}  {:<36}  {:<12}  {:<10}  {:<16}  {}",
+            "CUSTOMER", "ORDER OR SUBSCRIPTION", "ALTERNATE", "STATUS", "TYPE", "PROCEDURE"
         ));
     }
     for (c, plan) in targets.iter().zip(&plans) {
@@ -61,18 +62,18 @@ pub async fn run(
                 _ => lines.push(format!("{customer:<36}  (gone)")),
             },
             Ok(Some(plan)) => {
-                if plan.orders().is_empty() {
+                if plan.orders().is_empty() && plan.subscriptions().is_empty() {
                     match args.output {
                         ListOutput::Json => lines.push(
                             json!({
                                 "tenant_id": customer,
                                 "company_name": name,
-                                "state": "no_orders",
+                                "state": "no_purchases",
                                 "cancelled_by_subscription": plan.cancelled_by_subscription(),
                             })
                             .to_string(),
                         ),
-                        _ => lines.push(format!("{customer:<36}  (no RI or software orders)")),
+                        _ => lines.push(format!("{customer:<36}  (no orders or subscriptions)")),
                     }
                 }
                 for order in plan.orders() {
@@ -93,7 +94,7 @@ pub async fn run(
                             .to_string(),
                         ),
                         _ => lines.push(format!(
-                            "{customer:<36}  {:<34}  {:<12}  {:<10}  {types:<16}  {}",
+                            "{customer:<36}  {:<36}  {:<12}  {:<10}  {types:<16}  {}",
                             order.id(),
                             order.alternate_id().unwrap_or("-"),
                             order.status(),
@@ -101,11 +102,33 @@ pub async fn run(
                         )),
                     }
                 }
-                if args.output != ListOutput::Json && !plan.cancelled_by_subscription().is_empty() {
-                    lines.push(format!(
-                        "{customer:<36}  also entitled by subscription ({}): cancelled by subscription, not by this procedure",
-                        plan.cancelled_by_subscription().join(", ")
-                    ));
+                for sub in plan.subscriptions() {
+                    let s = sub.subscription();
+                    match args.output {
+                        ListOutput::Json => lines.push(
+                            json!({
+                                "tenant_id": customer,
+                                "company_name": name,
+                                "subscription_id": sub.id().as_str(),
+                                "name": sub.name(),
+                                "kind": sub.kind().to_string(),
+                                "status": sub.status().as_str(),
+                                "order_id": s.order_id(),
+                                "cancellation_allowed_until": s.cancellation_allowed_until_date(),
+                                "procedure": sub.action().to_string(),
+                            })
+                            .to_string(),
+                        ),
+                        _ => lines.push(format!(
+                            "{customer:<36}  {:<36}  {:<12}  {:<10}  {:<16}  {} ({})",
+                            sub.id(),
+                            "-",
+                            sub.status(),
+                            sub.kind(),
+                            sub.action(),
+                            sub.name()
+                        )),
+                    }
                 }
             }
         }

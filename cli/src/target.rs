@@ -81,6 +81,7 @@ pub async fn connect(
             .tip_partner(SANDBOX_TOKEN)
             .customers(seeded.chain(also_seed.iter().map(|c| c.as_uuid())))
             .purchases_share(target.purchases_share)
+            .subscriptions_share(target.subscriptions_share)
             .start()
             .await
             .map_err(|e| Failure::Config(format!("cannot start the embedded sandbox: {e}")))?;

@@ -525,12 +525,12 @@ async fn the_embedded_sandbox_needs_no_credentials_and_holds_purchases_like_a_re
         .env_remove("PARTNER_CENTER_TOKEN");
         cmd
     };
-    // A third of its customers hold orders: a plain delete is refused for those, with the
-    // flag that fixes it named.
+    // A third of its customers hold orders, and a quarter of the rest subscriptions: a plain
+    // delete is refused for those, with the flag that fixes it named.
     let plain = embedded(&[]).output().await.expect("runs");
     let stderr = text(&plain.stderr);
     assert_eq!(plain.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("deleted 5, already gone 0, failed 2 of 7"), "{stderr}");
+    assert!(stderr.contains("deleted 4, already gone 0, failed 3 of 7"), "{stderr}");
     assert!(stderr.contains("--cancel-purchases"), "{stderr}");
     // The main job: the whole procedure.
     let out =
@@ -539,6 +539,7 @@ async fn the_embedded_sandbox_needs_no_credentials_and_holds_purchases_like_a_re
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("deleted 7, already gone 0, failed 0 of 7"), "{stderr}");
     assert!(stderr.contains("; cancelled "), "{stderr}");
+    assert!(stderr.contains("; subscriptions ended "), "{stderr}");
 }
 
 /// On a terminal: the confirmation prompt (count and the first names), then the progress bar.
@@ -781,8 +782,98 @@ async fn purchases_lists_what_blocks_each_delete() {
     assert!(b.iter().any(|l| l["order_id"] == "Shared1"
         && l["procedure"] == "cancel"
         && l["status"] == "completed"));
-    assert_eq!(of(&customers[2])[0]["state"], "no_orders");
+    assert_eq!(of(&customers[2])[0]["state"], "no_purchases");
     assert!(patches(&sandbox).is_empty());
+}
+
+/// A customer holding a subscription of each kind the procedure ends, one past its window.
+async fn sandbox_with_subscriptions() -> (Sandbox, Uuid) {
+    use partner_center_sandbox::{NEW_COMMERCE_CANCELLATION_WINDOW, SubscriptionSeed};
+    let c = Uuid::new_v4();
+    let late = NEW_COMMERCE_CANCELLATION_WINDOW + Duration::from_secs(86_400);
+    let sandbox = Sandbox::builder()
+        .tip_partner(TOKEN)
+        .subscription_latency(Duration::from_millis(100))
+        .customer_with_subscriptions(
+            c,
+            [
+                SubscriptionSeed::new_commerce().id("a4c1340d-6911-4758-bba3-0c4c6007d161"),
+                SubscriptionSeed::new_commerce()
+                    .id("b4c1340d-6911-4758-bba3-0c4c6007d162")
+                    .created_ago(late),
+                SubscriptionSeed::legacy().id("968BA1CF-C146-4ADF-A300-308DCF718EEE"),
+                SubscriptionSeed::marketplace()
+                    .id("c4c1340d-6911-4758-bba3-0c4c6007d163")
+                    .deleted(),
+            ],
+        )
+        .start()
+        .await
+        .expect("sandbox");
+    (sandbox, c)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_purchases_ends_each_subscription_and_the_json_line_says_what_each_came_to() {
+    let (sandbox, c) = sandbox_with_subscriptions().await;
+    let purchases =
+        run(cli(&sandbox, &["customers", "purchases", "--all", "--output", "json"])).await;
+    let rows = json_lines(&purchases);
+    let procedure = |id: &str| {
+        rows.iter()
+            .find(|r| r["subscription_id"].as_str().is_some_and(|s| s.eq_ignore_ascii_case(id)))
+            .map(|r| r["procedure"].as_str().unwrap_or_default().to_owned())
+            .unwrap_or_else(|| panic!("{id} not listed: {rows:?}"))
+    };
+    assert!(procedure("a4c1340d-6911-4758-bba3-0c4c6007d161").starts_with("cancel"));
+    assert!(procedure("b4c1340d-6911-4758-bba3-0c4c6007d162").contains("suspend instead"));
+    assert!(procedure("968BA1CF-C146-4ADF-A300-308DCF718EEE").starts_with("suspend"));
+    assert_eq!(procedure("c4c1340d-6911-4758-bba3-0c4c6007d163"), "already ended");
+    assert!(patches(&sandbox).is_empty(), "purchases only reads");
+
+    let out = run(cli(
+        &sandbox,
+        &[
+            "--rate",
+            "0",
+            "customers",
+            "delete",
+            "--all",
+            "--cancel-purchases",
+            "--poll-interval",
+            "50ms",
+            "--yes",
+            "--output",
+            "json",
+        ],
+    ))
+    .await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!sandbox.has_customer(c));
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 1);
+    let subs = lines[0]["subscriptions"].as_array().expect("subscriptions");
+    let of = |id: &str| {
+        subs.iter()
+            .find(|s| s["subscription_id"].as_str().is_some_and(|s| s.eq_ignore_ascii_case(id)))
+            .unwrap_or_else(|| panic!("{id}: {subs:?}"))
+    };
+    let nce = of("a4c1340d-6911-4758-bba3-0c4c6007d161");
+    assert_eq!((&nce["result"], &nce["status"]), (&"ended".into(), &"deleted".into()));
+    let late = of("b4c1340d-6911-4758-bba3-0c4c6007d162");
+    assert_eq!((&late["result"], &late["status"]), (&"ended".into(), &"suspended".into()));
+    assert_eq!(late["suspended_not_cancelled"], true, "{late}");
+    let legacy = of("968BA1CF-C146-4ADF-A300-308DCF718EEE");
+    assert_eq!((&legacy["result"], &legacy["status"]), (&"ended".into(), &"suspended".into()));
+    assert_eq!(of("c4c1340d-6911-4758-bba3-0c4c6007d163")["result"], "already_ended");
+    // What the line says was sent is what the sandbox received: one update each, two for the
+    // one past its window (the cancel refused, then the suspend).
+    let sent = |id: &str| patches(&sandbox).iter().filter(|r| r.path.ends_with(id)).count();
+    assert_eq!(sent("a4c1340d-6911-4758-bba3-0c4c6007d161"), 1);
+    assert_eq!(sent("b4c1340d-6911-4758-bba3-0c4c6007d162"), 2);
+    assert_eq!(sent("968BA1CF-C146-4ADF-A300-308DCF718EEE"), 1);
+    assert_eq!(sent("c4c1340d-6911-4758-bba3-0c4c6007d163"), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -23,3 +23,15 @@ pub const ORDER_IN_PROGRESS: i64 = 800060;
 pub const ORDER_CHANGE_IN_PROGRESS: i64 = 800014;
 /// 400: the order is past its 60-day cancellation window.
 pub const CANCELLATION_WINDOW_PASSED: i64 = 900117;
+/// 400: the subscription is past its cancellation window, counted in hours (marketplace and
+/// new-commerce offers with an hour window); the day-counted one is
+/// [`CANCELLATION_WINDOW_PASSED`]. Which of the two a late `deleted` update gets is not
+/// documented: the procedure takes either as "past its window".
+pub const CANCELLATION_WINDOW_PASSED_HOURS: i64 = 900213;
+/// 400: "Subscription with ID {0} and deleted status can't be updated": it is already
+/// cancelled.
+pub const SUBSCRIPTION_DELETED: i64 = 2011;
+/// 409: "There is a pending operation on this subscription. Please try again after 24 hours."
+/// The procedure stops for that customer with that advice; any other 409 to a subscription
+/// update (a renewal being processed: "resubmit after two minutes") is waited out.
+pub const SUBSCRIPTION_PENDING_OPERATION: i64 = 900278;

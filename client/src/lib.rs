@@ -62,8 +62,9 @@ pub use orders::id::{OrderId, ParseOrderIdError};
 pub use orders::{CancelOrder, CustomerOrders, GetOrder, Order, OrderById, OrderStatus};
 pub use removal::{
     CANCELLATION_WINDOW, CANCELLATION_WINDOW_DAYS, DEFAULT_ORDER_CONCURRENCY, DeleteWithPurchases,
-    Phase, PlannedOrder, PollPolicy, Progress, PurchasePlan, Removal, RemovalError,
-    RemovalErrorKind, Verdict,
+    LeftAlone, Phase, PlannedOrder, PlannedSubscription, PollPolicy, Progress, PurchasePlan,
+    Removal, RemovalError, RemovalErrorKind, SubscriptionAction, SubscriptionOutcome,
+    SubscriptionStep, Verdict,
 };
 pub use subscriptions::get::GetSubscription;
 pub use subscriptions::id::{ParseSubscriptionIdError, SubscriptionId};

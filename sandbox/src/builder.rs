@@ -34,6 +34,7 @@ pub struct SandboxBuilder {
     purchases_refusal: Option<axum::http::StatusCode>,
     blockers: DeleteBlockers,
     purchases_share: f64,
+    subscriptions_share: f64,
     chaos: Option<Chaos>,
     seed: Option<u64>,
     admin_token: Option<String>,
@@ -55,6 +56,7 @@ impl Default for SandboxBuilder {
             purchases_refusal: None,
             blockers: DeleteBlockers::default(),
             purchases_share: 0.0,
+            subscriptions_share: 0.0,
             chaos: None,
             seed: None,
             admin_token: None,
@@ -76,6 +78,7 @@ impl std::fmt::Debug for SandboxBuilder {
             .field("subscription_latency", &self.subscription_latency)
             .field("subscription_updates_accepted", &self.subscription_updates_accepted)
             .field("purchases_share", &self.purchases_share)
+            .field("subscriptions_share", &self.subscriptions_share)
             .field("blockers", &self.blockers)
             .field("chaos", &self.chaos)
             .field("seed", &self.seed)
@@ -214,6 +217,16 @@ impl SandboxBuilder {
     /// including two more entitlements (one order id throughout); both. Default 0.
     pub fn purchases_share(mut self, share: f64) -> Self {
         self.purchases_share = if share.is_finite() { share.clamp(0.0, 1.0) } else { 0.0 };
+        self
+    }
+
+    /// Gives about this share (0 to 1) of the customers seeded without purchases of their own,
+    /// and given no orders by [`Self::purchases_share`], subscriptions, in a repeating pattern:
+    /// a new-commerce subscription; a new-commerce and a legacy one; a new-commerce and a
+    /// commercial-marketplace one. Each blocks the delete until it is cancelled or suspended
+    /// (under the default [`DeleteBlockers`]). Default 0.
+    pub fn subscriptions_share(mut self, share: f64) -> Self {
+        self.subscriptions_share = if share.is_finite() { share.clamp(0.0, 1.0) } else { 0.0 };
         self
     }
 
@@ -362,7 +375,7 @@ impl SandboxBuilder {
         let mut subscription_ids = IdSource::new(id_seed, Stream::Subscriptions);
         let (store, accounts) = seed::store(
             &self.partners,
-            self.purchases_share,
+            seed::Shares { orders: self.purchases_share, subscriptions: self.subscriptions_share },
             self.cancellation_latency,
             &mut order_ids,
             &mut subscription_ids,

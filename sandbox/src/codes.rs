@@ -55,3 +55,22 @@ pub const ETAG_NO_LONGER_VALID: i64 = 2055;
 /// subscription"); here, cancelling (`deleted`) a legacy subscription, which is suspended
 /// instead, or asking for a status an update cannot set.
 pub const CANNOT_UPDATE_STATUS: i64 = 800096;
+/// 409: "There is a pending operation on this subscription. Please try again after 24
+/// hours." The sandbox never answers it on its own: inject it with
+/// [`Fault::refusal`](crate::Fault::refusal).
+pub const SUBSCRIPTION_PENDING_OPERATION: i64 = 900278;
+
+/// The documented description of `code`, where the sandbox knows one (for injected
+/// refusals).
+pub(crate) fn description(code: i64) -> Option<&'static str> {
+    Some(match code {
+        SUBSCRIPTION_PENDING_OPERATION => {
+            "There is a pending operation on this subscription. Please try again after 24 hours."
+        }
+        CANCELLATION_WINDOW_PASSED => {
+            "You have passed your 7-day cancellation window. We are unable to cancel your purchase"
+        }
+        SUBSCRIPTION_DELETED => "Subscription with ID and deleted status can't be updated.",
+        _ => return None,
+    })
+}

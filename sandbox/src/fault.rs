@@ -42,6 +42,14 @@ pub enum FaultKind {
     Delay(Duration),
     /// Close the connection without answering.
     Drop,
+    /// A Partner Center error answer with this status and code, as a refusal the sandbox does
+    /// not model (a renewal in progress, a pending operation, ...).
+    Refuse {
+        /// The HTTP status.
+        status: u16,
+        /// Partner Center's error code.
+        code: i64,
+    },
 }
 
 /// A fault for the next `times` requests (optionally only those of one operation, or for one
@@ -79,6 +87,13 @@ impl Fault {
     /// delayed delete holds its `MS-RequestId`, so a retry sent meanwhile waits for its answer.
     pub fn delay(delay: Duration) -> Self {
         Self::new(FaultKind::Delay(delay))
+    }
+
+    /// Answer with a Partner Center error of this status and code, as the service refuses in
+    /// cases the sandbox does not model: `Fault::refusal(409, 900278)` is "a pending operation
+    /// on this subscription; try again after 24 hours".
+    pub fn refusal(status: u16, code: i64) -> Self {
+        Self::new(FaultKind::Refuse { status, code })
     }
 
     /// Close the connection without an answer.
@@ -146,7 +161,7 @@ impl std::str::FromStr for Fault {
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let usage = format!(
-            "write KIND:TIMES[:ARG][@OPERATION]: throttle:2:1s, error:3:503, delay:5:200ms, drop:1; OPERATION is one of {}",
+            "write KIND:TIMES[:ARG][@OPERATION]: throttle:2:1s, error:3:503, delay:5:200ms, drop:1, refuse:1:409/900278; OPERATION is one of {}",
             Operation::names()
         );
         let (spec, operation) = match text.split_once('@') {
@@ -183,6 +198,20 @@ impl std::str::FromStr for Fault {
             },
             ("delay", _) => Fault::delay(duration("delay")?),
             ("drop", None) => Fault::drop_connection(),
+            ("refuse", Some(arg)) => {
+                let parsed = arg.split_once('/').and_then(|(status, code)| {
+                    let status = status.parse::<u16>().ok().filter(|s| (400..=599).contains(s))?;
+                    Some((status, code.parse::<i64>().ok()?))
+                });
+                match parsed {
+                    Some((status, code)) => Fault::refusal(status, code),
+                    None => {
+                        return Err(format!(
+                            "fault `{text}`: refuse needs STATUS/CODE such as 409/900278; {usage}"
+                        ));
+                    }
+                }
+            }
             _ => return Err(format!("fault `{text}`: {usage}")),
         };
         let fault = fault.times(times);

@@ -7,7 +7,10 @@ use std::num::NonZeroU32;
 use clap::{CommandFactory, FromArgMatches, Parser};
 use std::time::Duration;
 
-use partner_center_sandbox::{CANCELLATION_WINDOW, Fault, Operation, OrderSeed, Sandbox};
+use partner_center_sandbox::{
+    CANCELLATION_WINDOW, Fault, NEW_COMMERCE_CANCELLATION_WINDOW, Operation, OrderSeed, Sandbox,
+    SubscriptionSeed,
+};
 use uuid::Uuid;
 
 /// An offline Partner Center integration sandbox on loopback.
@@ -30,7 +33,8 @@ struct Args {
     #[arg(long)]
     token: Option<String>,
     /// Script a fault: KIND:TIMES[:ARG][@OPERATION], such as throttle:2:1s (429 with
-    /// Retry-After: 1, twice), error:3:503, delay:5:200ms, drop:1 (repeatable; in order).
+    /// Retry-After: 1, twice), error:3:503, delay:5:200ms, drop:1, refuse:1:409/900278 (a
+    /// Partner Center refusal with that status and code) (repeatable; in order).
     #[arg(long = "fault", value_name = "FAULT")]
     faults: Vec<Fault>,
     /// Throttle above this many requests a minute on each documented resource (customers,
@@ -42,6 +46,18 @@ struct Args {
     /// orders, which must be cancelled before the customer can be deleted.
     #[arg(long, value_name = "SHARE", default_value_t = 0.0)]
     purchases_share: f64,
+    /// Give about this share (0 to 1) of the seeded customers without orders subscriptions
+    /// (new commerce; with a legacy or a marketplace one beside it), which must be cancelled
+    /// or suspended before the customer can be deleted.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.0)]
+    subscriptions_share: f64,
+    /// Also seed this customer with an active new-commerce subscription (repeatable).
+    #[arg(long = "customer-with-subscription", value_name = "UUID")]
+    with_subscription: Vec<Uuid>,
+    /// Also seed this customer with a new-commerce subscription past its 7-day cancellation
+    /// window, which can be suspended but not cancelled (repeatable).
+    #[arg(long = "customer-with-late-subscription", value_name = "UUID")]
+    with_late_subscription: Vec<Uuid>,
     /// Also seed this customer with an active Reserved Instance and software order
     /// (repeatable).
     #[arg(long = "customer-with-orders", value_name = "UUID")]
@@ -154,6 +170,7 @@ async fn main() -> std::io::Result<()> {
     }
     let mut builder = builder
         .purchases_share(args.purchases_share)
+        .subscriptions_share(args.subscriptions_share)
         .cancellation_latency(args.cancellation_latency)
         .bind(SocketAddr::new(args.host, args.port));
     for &c in &args.with_orders {
@@ -162,6 +179,14 @@ async fn main() -> std::io::Result<()> {
     let old = OrderSeed::software().created_ago(CANCELLATION_WINDOW + Duration::from_secs(86_400));
     for &c in &args.with_old_order {
         builder = builder.customer_with_orders(c, [old.clone()]);
+    }
+    for &c in &args.with_subscription {
+        builder = builder.customer_with_subscriptions(c, [SubscriptionSeed::new_commerce()]);
+    }
+    let late = SubscriptionSeed::new_commerce()
+        .created_ago(NEW_COMMERCE_CANCELLATION_WINDOW + Duration::from_secs(86_400));
+    for &c in &args.with_late_subscription {
+        builder = builder.customer_with_subscriptions(c, [late.clone()]);
     }
     for &c in &args.with_azure_plan {
         builder = builder.customer_with_azure_plan(c);

@@ -86,6 +86,12 @@ impl Sandbox {
         self.shared.store.lock().is_ok_and(|s| s.order_is_cancelled(customer, order))
     }
 
+    /// Each of `customer`'s subscriptions (any partner's), in the order seeded: its id and
+    /// the status a read shows now (`active`, `suspended`, `deleted`).
+    pub fn subscriptions(&self, customer: Uuid) -> Vec<(String, &'static str)> {
+        self.shared.store.lock().map(|s| s.subscription_statuses(customer)).unwrap_or_default()
+    }
+
     /// Scripts a fault; faults apply in the order they were added.
     pub fn inject(&self, fault: Fault) {
         self.shared.faults.push(fault);

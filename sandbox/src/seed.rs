@@ -70,18 +70,40 @@ pub(crate) struct PartnerSeed {
     pub(crate) azure_plans: Vec<Uuid>,
 }
 
-/// The orders the `n`th customer seeded without orders gets under `share`: spread evenly (the
-/// `n`th has some when `⌊(n+1)·share⌋` grows), in a repeating pattern.
-fn share_pattern(n: usize, share: f64) -> Option<Vec<OrderSeed>> {
+/// Which of the customers seeded without purchases of their own get some.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Shares {
+    /// The share that gets orders.
+    pub(crate) orders: f64,
+    /// The share of the rest that gets subscriptions.
+    pub(crate) subscriptions: f64,
+}
+
+/// Whether the `n`th of a run of customers is picked under `share`: spread evenly (the `n`th
+/// is when `⌊(n+1)·share⌋` grows); `Some` of how many were picked so far, counting it.
+fn picked(n: usize, share: f64) -> Option<usize> {
     let before = (n as f64 * share).floor();
     let after = ((n + 1) as f64 * share).floor();
-    if after <= before {
-        return None;
-    }
-    Some(match (after as usize) % 3 {
+    (after > before).then_some(after as usize)
+}
+
+/// The orders the `n`th customer seeded without orders gets under `share`, in a repeating
+/// pattern.
+fn share_pattern(n: usize, share: f64) -> Option<Vec<OrderSeed>> {
+    Some(match picked(n, share)? % 3 {
         1 => vec![OrderSeed::reserved_instance()],
         2 => vec![OrderSeed::software().line_items(2).included(2)],
         _ => vec![OrderSeed::reserved_instance(), OrderSeed::software()],
+    })
+}
+
+/// The subscriptions the `n`th customer given no orders gets under `share`, in a repeating
+/// pattern.
+fn subscription_pattern(n: usize, share: f64) -> Option<Vec<SubscriptionSeed>> {
+    Some(match picked(n, share)? % 3 {
+        1 => vec![SubscriptionSeed::new_commerce()],
+        2 => vec![SubscriptionSeed::new_commerce(), SubscriptionSeed::legacy()],
+        _ => vec![SubscriptionSeed::new_commerce(), SubscriptionSeed::marketplace()],
     })
 }
 
@@ -89,7 +111,7 @@ fn share_pattern(n: usize, share: f64) -> Option<Vec<OrderSeed>> {
 /// orders under `purchases_share` ([`share_pattern`]). The orders' ids are drawn from `ids`.
 pub(crate) fn store(
     partners: &[PartnerSeed],
-    purchases_share: f64,
+    shares: Shares,
     cancellation_latency: Duration,
     ids: &mut IdSource,
     subscription_ids: &mut IdSource,
@@ -98,6 +120,7 @@ pub(crate) fn store(
     store.cancellation_latency = cancellation_latency;
     let mut accounts = Accounts::default();
     let mut plain = 0_usize;
+    let mut without_orders = 0_usize;
     for seed in partners {
         let index = store.add_partner();
         accounts.add(index, seed.tip, &seed.tokens);
@@ -107,8 +130,13 @@ pub(crate) fn store(
                 || seed.subscriptions.iter().any(|(id, _)| id == c)
                 || seed.azure_plans.contains(c);
             if !seeded {
-                if let Some(orders) = share_pattern(plain, purchases_share) {
+                if let Some(orders) = share_pattern(plain, shares.orders) {
                     store.add_orders(*c, &with_ids(orders, ids));
+                } else {
+                    if let Some(subs) = subscription_pattern(without_orders, shares.subscriptions) {
+                        store.add_subscriptions(*c, &with_subscription_ids(subs, subscription_ids));
+                    }
+                    without_orders += 1;
                 }
                 plain += 1;
             }
@@ -117,10 +145,7 @@ pub(crate) fn store(
             store.add_orders(*c, &with_ids(orders.clone(), ids));
         }
         for (c, subscriptions) in &seed.subscriptions {
-            let mut subscriptions = subscriptions.clone();
-            for s in &mut subscriptions {
-                s.drawn = Some([subscription_ids.uuid(), subscription_ids.uuid()]);
-            }
+            let subscriptions = with_subscription_ids(subscriptions.clone(), subscription_ids);
             store.add_subscriptions(*c, &subscriptions);
         }
         for &c in &seed.azure_plans {
@@ -128,6 +153,17 @@ pub(crate) fn store(
         }
     }
     (store, accounts)
+}
+
+/// `subscriptions`, each with the ids drawn for it, in order.
+fn with_subscription_ids(
+    mut subscriptions: Vec<SubscriptionSeed>,
+    ids: &mut IdSource,
+) -> Vec<SubscriptionSeed> {
+    for s in &mut subscriptions {
+        s.drawn = Some([ids.uuid(), ids.uuid()]);
+    }
+    subscriptions
 }
 
 /// `orders`, each with the ids drawn for it, in order.
@@ -170,11 +206,40 @@ mod tests {
         let orders = |seed| {
             let mut ids = IdSource::new(seed, Stream::Orders);
             let mut subscription_ids = IdSource::new(seed, Stream::Subscriptions);
-            store(&[partner()], 0.0, Duration::ZERO, &mut ids, &mut subscription_ids).0.order_ids(c)
+            let none = Shares { orders: 0.0, subscriptions: 0.0 };
+            store(&[partner()], none, Duration::ZERO, &mut ids, &mut subscription_ids)
+                .0
+                .order_ids(c)
         };
         assert_eq!(orders(Some(3)), orders(Some(3)));
         assert_eq!(orders(Some(3)).len(), 2);
         assert_ne!(orders(Some(3)), orders(Some(4)));
         assert_ne!(orders(None), orders(None));
+    }
+
+    #[test]
+    fn the_shares_pick_customers_evenly_and_subscriptions_go_only_to_those_without_orders() {
+        let customers: Vec<Uuid> = (1..=12).map(Uuid::from_u128).collect();
+        let partner = PartnerSeed {
+            tip: true,
+            tokens: vec!["t".into()],
+            customers: customers.iter().map(|c| (*c, None)).collect(),
+            orders: Vec::new(),
+            subscriptions: Vec::new(),
+            azure_plans: Vec::new(),
+        };
+        let mut ids = IdSource::new(Some(1), Stream::Orders);
+        let mut subscription_ids = IdSource::new(Some(1), Stream::Subscriptions);
+        let shares = Shares { orders: 0.25, subscriptions: 0.5 };
+        let (store, _) = store(&[partner], shares, Duration::ZERO, &mut ids, &mut subscription_ids);
+        let with_orders = customers.iter().filter(|c| !store.order_ids(**c).is_empty()).count();
+        let with_subs =
+            customers.iter().filter(|c| !store.subscription_statuses(**c).is_empty()).count();
+        let both = customers
+            .iter()
+            .filter(|c| !store.order_ids(**c).is_empty())
+            .filter(|c| !store.subscription_statuses(**c).is_empty())
+            .count();
+        assert_eq!((with_orders, with_subs, both), (3, 4, 0));
     }
 }

@@ -166,6 +166,13 @@ impl Store {
         }
     }
 
+    /// Each of `customer`'s subscriptions (any partner's): its id and the status a read shows
+    /// now.
+    pub fn subscription_statuses(&self, customer: Uuid) -> Vec<(String, &'static str)> {
+        let held = self.subscriptions.get(&customer).into_iter().flatten();
+        held.map(|s| (s.id.clone(), s.status(self.subscription_latency).as_str())).collect()
+    }
+
     /// Adds subscriptions to `customer`.
     pub fn add_subscriptions(&mut self, customer: Uuid, seeds: &[SubscriptionSeed]) {
         let now = SystemTime::now();

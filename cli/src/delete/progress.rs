@@ -14,8 +14,8 @@ impl Phases {
     fn index(phase: Phase) -> Option<usize> {
         match phase {
             Phase::LookingUp => Some(0),
-            Phase::Cancelling => Some(1),
-            Phase::Waiting => Some(2),
+            Phase::Cancelling | Phase::EndingSubscriptions => Some(1),
+            Phase::Waiting | Phase::WaitingForSubscriptions => Some(2),
             Phase::Deleting => Some(3),
             _ => None,
         }

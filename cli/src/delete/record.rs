@@ -2,8 +2,9 @@
 //! the text lines and the summary are made from.
 
 use partner_center_client::{
-    Deleted, Error, ErrorCode, OrderId, Phase, PurchasePlan, Removal, RemovalError,
-    RemovalErrorKind, Verdict,
+    Deleted, Error, ErrorCode, OrderId, Phase, PlannedSubscription, PurchasePlan, Removal,
+    RemovalError, RemovalErrorKind, SubscriptionAction, SubscriptionOutcome, SubscriptionStatus,
+    SubscriptionStep, Verdict,
 };
 use serde::Serialize;
 
@@ -79,7 +80,84 @@ pub(super) struct PurchasesRecord {
     pub(super) not_cancellable_orders: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(super) cancelled_by_subscription: Vec<String>,
+    /// Each of the customer's subscriptions: what became of it (or, in a dry run, what would).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(super) subscriptions: Vec<SubscriptionLine>,
     pub(super) waited_ms: u64,
+}
+
+/// One subscription in a record. `result` is what happened on the wire (`ended`: a read after
+/// this run's update shows it ended; `accepted`: the update was accepted and no read has shown
+/// it yet), or in a dry run what would be done (`cancel`, `suspend`, ...).
+#[derive(Debug, Serialize)]
+pub(super) struct SubscriptionLine {
+    pub(super) subscription_id: String,
+    pub(super) name: String,
+    pub(super) kind: String,
+    pub(super) result: &'static str,
+    /// The status a read showed, where the result rests on one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) status: Option<String>,
+    /// Partner Center refused its cancel as past its window: suspended instead.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub(super) suspended_not_cancelled: bool,
+    /// It stays active until this date (the end of its term), as sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) ends_on: Option<String>,
+    /// The same, for a person.
+    pub(super) detail: String,
+}
+
+impl SubscriptionLine {
+    fn of(s: &SubscriptionOutcome) -> Self {
+        let (result, status, ends_on) = match s.step() {
+            SubscriptionStep::AlreadyEnded(st) => ("already_ended", Some(st), None),
+            SubscriptionStep::ByOrder(_) => ("by_order", None, None),
+            SubscriptionStep::LeftAlone(_) => ("left_alone", None, None),
+            SubscriptionStep::NotAttempted => ("not_attempted", None, None),
+            SubscriptionStep::Accepted(_) => ("accepted", None, None),
+            SubscriptionStep::Deferred => ("deferred", None, None),
+            SubscriptionStep::Failed { may_have_applied: true } => {
+                ("failed_may_have_applied", None, None)
+            }
+            SubscriptionStep::Failed { .. } => ("failed", None, None),
+            SubscriptionStep::Ended(st) => ("ended", Some(st), None),
+            SubscriptionStep::EndsAtRenewal { on } => ("ends_at_renewal", None, on.clone()),
+            _ => ("other", None, None),
+        };
+        Self {
+            subscription_id: s.id().to_string(),
+            name: s.name().to_owned(),
+            kind: s.kind().to_string(),
+            result,
+            status: status.map(SubscriptionStatus::to_string),
+            suspended_not_cancelled: s.was_window_refused(),
+            ends_on,
+            detail: s.step().to_string(),
+        }
+    }
+
+    fn planned(p: &PlannedSubscription) -> Self {
+        let result = match p.action() {
+            SubscriptionAction::Cancel => "cancel",
+            SubscriptionAction::CancelPastWindow { .. } => "cancel_past_window",
+            SubscriptionAction::Suspend => "suspend",
+            SubscriptionAction::ByOrder(_) => "by_order",
+            SubscriptionAction::AlreadyEnded => "already_ended",
+            SubscriptionAction::LeaveAlone(_) => "left_alone",
+            _ => "other",
+        };
+        Self {
+            subscription_id: p.id().to_string(),
+            name: p.name().to_owned(),
+            kind: p.kind().to_string(),
+            result,
+            status: Some(p.status().to_string()),
+            suspended_not_cancelled: false,
+            ends_on: None,
+            detail: p.action().to_string(),
+        }
+    }
 }
 
 fn ids(orders: &[OrderId]) -> Vec<String> {
@@ -98,6 +176,7 @@ impl PurchasesRecord {
             cancel_failed_orders: ids(removal.cancel_failed()),
             cancel_maybe_applied_orders: ids(removal.cancel_maybe_applied()),
             cancelled_by_subscription: removal.cancelled_by_subscription().to_vec(),
+            subscriptions: removal.subscriptions().iter().map(SubscriptionLine::of).collect(),
             waited_ms: removal.waited().as_millis() as u64,
             ..Self::default()
         }
@@ -114,6 +193,7 @@ impl PurchasesRecord {
             already_cancelled_orders: with(|v| *v == Verdict::AlreadyCancelled),
             not_cancellable_orders: with(|v| matches!(v, Verdict::PastWindow { .. })),
             cancelled_by_subscription: plan.cancelled_by_subscription().to_vec(),
+            subscriptions: plan.subscriptions().iter().map(SubscriptionLine::planned).collect(),
             ..Self::default()
         }
     }

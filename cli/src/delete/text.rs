@@ -25,12 +25,32 @@ impl Record {
         let orders = |label: &str, ids: &[String]| {
             if ids.is_empty() { String::new() } else { format!("; {label} {}", ids.join(", ")) }
         };
+        let subs = |label: &str, results: &[&str]| {
+            let ids: Vec<String> = self
+                .purchases
+                .iter()
+                .flat_map(|p| &p.subscriptions)
+                .filter(|s| results.contains(&s.result))
+                .map(|s| match (&s.status, s.suspended_not_cancelled, &s.ends_on) {
+                    (_, true, _) => {
+                        format!("{} (suspended, not cancelled: past its window)", s.subscription_id)
+                    }
+                    (Some(status), _, _) => format!("{} ({status})", s.subscription_id),
+                    (None, _, Some(on)) => format!("{} (active until {on})", s.subscription_id),
+                    _ => s.subscription_id.clone(),
+                })
+                .collect();
+            orders(label, &ids)
+        };
         let purchases = match &self.purchases {
             Some(p) => format!(
-                "{}{}{}",
+                "{}{}{}{}{}{}",
                 orders("cancelled", &p.cancelled_orders),
                 orders("already cancelled", &p.already_cancelled_orders),
-                orders(DEFERRED, &p.deferred_orders)
+                orders(DEFERRED, &p.deferred_orders),
+                subs("subscriptions ended", &["ended"]),
+                subs("subscriptions already ended", &["already_ended"]),
+                subs("subscriptions left active", &["left_alone", "ends_at_renewal"]),
             ),
             None => String::new(),
         };
@@ -41,16 +61,25 @@ impl Record {
                 let reached = self.purchases.as_ref().map_or("", |p| p.reached.as_str());
                 let what = match &self.purchases {
                     Some(p) => format!(
-                        "{}{}{}{}{}",
+                        "{}{}{}{}{}{}{}{}{}{}",
                         orders("cancels accepted", &p.cancel_accepted_orders),
                         orders("read cancelled", &p.cancelled_orders),
                         orders(DEFERRED, &p.deferred_orders),
                         orders("cancel sent, not accepted", &p.cancel_failed_orders),
                         orders("no cancel sent", &p.not_attempted_orders),
+                        subs("subscription updates accepted", &["accepted"]),
+                        subs("subscriptions read ended", &["ended"]),
+                        subs("subscriptions left active", &["left_alone", "ends_at_renewal"]),
+                        subs(
+                            "subscription updates sent, not accepted",
+                            &["failed", "failed_may_have_applied", "deferred"]
+                        ),
+                        subs("no subscription update sent", &["not_attempted"]),
                     ),
                     None => String::new(),
                 };
-                let nothing = if what.is_empty() { "; nothing was cancelled" } else { "" };
+                let nothing =
+                    if what.is_empty() { "; nothing was cancelled or suspended" } else { "" };
                 format!(
                     "stopped       {who}: not deleted (reached: {reached}){what}{nothing}; run again to finish"
                 )
@@ -59,7 +88,7 @@ impl Record {
             Outcome::WouldDelete => {
                 let plan = match &self.purchases {
                     Some(p) => format!(
-                        "{}{}{}{}",
+                        "{}{}{}{}{}{}{}{}",
                         orders("would cancel", &p.would_cancel_orders),
                         orders(
                             "of which age unknown (Partner Center decides)",
@@ -71,7 +100,17 @@ impl Record {
                                 "NOT cancellable (past the {CANCELLATION_WINDOW_DAYS}-day window)"
                             ),
                             &p.not_cancellable_orders
-                        )
+                        ),
+                        subs("would cancel subscriptions", &["cancel"]),
+                        subs(
+                            "would try to cancel, past its window (else suspend)",
+                            &["cancel_past_window"]
+                        ),
+                        subs("would suspend subscriptions", &["suspend"]),
+                        subs(
+                            "would leave active (kind or status it does not end)",
+                            &["left_alone"]
+                        ),
                     ),
                     None => String::new(),
                 };
@@ -118,7 +157,7 @@ pub(super) fn summary(
 pub(super) fn interrupted(stopped: usize, not_attempted: &[&Candidate]) {
     if stopped > 0 {
         eprintln!(
-            "interrupted: {stopped} customer(s) were stopped before their delete (see each line: orders may be cancelled, the customer not deleted); run again to finish"
+            "interrupted: {stopped} customer(s) were stopped before their delete (see each line: orders may be cancelled and subscriptions cancelled or suspended, the customer not deleted); run again to finish"
         );
     }
     if !not_attempted.is_empty() {

@@ -1,19 +1,26 @@
-//! The documented delete procedure, as one call: read the customer's entitlements, cancel the
-//! Azure Reserved Instance and software orders they reference, wait until every one reads
-//! `cancelled`, then delete the customer ("Delete a customer account from the integration
-//! sandbox"). Safe to run again after any interruption: orders already cancelled are skipped,
-//! a customer Partner Center says does not exist is "already gone".
+//! The delete procedure, as one call: read the customer's entitlements and subscriptions,
+//! cancel the Azure Reserved Instance and software orders the entitlements reference and wait
+//! until every one reads `cancelled` (the documented procedure, "Delete a customer account
+//! from the integration sandbox"), then end each active subscription by the call its kind
+//! takes ([`SUBSCRIPTION_KINDS`](crate::SUBSCRIPTION_KINDS): new-commerce and marketplace
+//! subscriptions cancelled, legacy ones suspended, software ones with their order) and wait
+//! until each reads ended, then delete the customer. A subscription no row places, an Azure
+//! plan, or one in a status the procedure does not act on is reported and never touched.
+//! Safe to run again after any interruption: orders already cancelled and subscriptions
+//! already ended are skipped, a customer Partner Center says does not exist is "already gone".
 //!
 //! This module is the procedure as a caller starts and watches it (the builder, its phases and
 //! progress); [`run`] is the procedure itself (look up, cancel, delete), [`plan`] what its
-//! lookup finds, [`poll`] how it waits for cancels (the policy and the wait), [`stop`] how a
-//! stop reaches every step, and [`outcome`] what it reports at the end or on failure.
+//! lookup finds, [`poll`] how it waits for cancels (the policy and the wait),
+//! [`subscriptions`] what it does with each subscription, [`stop`] how a stop reaches every
+//! step, and [`outcome`] what it reports at the end or on failure.
 
 mod outcome;
 mod plan;
 mod poll;
 mod run;
 mod stop;
+mod subscriptions;
 
 use std::fmt;
 use std::future::{Future, IntoFuture};
@@ -24,12 +31,17 @@ use std::time::Duration;
 use crate::client::PartnerCenter;
 use crate::customers::id::CustomerTenantId;
 use crate::orders::id::OrderId;
+use crate::subscriptions::id::SubscriptionId;
+use crate::subscriptions::{SubscriptionChange, SubscriptionStatus};
 
 pub use outcome::{Removal, RemovalError, RemovalErrorKind};
 pub use plan::{PlannedOrder, PurchasePlan, Verdict};
 pub use poll::PollPolicy;
 use run::Run;
 use stop::StopSignal;
+pub use subscriptions::{
+    LeftAlone, PlannedSubscription, SubscriptionAction, SubscriptionOutcome, SubscriptionStep,
+};
 
 /// How long an order stays cancellable after it was created, in the integration sandbox
 /// ("orders older than 60 days can't be cancelled").
@@ -51,6 +63,10 @@ pub enum Phase {
     Cancelling,
     /// Waiting until every cancelled order reads `cancelled`.
     Waiting,
+    /// Cancelling or suspending subscriptions (after the orders).
+    EndingSubscriptions,
+    /// Waiting until every updated subscription reads ended.
+    WaitingForSubscriptions,
     /// Deleting the customer.
     Deleting,
     /// Done: the customer is deleted (or was already gone).
@@ -63,6 +79,8 @@ impl fmt::Display for Phase {
             Phase::LookingUp => "looking up",
             Phase::Cancelling => "cancelling",
             Phase::Waiting => "waiting",
+            Phase::EndingSubscriptions => "ending subscriptions",
+            Phase::WaitingForSubscriptions => "waiting for subscriptions",
             Phase::Deleting => "deleting",
             Phase::Done => "done",
         })
@@ -90,6 +108,37 @@ pub enum Progress {
     CancelDeferred(OrderId),
     /// A read shows this order `cancelled`.
     Cancelled(OrderId),
+    /// The lookup found these subscriptions (sent only when the customer has any).
+    SubscriptionsFound {
+        /// Subscriptions to update, and the update each gets.
+        to_end: Vec<(SubscriptionId, SubscriptionChange)>,
+        /// Subscriptions already ended (skipped).
+        already_ended: Vec<SubscriptionId>,
+        /// Subscriptions the procedure leaves alone (their kind or status is not one it
+        /// ends): still active.
+        left_alone: Vec<SubscriptionId>,
+    },
+    /// Partner Center accepted this update of a subscription (a 2xx): provisional until a
+    /// read shows it ([`Progress::SubscriptionEnded`]).
+    SubscriptionAccepted(SubscriptionId, SubscriptionChange),
+    /// Partner Center answered 409 to an update (an operation such as a renewal pending):
+    /// nothing accepted; it is sent again once a read shows the subscription.
+    SubscriptionDeferred(SubscriptionId),
+    /// Partner Center refused this cancel as past the subscription's window: it is suspended
+    /// instead.
+    SubscriptionPastWindow(SubscriptionId),
+    /// The cancel was accepted, but the subscription stays active until the end of its term
+    /// (this date, as sent): it cannot be ended sooner.
+    SubscriptionEndsAtRenewal(SubscriptionId, Option<String>),
+    /// A read shows this subscription ended, in this status.
+    SubscriptionEnded(SubscriptionId, SubscriptionStatus),
+    /// A round of the wait for subscriptions ended with this many still not ended.
+    SubscriptionsStillPending {
+        /// Subscriptions not yet read ended.
+        pending: usize,
+        /// Time waited for subscriptions so far.
+        waited: Duration,
+    },
     /// A round of the wait ended with this many orders still pending.
     StillPending {
         /// Orders not yet reading `cancelled`.
@@ -128,6 +177,7 @@ pub struct DeleteWithPurchases<'a> {
     pc: &'a PartnerCenter,
     customer: CustomerTenantId,
     polling: PollPolicy,
+    subscription_polling: PollPolicy,
     concurrency: usize,
     observer: Option<Observer<'a>>,
     stop: Option<Stop<'a>>,
@@ -138,6 +188,7 @@ impl fmt::Debug for DeleteWithPurchases<'_> {
         f.debug_struct("DeleteWithPurchases")
             .field("customer", &self.customer)
             .field("polling", &self.polling)
+            .field("subscription_polling", &self.subscription_polling)
             .field("concurrency", &self.concurrency)
             .finish_non_exhaustive()
     }
@@ -152,6 +203,7 @@ impl<'a> DeleteWithPurchases<'a> {
             pc,
             customer,
             polling: PollPolicy::default(),
+            subscription_polling: PollPolicy::default(),
             concurrency: DEFAULT_ORDER_CONCURRENCY,
             observer: None,
             stop: None,
@@ -164,7 +216,15 @@ impl<'a> DeleteWithPurchases<'a> {
         self
     }
 
-    /// Orders read and cancelled at once (default [`DEFAULT_ORDER_CONCURRENCY`]; at least 1).
+    /// How to wait for updated subscriptions to read ended (default
+    /// [`PollPolicy::default`]: Partner Center documents no latency for a subscription
+    /// update; the sandbox's default is two seconds).
+    pub fn subscription_polling(mut self, policy: PollPolicy) -> Self {
+        self.subscription_polling = policy;
+        self
+    }
+
+    /// Orders (and subscriptions) read and updated at once (default [`DEFAULT_ORDER_CONCURRENCY`]; at least 1).
     pub fn concurrency(mut self, n: usize) -> Self {
         self.concurrency = n.max(1);
         self
@@ -177,18 +237,28 @@ impl<'a> DeleteWithPurchases<'a> {
     }
 
     /// Stops when `stop` completes: a wait ends at once, a call in flight finishes, nothing
-    /// new starts — no order read, no cancel, no delete; the result says the phase reached
-    /// ([`Removal::is_stopped`]), the cancels accepted and the orders not attempted.
+    /// new starts — no read, no cancel, no subscription update, no delete; the result says the
+    /// phase reached ([`Removal::is_stopped`]), the cancels and updates accepted, and the
+    /// orders and subscriptions not attempted.
     pub fn stop_on(mut self, stop: impl Future<Output = ()> + Send + 'a) -> Self {
         self.stop = Some(Box::pin(stop));
         self
     }
 
-    /// Only the lookup: what the procedure would cancel (reads only; nothing is changed).
+    /// Only the lookup: what the procedure would cancel, suspend or leave alone (reads only;
+    /// nothing is changed).
     /// `Ok(None)` when the customer no longer exists.
     pub async fn plan(self) -> Result<Option<PurchasePlan>, RemovalError> {
-        let DeleteWithPurchases { pc, customer, polling, concurrency, observer, .. } = self;
-        let run = Run { pc, customer, polling, concurrency, observer };
+        let DeleteWithPurchases {
+            pc,
+            customer,
+            polling,
+            subscription_polling,
+            concurrency,
+            observer,
+            ..
+        } = self;
+        let run = Run { pc, customer, polling, subscription_polling, concurrency, observer };
         let never = StopSignal::new(None);
         match run.lookup(&never).await {
             Ok(run::Lookup::Plan(plan)) => Ok(Some(plan)),
@@ -204,9 +274,17 @@ impl<'a> DeleteWithPurchases<'a> {
 
     /// Runs the procedure (the same as awaiting it).
     pub async fn send(self) -> Result<Removal, RemovalError> {
-        let DeleteWithPurchases { pc, customer, polling, concurrency, observer, stop } = self;
+        let DeleteWithPurchases {
+            pc,
+            customer,
+            polling,
+            subscription_polling,
+            concurrency,
+            observer,
+            stop,
+        } = self;
         let stop = StopSignal::new(stop);
-        Run { pc, customer, polling, concurrency, observer }.run(&stop).await
+        Run { pc, customer, polling, subscription_polling, concurrency, observer }.run(&stop).await
     }
 }
 

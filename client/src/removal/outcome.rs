@@ -6,12 +6,14 @@
 use std::fmt;
 use std::time::Duration;
 
+use super::subscriptions::{SubscriptionOutcome, SubscriptionStep};
 use super::{CANCELLATION_WINDOW_DAYS, Phase};
 use crate::customers::delete::Deleted;
 use crate::customers::id::CustomerTenantId;
 use crate::error::Error;
 use crate::orders::OrderStatus;
 use crate::orders::id::OrderId;
+use crate::subscriptions::id::SubscriptionId;
 
 /// What the procedure did for one customer, to the end or to where it was stopped.
 #[derive(Debug, Clone)]
@@ -28,6 +30,7 @@ pub struct Removal {
     pub(super) cancel_failed: Vec<OrderId>,
     pub(super) cancel_maybe_applied: Vec<OrderId>,
     pub(super) by_subscription: Vec<String>,
+    pub(super) subscriptions: Vec<SubscriptionOutcome>,
     pub(super) waited: Duration,
     pub(super) deleted: Option<Deleted>,
 }
@@ -47,6 +50,7 @@ impl Removal {
             cancel_failed: Vec::new(),
             cancel_maybe_applied: Vec::new(),
             by_subscription: Vec::new(),
+            subscriptions: Vec::new(),
             waited: Duration::ZERO,
             deleted: None,
         }
@@ -122,14 +126,22 @@ impl Removal {
         &self.cancel_maybe_applied
     }
 
-    /// Entitlement types found that Partner Center cancels by subscription, not by order (new
-    /// commerce, marketplace, Azure plan, ...): outside the documented procedure, which left
-    /// them alone.
+    /// Entitlement types found that are not cancelled by order (new commerce, marketplace,
+    /// Azure plan, ...); what became of each subscription is in
+    /// [`subscriptions`](Self::subscriptions).
     pub fn cancelled_by_subscription(&self) -> &[String] {
         &self.by_subscription
     }
 
-    /// How long it waited for cancelled orders to read `cancelled`.
+    /// Each of the customer's subscriptions the lookup read, and where it stands: already
+    /// ended, updated and read ended, accepted and not yet read, left alone (still active),
+    /// not attempted, ... ([`SubscriptionStep`](super::SubscriptionStep)).
+    pub fn subscriptions(&self) -> &[SubscriptionOutcome] {
+        &self.subscriptions
+    }
+
+    /// How long it waited for cancelled orders to read `cancelled` and updated subscriptions
+    /// to read ended.
     pub fn waited(&self) -> Duration {
         self.waited
     }
@@ -148,7 +160,7 @@ impl Removal {
 pub struct RemovalError {
     pub(super) phase: Phase,
     pub(super) order: Option<OrderId>,
-    pub(super) kind: RemovalErrorKind,
+    pub(super) kind: Box<RemovalErrorKind>,
     pub(super) done: Box<Removal>,
 }
 
@@ -175,6 +187,18 @@ impl fmt::Display for DoneSoFar<'_> {
         }
         if !done.not_attempted.is_empty() {
             write!(f, "; no cancel sent for: {}", ids(&done.not_attempted))?;
+        }
+        // Each subscription the run sent an update for, or meant to: where it stands.
+        for s in &done.subscriptions {
+            if matches!(
+                s.step(),
+                SubscriptionStep::AlreadyEnded(_)
+                    | SubscriptionStep::ByOrder(_)
+                    | SubscriptionStep::LeftAlone(_)
+            ) {
+                continue;
+            }
+            write!(f, "; subscription {s}")?;
         }
         Ok(())
     }
@@ -256,9 +280,41 @@ pub enum RemovalErrorKind {
         /// How long it waited.
         waited: Duration,
     },
-    /// The delete was refused for purchases still active, after every order the procedure
-    /// found was cancelled ([`DeleteRefusal`](crate::DeleteRefusal)).
-    #[error("{}", refused_text(error, still_reported, not_seen, by_subscription))]
+    /// A call about a subscription (its update, or a read while waiting) failed.
+    #[error("subscription {subscription}: {error}")]
+    Subscription {
+        /// The subscription.
+        subscription: SubscriptionId,
+        /// The call's error.
+        error: Error,
+    },
+    /// Partner Center refused a subscription's update for an operation pending on it (409,
+    /// code 900278) and asks to try again after 24 hours.
+    #[error(
+        "Partner Center has an operation pending on subscription {subscription} and asks to try again after 24 hours: run again then. Partner Center said: {error}"
+    )]
+    SubscriptionPendingOperation {
+        /// The subscription.
+        subscription: SubscriptionId,
+        /// Partner Center's answer.
+        error: Error,
+    },
+    /// The wait ran out with subscriptions not yet read ended.
+    #[error(
+        "{} subscription(s) still not ended after {waited:?} (the poll limit): {}; run again later to go on",
+        pending.len(),
+        ids(pending)
+    )]
+    SubscriptionWaitLimit {
+        /// The subscriptions not yet read ended.
+        pending: Vec<SubscriptionId>,
+        /// How long it waited for them.
+        waited: Duration,
+    },
+    /// The delete was refused for purchases still active, after the procedure ended what it
+    /// could ([`DeleteRefusal`](crate::DeleteRefusal)).
+    #[error("{}", refused_text(error, still_reported, not_seen, still_active, by_subscription))]
+    #[non_exhaustive]
     DeleteRefused {
         /// Partner Center's refusal.
         error: Error,
@@ -268,6 +324,9 @@ pub enum RemovalErrorKind {
         /// Orders the refusal names that the customer's entitlements never showed (such as an
         /// Azure plan's order): the procedure cannot cancel them.
         not_seen: Vec<String>,
+        /// Subscriptions this run left active (of a kind or status it does not end, ending
+        /// at renewal, ...), each as "id (name, kind): where it stands".
+        still_active: Vec<String>,
         /// Entitlement types the lookup found that are cancelled by subscription.
         by_subscription: Vec<String>,
     },
@@ -280,24 +339,28 @@ fn refused_text(
     error: &Error,
     still_reported: &[String],
     not_seen: &[String],
+    still_active: &[String],
     by_subscription: &[String],
 ) -> String {
     let mut why = Vec::new();
     if !still_reported.is_empty() {
         why.push(format!(
-            "Partner Center still reports orders this run read as cancelled ({}); it can lag: run again in a few minutes",
+            "Partner Center still names purchases this run read as ended ({}); it can lag: run again in a few minutes",
             ids(still_reported)
         ));
     }
     if !not_seen.is_empty() {
         why.push(format!(
-            "it names orders the customer's entitlements never showed ({}), so the procedure cannot cancel them; an Azure plan's order is refused this way (Partner-Center-PowerShell issue 215): cancel its Azure subscriptions, then the plan",
+            "it names orders neither the customer's entitlements nor its subscriptions showed ({}), so the procedure cannot cancel them; an Azure plan's order is refused this way (Partner-Center-PowerShell issue 215): cancel its Azure subscriptions, then the plan",
             ids(not_seen)
         ));
     }
+    if !still_active.is_empty() {
+        why.push(format!("this run left subscriptions active: {}", still_active.join("; ")));
+    }
     if why.is_empty() && !by_subscription.is_empty() {
         why.push(format!(
-            "the customer holds something Partner Center cancels by subscription ({}), which the documented procedure does not cover; cancel or suspend it (PATCH /v1/customers/{{id}}/subscriptions/{{subscription-id}}; an Azure plan after its Azure subscriptions), then run again",
+            "its entitlements show types not cancelled by order ({}) and its subscription list showed none to end; cancel or suspend what holds them (PATCH /v1/customers/{{id}}/subscriptions/{{subscription-id}}; an Azure plan after its Azure subscriptions), then run again",
             ids(by_subscription)
         ));
     }
@@ -305,7 +368,7 @@ fn refused_text(
         why.push("the refusal names nothing this procedure found to cancel".to_owned());
     }
     format!(
-        "the delete was refused for active purchases after every order the procedure found was cancelled: {}. Partner Center said: {error}",
+        "the delete was refused for active purchases after the procedure ended what it could: {}. Partner Center said: {error}",
         why.join("; ")
     )
 }
@@ -321,6 +384,17 @@ impl RemovalError {
         self.order.as_ref()
     }
 
+    /// The subscription it failed on, where there is one.
+    pub fn subscription(&self) -> Option<&SubscriptionId> {
+        match &*self.kind {
+            RemovalErrorKind::Subscription { subscription, .. }
+            | RemovalErrorKind::SubscriptionPendingOperation { subscription, .. } => {
+                Some(subscription)
+            }
+            _ => None,
+        }
+    }
+
     /// What went wrong.
     pub fn kind(&self) -> &RemovalErrorKind {
         &self.kind
@@ -329,10 +403,12 @@ impl RemovalError {
     /// The underlying call's error, where Partner Center answered (or a call failed): its
     /// `MS-RequestId`, status, code and description.
     pub fn call_error(&self) -> Option<&Error> {
-        match &self.kind {
+        match &*self.kind {
             RemovalErrorKind::Call(e)
             | RemovalErrorKind::CancelRefusedPastWindow { error: e, .. }
-            | RemovalErrorKind::DeleteRefused { error: e, .. } => Some(e),
+            | RemovalErrorKind::DeleteRefused { error: e, .. }
+            | RemovalErrorKind::Subscription { error: e, .. }
+            | RemovalErrorKind::SubscriptionPendingOperation { error: e, .. } => Some(e),
             _ => None,
         }
     }

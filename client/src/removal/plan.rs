@@ -3,6 +3,7 @@
 use std::fmt;
 
 use super::CANCELLATION_WINDOW_DAYS;
+use super::subscriptions::PlannedSubscription;
 use crate::customers::id::CustomerTenantId;
 use crate::orders::OrderStatus;
 use crate::orders::id::OrderId;
@@ -13,6 +14,7 @@ use crate::orders::id::OrderId;
 pub struct PurchasePlan {
     pub(super) customer: CustomerTenantId,
     pub(super) orders: Vec<PlannedOrder>,
+    pub(super) subscriptions: Vec<PlannedSubscription>,
     pub(super) by_subscription: Vec<String>,
 }
 
@@ -27,7 +29,14 @@ impl PurchasePlan {
         &self.orders
     }
 
-    /// Entitlement types cancelled by subscription, outside the documented procedure.
+    /// Each of the customer's subscriptions, whatever its kind and status, with what the
+    /// procedure does with it.
+    pub fn subscriptions(&self) -> &[PlannedSubscription] {
+        &self.subscriptions
+    }
+
+    /// Entitlement types the customer's entitlements show that are not cancelled by order
+    /// (the subscriptions, [`subscriptions`](Self::subscriptions), say what each is).
     pub fn cancelled_by_subscription(&self) -> &[String] {
         &self.by_subscription
     }

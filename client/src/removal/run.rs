@@ -10,6 +10,10 @@ use reqwest::StatusCode;
 use super::outcome::{Removal, RemovalError, RemovalErrorKind};
 use super::plan::{PlannedOrder, PurchasePlan, Verdict};
 use super::stop::{Halt, StopSignal};
+use super::subscriptions::{
+    Ended, PlannedSubscription, SubscriptionAction, SubscriptionOutcome, SubscriptionStep,
+    action_for,
+};
 use super::{CANCELLATION_WINDOW, DAY, Observer, Phase, PollPolicy, Progress};
 use crate::client::PartnerCenter;
 use crate::codes;
@@ -18,6 +22,8 @@ use crate::customers::refusal::DeleteRefusal;
 use crate::error::Error;
 use crate::orders::Order;
 use crate::orders::id::OrderId;
+use crate::subscriptions::Subscription;
+use crate::subscriptions::kind::SubscriptionKind;
 
 /// Partner Center's codes for "this order is still in progress" (409): not an acceptance.
 const IN_PROGRESS: [i64; 2] = [codes::ORDER_CHANGE_IN_PROGRESS, codes::ORDER_IN_PROGRESS];
@@ -28,6 +34,7 @@ pub(super) struct Run<'a> {
     pub(super) pc: &'a PartnerCenter,
     pub(super) customer: CustomerTenantId,
     pub(super) polling: PollPolicy,
+    pub(super) subscription_polling: PollPolicy,
     pub(super) concurrency: usize,
     pub(super) observer: Option<Observer<'a>>,
 }
@@ -42,6 +49,31 @@ pub(super) enum Lookup {
     Stopped,
 }
 
+/// What reading a list of orders came to.
+enum OrderReads {
+    /// Each order, read, with what the procedure does with it.
+    Read(Vec<PlannedOrder>),
+    /// The stop came before every order was read.
+    Stopped,
+    /// Partner Center says the customer does not exist.
+    Gone,
+}
+
+/// The order of the plan that `s` (a software subscription) belongs to: by its `orderId`, the
+/// order's id or else its alternate id.
+fn joined(orders: &[PlannedOrder], s: &Subscription) -> Option<OrderId> {
+    let named = s.order_id()?;
+    orders
+        .iter()
+        .find(|o| o.id.as_str() == named)
+        .or_else(|| orders.iter().find(|o| o.alternate_id.as_deref() == Some(named)))
+        .map(|o| o.id.clone())
+}
+
+fn subscription_ended(s: &Subscription) -> bool {
+    super::subscriptions::is_ended(s.status())
+}
+
 /// What one cancel came to.
 pub(super) enum Sent {
     /// A 2xx: accepted, provisionally.
@@ -50,7 +82,7 @@ pub(super) enum Sent {
     Deferred,
     /// Refused, or failed: the procedure ends. `may_have_applied`: an attempt may have taken
     /// effect anyway (a 5xx, a timeout, a lost connection, an unusable 2xx).
-    Failed { kind: RemovalErrorKind, may_have_applied: bool },
+    Failed { kind: Box<RemovalErrorKind>, may_have_applied: bool },
     /// The stop came after some attempts were sent and before the next one.
     Interrupted { may_have_applied: bool },
     /// Not sent: the stop (or an earlier refusal) came first.
@@ -80,7 +112,7 @@ impl Removal {
             Sent::Deferred => Some(Track::Deferred),
             Sent::Failed { kind, may_have_applied } => {
                 failed(self, may_have_applied);
-                failure.get_or_insert((order, kind));
+                failure.get_or_insert((order, *kind));
                 None
             }
             Sent::Interrupted { may_have_applied } => {
@@ -120,7 +152,7 @@ impl Run<'_> {
         }
     }
 
-    fn phase(&self, done: &mut Removal, phase: Phase) {
+    pub(super) fn phase(&self, done: &mut Removal, phase: Phase) {
         done.reached = Some(phase);
         self.tell(Progress::Phase(phase));
     }
@@ -131,7 +163,7 @@ impl Run<'_> {
         kind: RemovalErrorKind,
         done: &Removal,
     ) -> RemovalError {
-        RemovalError { phase, order, kind, done: Box::new(done.clone()) }
+        RemovalError { phase, order, kind: Box::new(kind), done: Box::new(done.clone()) }
     }
 
     pub(super) async fn run(self, stop: &StopSignal<'_>) -> Result<Removal, RemovalError> {
@@ -151,6 +183,7 @@ impl Run<'_> {
             Err((order, kind)) => return Err(Self::fail(Phase::LookingUp, order, kind, &done)),
         };
         done.by_subscription = plan.by_subscription.clone();
+        done.subscriptions = plan.subscriptions.iter().map(SubscriptionOutcome::planned).collect();
         let mut to_cancel = Vec::new();
         let mut past_window = None;
         for order in &plan.orders {
@@ -211,6 +244,39 @@ impl Run<'_> {
             }
         }
 
+        // Then the subscriptions that are ended by an update of their own.
+        let to_end: Vec<PlannedSubscription> =
+            plan.subscriptions.iter().filter(|s| s.action.change().is_some()).cloned().collect();
+        if !plan.subscriptions.is_empty() {
+            self.tell(Progress::SubscriptionsFound {
+                to_end: to_end
+                    .iter()
+                    .filter_map(|s| Some((s.id().clone(), s.action.change()?)))
+                    .collect(),
+                already_ended: plan
+                    .subscriptions
+                    .iter()
+                    .filter(|s| s.action == SubscriptionAction::AlreadyEnded)
+                    .map(|s| s.id().clone())
+                    .collect(),
+                left_alone: plan
+                    .subscriptions
+                    .iter()
+                    .filter(|s| matches!(s.action, SubscriptionAction::LeaveAlone(_)))
+                    .map(|s| s.id().clone())
+                    .collect(),
+            });
+        }
+        if !to_end.is_empty() {
+            if stop.requested() {
+                return Ok(stopped(done));
+            }
+            self.phase(&mut done, Phase::EndingSubscriptions);
+            if self.end_subscriptions(stop, &mut done, to_end).await? == Ended::Gone {
+                return Ok(self.gone(done));
+            }
+        }
+
         if stop.requested() {
             return Ok(stopped(done));
         }
@@ -267,18 +333,78 @@ impl Run<'_> {
                 by_subscription.insert(kind);
             }
         }
-        let kinds: Vec<Vec<String>> =
-            referenced.values().map(|k| k.iter().cloned().collect()).collect();
-        let reads = self.read_orders(referenced.into_keys().collect(), stop).await;
+        let subscriptions = match by_id.subscriptions().list().send_while(&may_send).await {
+            Ok(list) => list,
+            Err(Error::Stopped { .. }) => return Ok(Lookup::Stopped),
+            Err(e) if e.customer_is_gone() => return Ok(Lookup::Gone),
+            Err(e) => return Err((None, RemovalErrorKind::Call(e))),
+        };
+        let mut orders = match self.plan_orders(referenced.into_iter().collect(), stop).await? {
+            OrderReads::Read(orders) => orders,
+            OrderReads::Stopped => return Ok(Lookup::Stopped),
+            OrderReads::Gone => return Ok(Lookup::Gone),
+        };
+
+        // Software subscriptions are also orders (facts §2.3): each is joined to its order by
+        // `orderId` (the order's id, else its alternate id), so that it gets one action; an
+        // order no entitlement showed is read here and cancelled with the rest.
+        let now = SystemTime::now();
+        let kinds: Vec<SubscriptionKind> = subscriptions.items().iter().map(|s| s.kind()).collect();
+        let mut more = BTreeMap::new();
+        for (s, kind) in subscriptions.items().iter().zip(&kinds) {
+            if *kind != SubscriptionKind::Software || subscription_ended(s) {
+                continue;
+            }
+            if joined(&orders, s).is_none()
+                && let Some(order) = s.order_id().and_then(|o| o.parse::<OrderId>().ok())
+            {
+                more.entry(order)
+                    .or_insert_with(BTreeSet::new)
+                    .insert("software subscription".to_owned());
+            }
+        }
+        if !more.is_empty() {
+            match self.plan_orders(more.into_iter().collect(), stop).await? {
+                OrderReads::Read(extra) => orders.extend(extra),
+                OrderReads::Stopped => return Ok(Lookup::Stopped),
+                OrderReads::Gone => return Ok(Lookup::Gone),
+            }
+        }
+        let subscriptions = subscriptions
+            .items()
+            .iter()
+            .zip(kinds)
+            .map(|(s, kind)| PlannedSubscription {
+                subscription: s.clone(),
+                kind,
+                action: action_for(s, kind, joined(&orders, s), now),
+            })
+            .collect();
+        Ok(Lookup::Plan(PurchasePlan {
+            customer: self.customer,
+            orders,
+            subscriptions,
+            by_subscription: by_subscription.into_iter().collect(),
+        }))
+    }
+
+    /// Reads each order and decides what to do with it.
+    async fn plan_orders(
+        &self,
+        referenced: Vec<(OrderId, BTreeSet<String>)>,
+        stop: &StopSignal<'_>,
+    ) -> Result<OrderReads, (Option<OrderId>, RemovalErrorKind)> {
+        let (ids, kinds): (Vec<OrderId>, Vec<BTreeSet<String>>) = referenced.into_iter().unzip();
+        let reads = self.read_orders(ids, stop).await;
         let now = SystemTime::now();
         let mut orders = Vec::with_capacity(reads.len());
         for ((id, read), entitlement_types) in reads.into_iter().zip(kinds) {
             let read = match read {
                 Some(Ok(read)) => read,
-                None => return Ok(Lookup::Stopped),
+                None => return Ok(OrderReads::Stopped),
                 // Only Partner Center's tenant-not-found code says the customer is gone; an
                 // unknown order (20000) or a gateway's 404 is an error.
-                Some(Err(e)) if e.customer_is_gone() => return Ok(Lookup::Gone),
+                Some(Err(e)) if e.customer_is_gone() => return Ok(OrderReads::Gone),
                 Some(Err(e)) => return Err((Some(id), RemovalErrorKind::Call(e))),
             };
             // A date ahead of this clock is a new order.
@@ -302,15 +428,11 @@ impl Run<'_> {
                 status: read.status().clone(),
                 creation_date: read.creation_date().map(str::to_owned),
                 age_days,
-                entitlement_types,
+                entitlement_types: entitlement_types.into_iter().collect(),
                 verdict,
             });
         }
-        Ok(Lookup::Plan(PurchasePlan {
-            customer: self.customer,
-            orders,
-            by_subscription: by_subscription.into_iter().collect(),
-        }))
+        Ok(OrderReads::Read(orders))
     }
 
     fn gone(&self, mut done: Removal) -> Removal {
@@ -385,15 +507,15 @@ impl Run<'_> {
             }
             Err(e) if has_code(&e, codes::CANCELLATION_WINDOW_PASSED) => Sent::Failed {
                 may_have_applied: e.may_have_applied(),
-                kind: RemovalErrorKind::CancelRefusedPastWindow {
+                kind: Box::new(RemovalErrorKind::CancelRefusedPastWindow {
                     order: order.clone(),
                     days: age_days,
                     error: e,
-                },
+                }),
             },
             Err(e) => Sent::Failed {
                 may_have_applied: e.may_have_applied(),
-                kind: RemovalErrorKind::Call(e),
+                kind: Box::new(RemovalErrorKind::Call(e)),
             },
         }
     }
@@ -422,18 +544,33 @@ fn refused(
     let mut still_reported = Vec::new();
     let mut not_seen = Vec::new();
     for named in refusal.orders() {
-        let seen = plan.orders.iter().find(|o| o.alternate_id.as_deref() == Some(named.as_str()));
-        match seen {
-            Some(o) if read_cancelled.contains(&o.id) => still_reported.push(named.clone()),
-            Some(_) => {}
-            None => not_seen.push(named.clone()),
+        let order = plan.orders.iter().find(|o| o.alternate_id.as_deref() == Some(named.as_str()));
+        let subscription = done.subscriptions.iter().zip(&plan.subscriptions).find(|(_, p)| {
+            p.subscription.order_id().is_some_and(|o| o.eq_ignore_ascii_case(named))
+        });
+        match (order, subscription) {
+            (Some(o), _) if read_cancelled.contains(&o.id) => still_reported.push(named.clone()),
+            (_, Some((s, _))) if s.is_read_ended() => still_reported.push(named.clone()),
+            (Some(_), _) | (_, Some(_)) => {}
+            (None, None) => not_seen.push(named.clone()),
         }
     }
+    let still_active = done
+        .subscriptions
+        .iter()
+        .filter(|s| !s.is_read_ended() && !matches!(s.step(), SubscriptionStep::ByOrder(_)))
+        .map(ToString::to_string)
+        .collect();
+    // Entitlement types not cancelled by order matter only when no subscription was read
+    // to account for them.
+    let by_subscription =
+        if plan.subscriptions.is_empty() { plan.by_subscription.clone() } else { Vec::new() };
     RemovalErrorKind::DeleteRefused {
         error,
         still_reported,
         not_seen,
-        by_subscription: plan.by_subscription.clone(),
+        still_active,
+        by_subscription,
     }
 }
 

@@ -1,7 +1,7 @@
 //! A customer's subscriptions (`/v1/customers/{customer-tenant-id}/subscriptions`): list them,
 //! read one, and change one's status — cancel (`deleted`), suspend, reactivate — with the
 //! whole subscription as read. Which call ends which kind of subscription is [`kind`]'s table;
-//! the delete procedure ([`crate::removal`]) does not use these calls yet.
+//! the delete procedure ([`crate::removal`]) ends subscriptions only through it.
 
 pub(crate) mod get;
 pub(crate) mod id;

@@ -95,6 +95,17 @@ impl Subscription {
             .map(SystemTime::from)
     }
 
+    /// The end of its current term (`commitmentEndDate`), as sent: when a subscription
+    /// cancelled past its window ends (commercial marketplace), or renews.
+    pub fn commitment_end_date(&self) -> Option<&str> {
+        self.raw.commitment_end_date.as_deref().filter(|d| !d.trim().is_empty())
+    }
+
+    /// Whether it renews at the end of its term (`autoRenewEnabled`).
+    pub fn auto_renew_enabled(&self) -> Option<bool> {
+        self.raw.auto_renew_enabled
+    }
+
     /// Its etag (`attributes.etag`), for `If-Match`; `None` where it has none or an empty one.
     pub fn etag(&self) -> Option<&str> {
         self.raw.attributes.as_ref()?.etag.as_deref().filter(|e| !e.is_empty())

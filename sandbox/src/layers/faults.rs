@@ -75,6 +75,12 @@ pub(crate) fn take(shared: &Shared, target: Option<Target>) -> Option<(&'static 
             ("scripted:throttle", Effect::Answer(throttled(retry_after)))
         }
         FaultKind::ServerError(status) => ("scripted:error", Effect::Answer(server_error(status))),
+        FaultKind::Refuse { status, code } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+            let description =
+                crate::codes::description(code).unwrap_or("Refused (injected by the sandbox)");
+            ("scripted:refusal", Effect::Answer(answer::error(status, code, description)))
+        }
     })
 }
 

@@ -17,6 +17,7 @@ mod list;
 mod one_home;
 mod purchases;
 mod removal;
+mod removal_subscriptions;
 mod replay;
 mod retries;
 mod sandbox;

@@ -57,6 +57,8 @@ fn the_error_codes_the_client_acts_on_are_the_sandboxs_and_the_specs() {
         (client::ORDER_NOT_FOUND, sandbox::ORDER_NOT_FOUND),
         (client::ORDER_IN_PROGRESS, sandbox::ORDER_IN_PROGRESS),
         (client::CANCELLATION_WINDOW_PASSED, sandbox::CANCELLATION_WINDOW_PASSED),
+        (client::SUBSCRIPTION_DELETED, sandbox::SUBSCRIPTION_DELETED),
+        (client::SUBSCRIPTION_PENDING_OPERATION, sandbox::SUBSCRIPTION_PENDING_OPERATION),
     ];
     let text = std::fs::read_to_string(&spec().path).expect("spec text");
     for (client_code, sandbox_code) in pairs {
@@ -65,4 +67,5 @@ fn the_error_codes_the_client_acts_on_are_the_sandboxs_and_the_specs() {
     }
     // The one the sandbox never answers with is still the spec's.
     assert!(text.contains(&client::ORDER_CHANGE_IN_PROGRESS.to_string()));
+    assert!(text.contains(&client::CANCELLATION_WINDOW_PASSED_HOURS.to_string()));
 }

@@ -185,21 +185,30 @@ async fn a_blocker_cancelled_by_subscription_is_named_when_the_delete_is_still_r
     };
     assert_eq!(not_seen.len(), 1, "the plan's order, which no entitlement shows: {err}");
     let text = err.to_string();
-    assert!(text.contains("never showed") && text.contains("Azure plan"), "{text}");
+    assert!(text.contains("nor its subscriptions showed") && text.contains("Azure plan"), "{text}");
     assert_eq!(err.call_error().and_then(|e| e.status()).map(|s| s.as_u16()), Some(409));
     assert!(sb.has_customer(c));
 }
 
 #[tokio::test]
-async fn a_customer_without_purchases_is_deleted_with_one_read_and_one_delete() {
+async fn a_customer_without_purchases_is_deleted_with_two_reads_and_one_delete() {
     let c = Uuid::new_v4();
     let sb = start(Duration::ZERO, |b| b.customers([c])).await;
     let pc = client_for(&sb.base_url(), TIP, quick_retries());
     let removal = pc.customers().by_id(c.into()).delete_with_purchases().await.expect("deleted");
     assert_eq!(removal.reached(), Phase::Done);
     assert!(removal.cancelled().is_empty() && removal.waited().is_zero());
-    let methods: Vec<String> = sb.requests().iter().map(|r| r.method.clone()).collect();
-    assert_eq!(methods, ["GET", "DELETE"]);
+    let calls: Vec<String> =
+        sb.requests().iter().map(|r| format!("{} {}", r.method, r.path)).collect();
+    let c = c.to_string();
+    assert_eq!(
+        calls,
+        [
+            format!("GET /v1/customers/{c}/entitlements"),
+            format!("GET /v1/customers/{c}/subscriptions"),
+            format!("DELETE /v1/customers/{c}")
+        ]
+    );
 }
 
 #[tokio::test]
@@ -335,6 +344,11 @@ fn entitlements(orders: &[(&str, &str)]) -> Reply {
     Reply::json(200, &serde_json::json!({ "totalCount": items.len(), "items": items }).to_string())
 }
 
+/// A subscriptions answer with none.
+fn no_subscriptions() -> Reply {
+    Reply::json(200, r#"{"totalCount":0,"items":[],"attributes":{"objectType":"Collection"}}"#)
+}
+
 /// An order answer: `status`, created `created` (RFC 3339 text; `None`: no date).
 fn order(id: &str, alt: &str, status: &str, created: Option<&str>) -> Reply {
     let mut o = serde_json::json!({
@@ -457,6 +471,7 @@ async fn an_order_in_progress_is_cancelled_once_placed_and_its_409_is_not_counte
 async fn an_order_waiting_for_a_review_ends_the_wait_with_an_error_that_says_so() {
     let server = ScriptedServer::start(vec![
         entitlements(&[("Rev1", "rev1")]),
+        no_subscriptions(),
         order("Rev1", "rev1", "completed", None),
         error(
             409,
@@ -479,7 +494,7 @@ async fn an_order_waiting_for_a_review_ends_the_wait_with_an_error_that_says_so(
     assert!(err.done().cancel_accepted().is_empty(), "nothing was accepted");
     assert_eq!(err.done().deferred().iter().map(|o| o.as_str()).collect::<Vec<_>>(), ["Rev1"]);
     let methods: Vec<String> = server.seen().iter().map(|s| s.method.clone()).collect();
-    assert_eq!(methods, ["GET", "GET", "PATCH", "GET"], "no delete was sent");
+    assert_eq!(methods, ["GET", "GET", "GET", "PATCH", "GET"], "no delete was sent");
 }
 
 /// Item 3: a server refusal for the 60-day window keeps Partner Center's error, says the age
@@ -489,6 +504,7 @@ async fn a_window_refusal_keeps_the_servers_error_and_names_what_was_cancelled()
     let recent = date_with_offset(DAY, 0, false);
     let server = ScriptedServer::start(vec![
         entitlements(&[("A1", "aaa"), ("B1", "bbb")]),
+        no_subscriptions(),
         order("A1", "aaa", "completed", Some(&recent)),
         order("B1", "bbb", "completed", None),
         order("A1", "aaa", "cancelled", Some(&recent)),
@@ -523,9 +539,12 @@ async fn a_window_refusal_keeps_the_servers_error_and_names_what_was_cancelled()
 async fn creation_dates_with_any_offset_are_read_and_a_missing_one_is_age_unknown() {
     let old = date_with_offset(DAY * 70, -7, false);
     let new_plus = date_with_offset(DAY * 10, 5, false);
-    let new_fraction = date_with_offset(DAY * 3, 5, true);
+    // A minute more than three days: the written date drops the clock's fraction of a second
+    // and adds its own (.1234567), which could make it read a moment under three days.
+    let new_fraction = date_with_offset(DAY * 3 + Duration::from_secs(60), 5, true);
     let server = ScriptedServer::start(vec![
         entitlements(&[("Old1", "o"), ("Plus1", "p"), ("Frac1", "f"), ("None1", "n")]),
+        no_subscriptions(),
         order("Frac1", "f", "completed", Some(&new_fraction)),
         order("None1", "n", "completed", None),
         order("Old1", "o", "completed", Some(&old)),
@@ -601,6 +620,7 @@ async fn a_200_to_the_delete_is_a_success_of_the_procedure() {
     for body in ["", "{}"] {
         let server = ScriptedServer::start(vec![
             entitlements(&[]),
+            no_subscriptions(),
             Reply::status(200).header("Content-Type", "application/json").body(body.as_bytes()),
         ])
         .await;
@@ -643,6 +663,7 @@ async fn the_purchases_refusal_is_recognised_on_400_403_and_409() {
     let recent = date_with_offset(DAY, 0, false);
     let server = ScriptedServer::start(vec![
         entitlements(&[("Lag1", "lag1")]),
+        no_subscriptions(),
         order("Lag1", "lag1", "completed", Some(&recent)),
         order("Lag1", "lag1", "cancelled", Some(&recent)),
         order("Lag1", "lag1", "cancelled", Some(&recent)),
@@ -811,6 +832,7 @@ async fn codes_sent_as_text_are_read_like_numbers() {
     };
     let server = ScriptedServer::start(vec![
         entitlements(&[("Txt1", "txt1")]),
+        no_subscriptions(),
         order("Txt1", "txt1", "completed", None),
         text_code(409, "800060", "Your order is in progress."),
         order("Txt1", "txt1", "cancelled", None),
@@ -827,7 +849,7 @@ async fn codes_sent_as_text_are_read_like_numbers() {
     assert!(removal.was_already_gone(), "{removal:?}");
     assert!(removal.cancel_accepted().is_empty(), "a 409 is not an acceptance");
     assert_eq!(removal.cancelled().iter().map(|o| o.as_str()).collect::<Vec<_>>(), ["Txt1"]);
-    assert_eq!(server.seen().len(), 5, "no read of the customer: 60003 says it");
+    assert_eq!(server.seen().len(), 6, "no read of the customer: 60003 says it");
 }
 
 /// A stop that comes while a cancel waits for its retry (after a 503 that may have applied)
