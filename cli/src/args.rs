@@ -201,8 +201,9 @@ pub struct DeleteArgs {
     /// plan, is reported and left alone.
     #[arg(long)]
     pub cancel_purchases: bool,
-    /// With --cancel-purchases: the first pause while waiting for cancelled orders (the rest
-    /// of the wait is `PollPolicy`'s defaults, which the help text below is made from).
+    /// With --cancel-purchases: the first pause while waiting for cancelled orders and ended
+    /// subscriptions (the rest of each wait is `PollPolicy`'s defaults, which the help text
+    /// below is made from).
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_poll_interval, requires = "cancel_purchases", help = poll_interval_help())]
     pub poll_interval: std::time::Duration,
     /// Do not ask for confirmation.
@@ -304,7 +305,7 @@ fn retry_backoff_help() -> String {
 fn poll_interval_help() -> String {
     use partner_center_client::PollPolicy;
     format!(
-        "With --cancel-purchases: the first pause while waiting for cancelled orders (it grows to {}; the wait gives up after {}).",
+        "With --cancel-purchases: the first pause while waiting for cancelled orders, and for cancelled or suspended subscriptions (it grows to {}; each wait gives up after {}).",
         humantime::format_duration(PollPolicy::DEFAULT_MAX_INTERVAL),
         humantime::format_duration(PollPolicy::DEFAULT_LIMIT)
     )

@@ -70,6 +70,9 @@ struct Args {
     /// delete procedure cannot see (repeatable).
     #[arg(long = "customer-with-azure-plan", value_name = "UUID")]
     with_azure_plan: Vec<Uuid>,
+    /// How long a cancelled or suspended subscription takes to read its new status.
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = humantime::parse_duration)]
+    subscription_latency: std::time::Duration,
     /// How long a cancelled order takes to read `cancelled`.
     #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = humantime::parse_duration)]
     cancellation_latency: std::time::Duration,
@@ -171,6 +174,7 @@ async fn main() -> std::io::Result<()> {
     let mut builder = builder
         .purchases_share(args.purchases_share)
         .subscriptions_share(args.subscriptions_share)
+        .subscription_latency(args.subscription_latency)
         .cancellation_latency(args.cancellation_latency)
         .bind(SocketAddr::new(args.host, args.port));
     for &c in &args.with_orders {

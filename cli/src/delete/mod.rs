@@ -202,6 +202,7 @@ async fn one(
         .by_id(c.id)
         .delete_with_purchases()
         .polling(polling)
+        .subscription_polling(polling)
         .on_progress(move |p| {
             if let Progress::Phase(to) = p
                 && let Ok(mut now) = observed.lock()

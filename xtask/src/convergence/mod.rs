@@ -30,7 +30,7 @@ use std::process::Command;
 use crate::process::{cargo, run_checked, target_dir};
 use cli_runs::{plain_run, stopped_run};
 use rules::{Seen, broken_rules};
-use sandbox::{admin, all_customers, order_ids, start_sandbox};
+use sandbox::{admin, all_customers, order_ids, start_sandbox, subscription_ids};
 
 /// What a run of trials is made of.
 #[derive(Debug, Clone)]
@@ -129,10 +129,18 @@ fn one_trial(
         .filter(|c| bystander_ids.contains(c["id"].as_str().unwrap_or_default()))
         .flat_map(order_ids)
         .collect();
+    let bystander_subscriptions: BTreeSet<String> = customers
+        .iter()
+        .filter(|c| bystander_ids.contains(c["id"].as_str().unwrap_or_default()))
+        .flat_map(|c| subscription_ids(c).0)
+        .collect();
+    // A clean run's requests: the list; per target its entitlements, its subscriptions and
+    // its delete, three per order (read, cancel, read back) and two per active subscription
+    // (update, read back).
     let minimum = 1 + customers
         .iter()
         .filter(|c| c["company_name"].as_str().is_some_and(|n| n.starts_with("Target")))
-        .map(|c| 2 + 3 * order_ids(c).len() as u64)
+        .map(|c| 3 + 3 * order_ids(c).len() as u64 + 2 * subscription_ids(c).1 as u64)
         .sum::<u64>();
 
     // Where the first run stops: somewhere in the work, from the seed.
@@ -170,6 +178,7 @@ fn one_trial(
         targets: &sandbox.targets,
         bystanders: &sandbox.bystanders,
         bystander_orders: &bystander_orders,
+        bystander_subscriptions: &bystander_subscriptions,
         after: &after,
         record: &record,
     };

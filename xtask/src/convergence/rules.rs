@@ -13,6 +13,8 @@ pub(super) struct Seen<'a> {
     pub(super) targets: &'a [String],
     pub(super) bystanders: &'a [String],
     pub(super) bystander_orders: &'a BTreeSet<String>,
+    /// The bystanders' subscription ids, lower case.
+    pub(super) bystander_subscriptions: &'a BTreeSet<String>,
     pub(super) after: &'a Value,
     pub(super) record: &'a [Value],
 }
@@ -39,14 +41,22 @@ pub(super) fn broken_rules(seen: &Seen<'_>, runs: &[RunResult]) -> Vec<String> {
     }
     let mut deleted_at: BTreeMap<String, usize> = BTreeMap::new();
     let mut applied_orders: BTreeSet<String> = BTreeSet::new();
+    let mut applied_subscriptions: BTreeSet<String> = BTreeSet::new();
     for (i, request) in seen.record.iter().enumerate() {
         let path = request["path"].as_str().unwrap_or_default();
         let method = request["method"].as_str().unwrap_or_default();
         let segments: Vec<&str> = path.split('?').next().unwrap_or_default().split('/').collect();
-        // /v1/customers/{customer}[/orders/{order}]
+        // /v1/customers/{customer}[/orders/{order} | /subscriptions/{subscription}]
         let customer = segments.get(3).copied().unwrap_or_default();
         let order =
             (segments.get(4) == Some(&"orders")).then(|| segments.get(5).copied()).flatten();
+        let subscription = (segments.get(4) == Some(&"subscriptions"))
+            .then(|| segments.get(5).map(|s| s.to_ascii_lowercase()))
+            .flatten();
+        if let Some(s) = subscription.as_ref().filter(|s| seen.bystander_subscriptions.contains(*s))
+        {
+            broken.push(format!("{method} {path} named bystander subscription {s}"));
+        }
         if bystander_ids.contains(customer) {
             broken.push(format!("{method} {path} named a bystander"));
         }
@@ -63,6 +73,11 @@ pub(super) fn broken_rules(seen: &Seen<'_>, runs: &[RunResult]) -> Vec<String> {
                 }
                 ("PATCH", Some(order)) => {
                     applied_orders.insert(order.to_owned());
+                }
+                ("PATCH", None) => {
+                    if let Some(s) = &subscription {
+                        applied_subscriptions.insert(s.clone());
+                    }
                 }
                 _ => {}
             }
@@ -100,6 +115,21 @@ pub(super) fn broken_rules(seen: &Seen<'_>, runs: &[RunResult]) -> Vec<String> {
                         .push(format!("run {}: claims order {order} cancelled; it was not", n + 1));
                 }
             }
+            // A subscription said updated (accepted, read ended after this run's update, or
+            // ending at renewal) needs an update the sandbox applied.
+            let subscriptions = entry["subscriptions"].as_array().into_iter().flatten();
+            for s in subscriptions {
+                let claims = ["accepted", "ended", "ends_at_renewal"]
+                    .contains(&s["result"].as_str().unwrap_or_default());
+                let id = s["subscription_id"].as_str().unwrap_or_default().to_ascii_lowercase();
+                if claims && !applied_subscriptions.contains(&id) {
+                    broken.push(format!(
+                        "run {}: claims subscription {id} {}; no update of it was applied",
+                        n + 1,
+                        s["result"]
+                    ));
+                }
+            }
         }
     }
     broken
@@ -125,10 +155,12 @@ mod tests {
         let targets = vec![T.to_owned()];
         let bystanders = vec![B.to_owned()];
         let bystander_orders: BTreeSet<String> = ["bo1".to_owned()].into();
+        let bystander_subscriptions: BTreeSet<String> = ["bs1".to_owned()].into();
         let seen = Seen {
             targets: &targets,
             bystanders: &bystanders,
             bystander_orders: &bystander_orders,
+            bystander_subscriptions: &bystander_subscriptions,
             after,
             record,
         };
@@ -145,10 +177,11 @@ mod tests {
         let record = [
             request("GET", "/v1/customers", false),
             request("PATCH", &format!("/v1/customers/{T}/orders/o1"), true),
+            request("PATCH", &format!("/v1/customers/{T}/subscriptions/S1"), true),
             request("DELETE", &format!("/v1/customers/{T}"), true),
         ];
         let line = format!(
-            "{{\"tenant_id\":\"{T}\",\"outcome\":\"deleted\",\"cancelled_orders\":[\"o1\"]}}\n"
+            "{{\"tenant_id\":\"{T}\",\"outcome\":\"deleted\",\"cancelled_orders\":[\"o1\"],\"subscriptions\":[{{\"subscription_id\":\"s1\",\"result\":\"ended\"}}]}}\n"
         );
         assert_eq!(check(&record, &state(&[B]), &[run(&line, None)]), Vec::<String>::new());
     }
@@ -160,9 +193,10 @@ mod tests {
             request("PATCH", &format!("/v1/customers/{T}/orders/o1"), true),
             request("GET", &format!("/v1/customers/{B}/entitlements"), false),
             request("GET", "/v1/customers/other/orders/bo1", false),
+            request("PATCH", "/v1/customers/other/subscriptions/BS1", false),
         ];
         let lines = format!(
-            "{{\"tenant_id\":\"{B}\",\"outcome\":\"deleted\"}}\n{{\"tenant_id\":\"{T}\",\"outcome\":\"deleted\",\"cancelled_orders\":[\"o2\"]}}\nnot json\n{{\"torn"
+            "{{\"tenant_id\":\"{B}\",\"outcome\":\"deleted\"}}\n{{\"tenant_id\":\"{T}\",\"outcome\":\"deleted\",\"cancelled_orders\":[\"o2\"],\"subscriptions\":[{{\"subscription_id\":\"s2\",\"result\":\"accepted\"}}]}}\nnot json\n{{\"torn"
         );
         let broken = check(&record, &state(&[T]), &[run(&lines, Some("-INT"))]);
         let text = broken.join("\n");
@@ -174,6 +208,8 @@ mod tests {
             "named bystander order bo1",
             "claims 00000000-0000-0000-0000-0000000000b1 deleted; the sandbox did not",
             "claims order o2 cancelled; it was not",
+            "named bystander subscription bs1",
+            "claims subscription s2 \"accepted\"; no update of it was applied",
             "an audit line that does not parse",
             "a torn last line without a SIGKILL",
         ] {

@@ -32,6 +32,7 @@ pub(super) fn start_sandbox(bin: &Path, options: &Options, seed: u64) -> Result<
         .args(["--customers", &options.customers.to_string(), "--name-prefix", "Target"])
         .args(["--bystanders", &options.bystanders.to_string(), "--bystander-prefix", "Bystander"])
         .args(["--purchases-share", "0.34", "--cancellation-latency", "10ms"])
+        .args(["--subscriptions-share", "0.5", "--subscription-latency", "10ms"])
         .args(["--chaos", &format!("{seed}:{}", options.rate)])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -92,4 +93,20 @@ pub(super) fn order_ids(customer: &Value) -> Vec<String> {
         .filter_map(|o| o["id"].as_str().map(str::to_owned))
         .collect();
     ids.into_iter().collect()
+}
+
+/// The ids of a customer's subscriptions in the state, and how many of them are active.
+pub(super) fn subscription_ids(customer: &Value) -> (Vec<String>, usize) {
+    let subscriptions = customer["subscriptions"].as_array().into_iter().flatten();
+    let mut active = 0;
+    let mut ids = BTreeSet::new();
+    for s in subscriptions {
+        if s["status"] == "active" {
+            active += 1;
+        }
+        if let Some(id) = s["id"].as_str() {
+            ids.insert(id.to_ascii_lowercase());
+        }
+    }
+    (ids.into_iter().collect(), active)
 }
