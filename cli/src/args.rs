@@ -92,6 +92,10 @@ pub struct Target {
     /// suspended before they can be deleted (with --sandbox).
     #[arg(long, global = true, value_name = "SHARE", default_value_t = 0.25, requires = "sandbox", value_parser = parse_share)]
     pub subscriptions_share: f64,
+    /// How many of the embedded sandbox's customers hold an Azure plan with two Azure
+    /// subscriptions (with --sandbox).
+    #[arg(long, global = true, value_name = "N", default_value_t = 1, requires = "sandbox")]
+    pub azure_plans: usize,
     /// Requests a minute on each documented resource (customers, orders) for the whole run,
     /// lists included (0: no pacing). Partner Center documents 500 a minute per partner on
     /// each.
@@ -201,6 +205,13 @@ pub struct DeleteArgs {
     /// plan, is reported and left alone.
     #[arg(long)]
     pub cancel_purchases: bool,
+    /// With --cancel-purchases: also end Azure plans — cancel each active Azure subscription
+    /// of the plan (the documented call is meant for compromise or abuse and needs a Global
+    /// Administrator with the Admin Agent role), wait until each reads inactive (about ten
+    /// minutes), then suspend the plan. Without it an Azure plan is reported and left alone.
+    /// Implied with --sandbox.
+    #[arg(long, requires = "cancel_purchases")]
+    pub cancel_azure_subscriptions: bool,
     /// With --cancel-purchases: the first pause while waiting for cancelled orders and ended
     /// subscriptions (the rest of each wait is `PollPolicy`'s defaults, which the help text
     /// below is made from).

@@ -17,10 +17,23 @@ use crate::target::Connected;
 /// One customer's lookup: its plan, `None` if it is gone, or why it could not be read.
 pub type PlanResult = Result<Option<PurchasePlan>, RemovalError>;
 
-/// The lookups for `targets`, in their order, `concurrency` at a time (reads only).
-pub async fn plans(conn: &Connected, targets: &[Candidate], concurrency: usize) -> Vec<PlanResult> {
+/// The lookups for `targets`, in their order, `concurrency` at a time (reads only);
+/// `cancel_azure`: whether Azure plans would be ended too.
+pub async fn plans(
+    conn: &Connected,
+    targets: &[Candidate],
+    concurrency: usize,
+    cancel_azure: bool,
+) -> Vec<PlanResult> {
     stream::iter(targets)
-        .map(|c| conn.pc.customers().by_id(c.id).delete_with_purchases().plan())
+        .map(|c| {
+            conn.pc
+                .customers()
+                .by_id(c.id)
+                .delete_with_purchases()
+                .cancel_azure_subscriptions(cancel_azure)
+                .plan()
+        })
         .buffered(concurrency.max(1))
         .collect()
         .await
@@ -31,7 +44,7 @@ pub async fn run(
     args: &PurchasesArgs,
     targets: Vec<Candidate>,
 ) -> Result<u8, Failure> {
-    let plans = plans(conn, &targets, usize::from(args.concurrency)).await;
+    let plans = plans(conn, &targets, usize::from(args.concurrency), conn.is_sandbox()).await;
     let mut out = std::io::stdout().lock();
     let mut failed = 0;
     let mut lines = Vec::new();

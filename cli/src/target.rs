@@ -55,6 +55,13 @@ fn extra_roots(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, Fail
     }
 }
 
+impl Connected {
+    /// Whether this is the embedded sandbox (where nothing real can be harmed).
+    pub fn is_sandbox(&self) -> bool {
+        self._sandbox.is_some()
+    }
+}
+
 /// Connects as `target` says; `also_seed` are ids the embedded sandbox starts with too.
 /// Outside the sandbox it signs in first, unless `sign_in` is false (`auth status` reports the
 /// credential itself).
@@ -76,12 +83,18 @@ pub async fn connect(
     }
     let mut chain = None;
     let (builder, sandbox) = if target.sandbox {
-        let seeded = (0..target.seed).map(|_| uuid::Uuid::new_v4());
-        let sandbox = Sandbox::builder()
+        // The last --azure-plans of the --seed customers hold an Azure plan.
+        let plans = target.azure_plans.min(target.seed);
+        let seeded = (0..target.seed - plans).map(|_| uuid::Uuid::new_v4());
+        let mut sandbox = Sandbox::builder()
             .tip_partner(SANDBOX_TOKEN)
             .customers(seeded.chain(also_seed.iter().map(|c| c.as_uuid())))
             .purchases_share(target.purchases_share)
-            .subscriptions_share(target.subscriptions_share)
+            .subscriptions_share(target.subscriptions_share);
+        for _ in 0..plans {
+            sandbox = sandbox.customer_with_azure_plan(uuid::Uuid::new_v4());
+        }
+        let sandbox = sandbox
             .start()
             .await
             .map_err(|e| Failure::Config(format!("cannot start the embedded sandbox: {e}")))?;

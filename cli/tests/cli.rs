@@ -540,6 +540,7 @@ async fn the_embedded_sandbox_needs_no_credentials_and_holds_purchases_like_a_re
     assert!(stderr.contains("deleted 7, already gone 0, failed 0 of 7"), "{stderr}");
     assert!(stderr.contains("; cancelled "), "{stderr}");
     assert!(stderr.contains("; subscriptions ended "), "{stderr}");
+    assert!(stderr.contains("Azure subscriptions cancelled: "), "the Azure plan: {stderr}");
 }
 
 /// On a terminal: the confirmation prompt (count and the first names), then the progress bar.
@@ -548,7 +549,8 @@ async fn the_embedded_sandbox_needs_no_credentials_and_holds_purchases_like_a_re
 fn on_a_terminal_it_asks_first_and_shows_progress() {
     use expectrl::{Expect, Session};
     let mut cmd = std::process::Command::new(BIN);
-    cmd.args(["--sandbox", "--seed", "3", "--rate", "120/min", "customers", "delete", "--all"]);
+    cmd.args(["--sandbox", "--seed", "3", "--azure-plans", "0", "--rate", "120/min"]);
+    cmd.args(["customers", "delete", "--all"]);
     cmd.env_remove("PARTNER_CENTER_TOKEN");
     let mut session = Session::spawn(cmd).expect("a pseudo-terminal");
     session.set_expect_timeout(Some(Duration::from_secs(30)));

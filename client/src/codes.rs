@@ -35,3 +35,6 @@ pub const SUBSCRIPTION_DELETED: i64 = 2011;
 /// The procedure stops for that customer with that advice; any other 409 to a subscription
 /// update (a renewal being processed: "resubmit after two minutes") is waited out.
 pub const SUBSCRIPTION_PENDING_OPERATION: i64 = 900278;
+/// 403: an Azure plan cannot be suspended while one of its Azure subscriptions (or a
+/// reservation) is active. The procedure waits and sends the suspend again.
+pub const AZURE_PLAN_HAS_ACTIVE_USAGE: i64 = 900115;

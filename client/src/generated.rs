@@ -43,6 +43,184 @@ pub mod types {
             Default::default()
         }
     }
+    ///An Azure subscription of an Azure plan.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct AzureEntitlement {
+        #[serde(
+            rename = "friendlyName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub friendly_name: ::std::option::Option<::std::string::String>,
+        pub id: AzureEntitlementId,
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub links: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///`active`, or `inactive` once cancelled; no list of values is documented, so any other is kept as sent.
+        pub status: ::std::string::String,
+        ///The Azure plan's subscription id.
+        #[serde(
+            rename = "subscriptionId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub subscription_id: ::std::option::Option<::std::string::String>,
+    }
+    impl AzureEntitlement {
+        pub fn builder() -> builder::AzureEntitlement {
+            Default::default()
+        }
+    }
+    ///Why an Azure entitlement is cancelled.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct AzureEntitlementCancellation {
+        ///`compromise`, the only documented reason.
+        #[serde(rename = "cancellationReason")]
+        pub cancellation_reason: AzureEntitlementCancellationCancellationReason,
+    }
+    impl AzureEntitlementCancellation {
+        pub fn builder() -> builder::AzureEntitlementCancellation {
+            Default::default()
+        }
+    }
+    ///`compromise`, the only documented reason.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub enum AzureEntitlementCancellationCancellationReason {
+        #[serde(rename = "compromise")]
+        Compromise,
+    }
+    impl ::std::fmt::Display for AzureEntitlementCancellationCancellationReason {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Compromise => f.write_str("compromise"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for AzureEntitlementCancellationCancellationReason {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "compromise" => Ok(Self::Compromise),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for AzureEntitlementCancellationCancellationReason {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for AzureEntitlementCancellationCancellationReason {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///All of an Azure plan's Azure entitlements. No paging is documented.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct AzureEntitlementCollection {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub attributes: ::std::option::Option<ResourceAttributes>,
+        pub items: ::std::vec::Vec<AzureEntitlement>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub links: ::std::option::Option<CollectionLinks>,
+        #[serde(
+            rename = "totalCount",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub total_count: ::std::option::Option<i32>,
+    }
+    impl AzureEntitlementCollection {
+        pub fn builder() -> builder::AzureEntitlementCollection {
+            Default::default()
+        }
+    }
+    ///An Azure entitlement's id, which is the Azure subscription's id: a GUID in every documented example. The id is put into a request path, so nothing else is allowed.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct AzureEntitlementId(::std::string::String);
+    impl ::std::ops::Deref for AzureEntitlementId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AzureEntitlementId> for ::std::string::String {
+        fn from(value: AzureEntitlementId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for AzureEntitlementId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new(
+                        "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$",
+                    )
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AzureEntitlementId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AzureEntitlementId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AzureEntitlementId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///Links of a page; `next` is present when there is another page.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1401,6 +1579,284 @@ pub mod types {
                     dynamic_attributes: Ok(value.dynamic_attributes),
                     link: Ok(value.link),
                     resource_id: Ok(value.resource_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AzureEntitlement {
+            friendly_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<super::AzureEntitlementId, ::std::string::String>,
+            links: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<::std::string::String, ::std::string::String>,
+            subscription_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AzureEntitlement {
+            fn default() -> Self {
+                Self {
+                    friendly_name: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    links: Ok(Default::default()),
+                    status: Err("no value supplied for status".to_string()),
+                    subscription_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl AzureEntitlement {
+            pub fn friendly_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.friendly_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for friendly_name: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AzureEntitlementId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn links<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.links = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for links: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn subscription_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.subscription_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for subscription_id: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AzureEntitlement> for super::AzureEntitlement {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AzureEntitlement,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    friendly_name: value.friendly_name?,
+                    id: value.id?,
+                    links: value.links?,
+                    status: value.status?,
+                    subscription_id: value.subscription_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AzureEntitlement> for AzureEntitlement {
+            fn from(value: super::AzureEntitlement) -> Self {
+                Self {
+                    friendly_name: Ok(value.friendly_name),
+                    id: Ok(value.id),
+                    links: Ok(value.links),
+                    status: Ok(value.status),
+                    subscription_id: Ok(value.subscription_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AzureEntitlementCancellation {
+            cancellation_reason: ::std::result::Result<
+                super::AzureEntitlementCancellationCancellationReason,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AzureEntitlementCancellation {
+            fn default() -> Self {
+                Self {
+                    cancellation_reason: Err(
+                        "no value supplied for cancellation_reason".to_string(),
+                    ),
+                }
+            }
+        }
+        impl AzureEntitlementCancellation {
+            pub fn cancellation_reason<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    super::AzureEntitlementCancellationCancellationReason,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cancellation_reason = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for cancellation_reason: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AzureEntitlementCancellation>
+        for super::AzureEntitlementCancellation {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AzureEntitlementCancellation,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    cancellation_reason: value.cancellation_reason?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AzureEntitlementCancellation>
+        for AzureEntitlementCancellation {
+            fn from(value: super::AzureEntitlementCancellation) -> Self {
+                Self {
+                    cancellation_reason: Ok(value.cancellation_reason),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AzureEntitlementCollection {
+            attributes: ::std::result::Result<
+                ::std::option::Option<super::ResourceAttributes>,
+                ::std::string::String,
+            >,
+            items: ::std::result::Result<
+                ::std::vec::Vec<super::AzureEntitlement>,
+                ::std::string::String,
+            >,
+            links: ::std::result::Result<
+                ::std::option::Option<super::CollectionLinks>,
+                ::std::string::String,
+            >,
+            total_count: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AzureEntitlementCollection {
+            fn default() -> Self {
+                Self {
+                    attributes: Ok(Default::default()),
+                    items: Err("no value supplied for items".to_string()),
+                    links: Ok(Default::default()),
+                    total_count: Ok(Default::default()),
+                }
+            }
+        }
+        impl AzureEntitlementCollection {
+            pub fn attributes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ResourceAttributes>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.attributes = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for attributes: {e}")
+                    });
+                self
+            }
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::AzureEntitlement>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {e}")
+                    });
+                self
+            }
+            pub fn links<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CollectionLinks>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.links = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for links: {e}")
+                    });
+                self
+            }
+            pub fn total_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total_count: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AzureEntitlementCollection>
+        for super::AzureEntitlementCollection {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AzureEntitlementCollection,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    attributes: value.attributes?,
+                    items: value.items?,
+                    links: value.links?,
+                    total_count: value.total_count?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AzureEntitlementCollection>
+        for AzureEntitlementCollection {
+            fn from(value: super::AzureEntitlementCollection) -> Self {
+                Self {
+                    attributes: Ok(value.attributes),
+                    items: Ok(value.items),
+                    links: Ok(value.links),
+                    total_count: Ok(value.total_count),
                 }
             }
         }
@@ -4971,6 +5427,85 @@ let response = client.update_subscription()
     pub fn update_subscription(&self) -> builder::UpdateSubscription<'_> {
         builder::UpdateSubscription::new(self)
     }
+    /**Get the Azure entitlements (Azure subscriptions) of an Azure plan
+
+Returns the Azure subscriptions an Azure plan holds, each with its `status` (`active`;
+`inactive` once cancelled, about ten minutes after the cancel). No paging is
+documented: an answer whose `links` has a `next`, or whose `totalCount` is above the
+number of `items`, cannot be the whole list.
+
+A read: retrying it, with the same `MS-RequestId`, is always safe.
+
+
+Sends a `GET` request to `/v1/customers/{customer-tenant-id}/subscriptions/{subscription-id}/azureEntitlements`
+
+Arguments:
+- `customer_tenant_id`: The customer's tenant id, a GUID.
+- `subscription_id`: The subscription's id, as in a subscription's `id`.
+- `ms_contract_version`: The API version requested; usually `v1`.
+- `ms_correlation_id`: Ties the call to others in Partner Center's logs and traces. Send a new GUID per call unless several calls belong together.
+- `ms_partner_center_application`: The name of the application calling Partner Center.
+- `ms_request_id`: Identifies the call and makes it idempotent: send a new GUID for each call and the same GUID on every retry of that call.
+- `x_locale`: Language of localized text such as error descriptions; defaults to `en-US`.
+```ignore
+let response = client.list_azure_entitlements()
+    .customer_tenant_id(customer_tenant_id)
+    .subscription_id(subscription_id)
+    .ms_contract_version(ms_contract_version)
+    .ms_correlation_id(ms_correlation_id)
+    .ms_partner_center_application(ms_partner_center_application)
+    .ms_request_id(ms_request_id)
+    .x_locale(x_locale)
+    .send()
+    .await;
+```*/
+    pub fn list_azure_entitlements(&self) -> builder::ListAzureEntitlements<'_> {
+        builder::ListAzureEntitlements::new(self)
+    }
+    /**Cancel an Azure subscription of an Azure plan
+
+Cancels one Azure subscription (an Azure entitlement) of an Azure plan. Meant for
+compromise or abuse: `compromise` is the only documented reason, and the caller must be
+a Global Administrator with the Admin Agent role. It does not cancel the plan: suspend
+the plan (`update_subscription`, `suspended`) once every entitlement reads `inactive`
+(the plan refuses with 403, code 900115, while one is active).
+
+The how-to page answers `200` with the entitlement, still `active`; the REST reference
+answers `202`. Both mean accepted: read the entitlements until it reads `inactive`
+(about ten minutes).
+
+Retry a call with the same `MS-RequestId`; a new call uses a fresh one.
+
+
+Sends a `POST` request to `/v1/customers/{customer-tenant-id}/subscriptions/{subscription-id}/azureEntitlements/{entitlement-id}/cancel`
+
+Arguments:
+- `customer_tenant_id`: The customer's tenant id, a GUID.
+- `subscription_id`: The subscription's id, as in a subscription's `id`.
+- `entitlement_id`: The Azure entitlement's id (the Azure subscription's id), as in an Azure entitlement's `id`.
+- `ms_contract_version`: The API version requested; usually `v1`.
+- `ms_correlation_id`: Ties the call to others in Partner Center's logs and traces. Send a new GUID per call unless several calls belong together.
+- `ms_partner_center_application`: The name of the application calling Partner Center.
+- `ms_request_id`: Identifies the call and makes it idempotent: send a new GUID for each call and the same GUID on every retry of that call.
+- `x_locale`: Language of localized text such as error descriptions; defaults to `en-US`.
+- `body`: Why it is cancelled.
+```ignore
+let response = client.cancel_azure_entitlement()
+    .customer_tenant_id(customer_tenant_id)
+    .subscription_id(subscription_id)
+    .entitlement_id(entitlement_id)
+    .ms_contract_version(ms_contract_version)
+    .ms_correlation_id(ms_correlation_id)
+    .ms_partner_center_application(ms_partner_center_application)
+    .ms_request_id(ms_request_id)
+    .x_locale(x_locale)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn cancel_azure_entitlement(&self) -> builder::CancelAzureEntitlement<'_> {
+        builder::CancelAzureEntitlement::new(self)
+    }
 }
 /// Types for composing operation parameters.
 #[allow(clippy::all)]
@@ -7367,6 +7902,581 @@ pub mod builder {
                     )
                 }
                 412u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                502u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_azure_entitlements`]
+
+[`Client::list_azure_entitlements`]: super::Client::list_azure_entitlements*/
+    #[derive(Debug, Clone)]
+    pub struct ListAzureEntitlements<'a> {
+        client: &'a super::Client,
+        customer_tenant_id: Result<::uuid::Uuid, String>,
+        subscription_id: Result<types::SubscriptionId, String>,
+        ms_contract_version: Result<Option<::std::string::String>, String>,
+        ms_correlation_id: Result<Option<::uuid::Uuid>, String>,
+        ms_partner_center_application: Result<Option<::std::string::String>, String>,
+        ms_request_id: Result<Option<::uuid::Uuid>, String>,
+        x_locale: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> ListAzureEntitlements<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                customer_tenant_id: Err(
+                    "customer_tenant_id was not initialized".to_string(),
+                ),
+                subscription_id: Err("subscription_id was not initialized".to_string()),
+                ms_contract_version: Ok(None),
+                ms_correlation_id: Ok(None),
+                ms_partner_center_application: Ok(None),
+                ms_request_id: Ok(None),
+                x_locale: Ok(None),
+            }
+        }
+        pub fn customer_tenant_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.customer_tenant_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for customer_tenant_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn subscription_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::SubscriptionId>,
+        {
+            self.subscription_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `SubscriptionId` for subscription_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_contract_version<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.ms_contract_version = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for ms_contract_version failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_correlation_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.ms_correlation_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for ms_correlation_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_partner_center_application<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.ms_partner_center_application = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for ms_partner_center_application failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_request_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.ms_request_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for ms_request_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_locale<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_locale = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_locale failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/customers/{customer-tenant-id}/subscriptions/{subscription-id}/azureEntitlements`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::AzureEntitlementCollection>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self {
+                client,
+                customer_tenant_id,
+                subscription_id,
+                ms_contract_version,
+                ms_correlation_id,
+                ms_partner_center_application,
+                ms_request_id,
+                x_locale,
+            } = self;
+            let customer_tenant_id = customer_tenant_id.map_err(Error::InvalidRequest)?;
+            let subscription_id = subscription_id.map_err(Error::InvalidRequest)?;
+            let ms_contract_version = ms_contract_version
+                .map_err(Error::InvalidRequest)?;
+            let ms_correlation_id = ms_correlation_id.map_err(Error::InvalidRequest)?;
+            let ms_partner_center_application = ms_partner_center_application
+                .map_err(Error::InvalidRequest)?;
+            let ms_request_id = ms_request_id.map_err(Error::InvalidRequest)?;
+            let x_locale = x_locale.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/customers/{}/subscriptions/{}/azureEntitlements", client.baseurl,
+                encode_path(& customer_tenant_id.to_string()), encode_path(&
+                subscription_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(6usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = ms_contract_version {
+                header_map.append("MS-Contract-Version", value.to_string().try_into()?);
+            }
+            if let Some(value) = ms_correlation_id {
+                header_map.append("MS-CorrelationId", value.to_string().try_into()?);
+            }
+            if let Some(value) = ms_partner_center_application {
+                header_map
+                    .append(
+                        "MS-PartnerCenter-Application",
+                        value.to_string().try_into()?,
+                    );
+            }
+            if let Some(value) = ms_request_id {
+                header_map.append("MS-RequestId", value.to_string().try_into()?);
+            }
+            if let Some(value) = x_locale {
+                header_map.append("X-Locale", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_azure_entitlements",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                502u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::cancel_azure_entitlement`]
+
+[`Client::cancel_azure_entitlement`]: super::Client::cancel_azure_entitlement*/
+    #[derive(Debug, Clone)]
+    pub struct CancelAzureEntitlement<'a> {
+        client: &'a super::Client,
+        customer_tenant_id: Result<::uuid::Uuid, String>,
+        subscription_id: Result<types::SubscriptionId, String>,
+        entitlement_id: Result<types::AzureEntitlementId, String>,
+        ms_contract_version: Result<Option<::std::string::String>, String>,
+        ms_correlation_id: Result<Option<::uuid::Uuid>, String>,
+        ms_partner_center_application: Result<Option<::std::string::String>, String>,
+        ms_request_id: Result<Option<::uuid::Uuid>, String>,
+        x_locale: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::AzureEntitlementCancellation, String>,
+    }
+    impl<'a> CancelAzureEntitlement<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                customer_tenant_id: Err(
+                    "customer_tenant_id was not initialized".to_string(),
+                ),
+                subscription_id: Err("subscription_id was not initialized".to_string()),
+                entitlement_id: Err("entitlement_id was not initialized".to_string()),
+                ms_contract_version: Ok(None),
+                ms_correlation_id: Ok(None),
+                ms_partner_center_application: Ok(None),
+                ms_request_id: Ok(None),
+                x_locale: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn customer_tenant_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.customer_tenant_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for customer_tenant_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn subscription_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::SubscriptionId>,
+        {
+            self.subscription_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `SubscriptionId` for subscription_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn entitlement_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::AzureEntitlementId>,
+        {
+            self.entitlement_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `AzureEntitlementId` for entitlement_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_contract_version<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.ms_contract_version = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for ms_contract_version failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_correlation_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.ms_correlation_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for ms_correlation_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_partner_center_application<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.ms_partner_center_application = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for ms_partner_center_application failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_request_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.ms_request_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for ms_request_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_locale<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_locale = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_locale failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::AzureEntitlementCancellation>,
+            <V as std::convert::TryInto<
+                types::AzureEntitlementCancellation,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `AzureEntitlementCancellation` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::AzureEntitlementCancellation,
+            ) -> types::builder::AzureEntitlementCancellation,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/customers/{customer-tenant-id}/subscriptions/{subscription-id}/azureEntitlements/{entitlement-id}/cancel`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<()>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                customer_tenant_id,
+                subscription_id,
+                entitlement_id,
+                ms_contract_version,
+                ms_correlation_id,
+                ms_partner_center_application,
+                ms_request_id,
+                x_locale,
+                body,
+            } = self;
+            let customer_tenant_id = customer_tenant_id.map_err(Error::InvalidRequest)?;
+            let subscription_id = subscription_id.map_err(Error::InvalidRequest)?;
+            let entitlement_id = entitlement_id.map_err(Error::InvalidRequest)?;
+            let ms_contract_version = ms_contract_version
+                .map_err(Error::InvalidRequest)?;
+            let ms_correlation_id = ms_correlation_id.map_err(Error::InvalidRequest)?;
+            let ms_partner_center_application = ms_partner_center_application
+                .map_err(Error::InvalidRequest)?;
+            let ms_request_id = ms_request_id.map_err(Error::InvalidRequest)?;
+            let x_locale = x_locale.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::AzureEntitlementCancellation::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/customers/{}/subscriptions/{}/azureEntitlements/{}/cancel", client
+                .baseurl, encode_path(& customer_tenant_id.to_string()), encode_path(&
+                subscription_id.to_string()), encode_path(& entitlement_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(6usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = ms_contract_version {
+                header_map.append("MS-Contract-Version", value.to_string().try_into()?);
+            }
+            if let Some(value) = ms_correlation_id {
+                header_map.append("MS-CorrelationId", value.to_string().try_into()?);
+            }
+            if let Some(value) = ms_partner_center_application {
+                header_map
+                    .append(
+                        "MS-PartnerCenter-Application",
+                        value.to_string().try_into()?,
+                    );
+            }
+            if let Some(value) = ms_request_id {
+                header_map.append("MS-RequestId", value.to_string().try_into()?);
+            }
+            if let Some(value) = x_locale {
+                header_map.append("X-Locale", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "cancel_azure_entitlement",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => Ok(ResponseValue::empty(response)),
+                202u16 => Ok(ResponseValue::empty(response)),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,

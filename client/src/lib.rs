@@ -66,8 +66,14 @@ pub use removal::{
     Removal, RemovalError, RemovalErrorKind, SubscriptionAction, SubscriptionOutcome,
     SubscriptionStep, Verdict,
 };
+pub use subscriptions::azure_entitlements::{
+    AzureEntitlement, AzureEntitlementCancelled, AzureEntitlements, CancelAzureEntitlement,
+    ListAzureEntitlements,
+};
 pub use subscriptions::get::GetSubscription;
-pub use subscriptions::id::{ParseSubscriptionIdError, SubscriptionId};
+pub use subscriptions::id::{
+    AzureEntitlementId, ParseAzureEntitlementIdError, ParseSubscriptionIdError, SubscriptionId,
+};
 pub use subscriptions::kind::{
     Evidence, SUBSCRIPTION_KINDS, SubscriptionEnding, SubscriptionKind, SubscriptionKindRow,
 };

@@ -16,7 +16,9 @@ use crate::orders::purchases::{DEFAULT_CANCELLATION_LATENCY, OrderSeed};
 use crate::running::Sandbox;
 use crate::seed::{self, IdSource, PartnerSeed, Stream};
 use crate::shared::Shared;
-use crate::subscriptions::model::{DEFAULT_SUBSCRIPTION_LATENCY, SubscriptionSeed};
+use crate::subscriptions::model::{
+    DEFAULT_AZURE_ENTITLEMENT_LATENCY, DEFAULT_SUBSCRIPTION_LATENCY, SubscriptionSeed,
+};
 #[cfg(feature = "tls")]
 use crate::tls;
 use crate::{DEFAULT_TOKEN, HEADER_READ_TIMEOUT, server};
@@ -30,6 +32,7 @@ pub struct SandboxBuilder {
     header_read_timeout: Duration,
     cancellation_latency: Duration,
     subscription_latency: Duration,
+    azure_entitlement_latency: Duration,
     subscription_updates_accepted: bool,
     purchases_refusal: Option<axum::http::StatusCode>,
     blockers: DeleteBlockers,
@@ -52,6 +55,7 @@ impl Default for SandboxBuilder {
             header_read_timeout: HEADER_READ_TIMEOUT,
             cancellation_latency: DEFAULT_CANCELLATION_LATENCY,
             subscription_latency: DEFAULT_SUBSCRIPTION_LATENCY,
+            azure_entitlement_latency: DEFAULT_AZURE_ENTITLEMENT_LATENCY,
             subscription_updates_accepted: false,
             purchases_refusal: None,
             blockers: DeleteBlockers::default(),
@@ -192,6 +196,15 @@ impl SandboxBuilder {
         self
     }
 
+    /// How long a cancelled Azure entitlement takes to read `inactive` (default
+    /// [`DEFAULT_AZURE_ENTITLEMENT_LATENCY`]; Partner Center's documented "about 10 minutes"
+    /// is [`DOCUMENTED_AZURE_ENTITLEMENT_LATENCY`](crate::DOCUMENTED_AZURE_ENTITLEMENT_LATENCY)). Meanwhile it reads `active`, and its plan
+    /// cannot be suspended.
+    pub fn azure_entitlement_latency(mut self, latency: Duration) -> Self {
+        self.azure_entitlement_latency = latency;
+        self
+    }
+
     /// Answers each accepted subscription update with `202 Accepted` and a `Location` naming
     /// the subscription, as Partner Center does when a change takes longer than the call,
     /// instead of `200` with the subscription. The change is made as with `200`.
@@ -200,10 +213,12 @@ impl SandboxBuilder {
         self
     }
 
-    /// A customer of the partner added last (as [`Self::customers`]) with an Azure plan: its
-    /// deletion is refused (`409`, naming the plan's order) whatever is cancelled by order,
-    /// and nothing the documented delete procedure reads shows the plan, as in Partner
-    /// Center, where an Azure plan is cancelled by subscription.
+    /// A customer of the partner added last (as [`Self::customers`]) with an Azure plan
+    /// holding two active Azure subscriptions (`SubscriptionSeed::azure_plan(2)`): its
+    /// deletion is refused (`409`, naming the plan's order) until the plan is suspended, which
+    /// is refused (`403`, code 900115) until each Azure subscription is cancelled and reads
+    /// `inactive` ([`Self::azure_entitlement_latency`]). The entitlements the documented
+    /// procedure reads do not show the plan; the subscriptions do.
     pub fn customer_with_azure_plan(mut self, id: Uuid) -> Self {
         self = self.customers([id]);
         if let Some(p) = self.partners.last_mut() {
@@ -384,6 +399,7 @@ impl SandboxBuilder {
         store.purchases_refusal = self.purchases_refusal;
         store.blockers = self.blockers;
         store.subscription_latency = self.subscription_latency;
+        store.azure_entitlement_latency = self.azure_entitlement_latency;
         store.subscription_updates_accepted = self.subscription_updates_accepted;
         let shared = Arc::new(Shared {
             accounts,

@@ -60,6 +60,14 @@ pub const CANNOT_UPDATE_STATUS: i64 = 800096;
 /// [`Fault::refusal`](crate::Fault::refusal).
 pub const SUBSCRIPTION_PENDING_OPERATION: i64 = 900278;
 
+/// 403: an Azure plan cannot be suspended while an Azure subscription (entitlement) or a
+/// reservation of it is active.
+pub const AZURE_PLAN_HAS_ACTIVE_USAGE: i64 = 900115;
+/// 404: "Azure entitlement with ID {0} isn't found."
+pub const AZURE_ENTITLEMENT_NOT_FOUND: i64 = 800111;
+/// 400: "Cancellation reason '{0} is invalid."
+pub const INVALID_CANCELLATION_REASON: i64 = 900307;
+
 /// The documented description of `code`, where the sandbox knows one (for injected
 /// refusals).
 pub(crate) fn description(code: i64) -> Option<&'static str> {

@@ -46,7 +46,8 @@ pub use orders::purchases::{
 pub use routes::{Operation, Resource};
 pub use running::Sandbox;
 pub use subscriptions::model::{
-    DEFAULT_SUBSCRIPTION_LATENCY, MARKETPLACE_CANCELLATION_WINDOW,
+    DEFAULT_AZURE_ENTITLEMENT_LATENCY, DEFAULT_SUBSCRIPTION_LATENCY,
+    DOCUMENTED_AZURE_ENTITLEMENT_LATENCY, MARKETPLACE_CANCELLATION_WINDOW,
     NEW_COMMERCE_CANCELLATION_WINDOW, SubscriptionKind, SubscriptionSeed,
 };
 

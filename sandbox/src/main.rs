@@ -66,10 +66,15 @@ struct Args {
     /// window (repeatable).
     #[arg(long = "customer-with-old-order", value_name = "UUID")]
     with_old_order: Vec<Uuid>,
-    /// Also seed this customer with an Azure plan, which blocks its deletion and which the
-    /// delete procedure cannot see (repeatable).
+    /// Also seed this customer with an Azure plan holding two Azure subscriptions, which
+    /// blocks its deletion until it is suspended, which waits until each Azure subscription is
+    /// cancelled and reads inactive (repeatable).
     #[arg(long = "customer-with-azure-plan", value_name = "UUID")]
     with_azure_plan: Vec<Uuid>,
+    /// How long a cancelled Azure subscription (Azure entitlement) takes to read inactive
+    /// (Partner Center says about 10 minutes: --azure-entitlement-latency 10m).
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = humantime::parse_duration)]
+    azure_entitlement_latency: std::time::Duration,
     /// How long a cancelled or suspended subscription takes to read its new status.
     #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = humantime::parse_duration)]
     subscription_latency: std::time::Duration,
@@ -175,6 +180,7 @@ async fn main() -> std::io::Result<()> {
         .purchases_share(args.purchases_share)
         .subscriptions_share(args.subscriptions_share)
         .subscription_latency(args.subscription_latency)
+        .azure_entitlement_latency(args.azure_entitlement_latency)
         .cancellation_latency(args.cancellation_latency)
         .bind(SocketAddr::new(args.host, args.port));
     for &c in &args.with_orders {

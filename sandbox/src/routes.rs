@@ -37,6 +37,11 @@ pub enum Operation {
     /// `PATCH /v1/customers/{customer-tenant-id}/subscriptions/{subscription-id}` (cancel,
     /// suspend or reactivate a subscription).
     UpdateSubscription,
+    /// `GET …/subscriptions/{subscription-id}/azureEntitlements` (an Azure plan's Azure
+    /// subscriptions).
+    ListAzureEntitlements,
+    /// `POST …/azureEntitlements/{entitlement-id}/cancel`.
+    CancelAzureEntitlement,
 }
 
 /// The resources Partner Center documents a rate limit for (500 requests a minute per tenant
@@ -61,6 +66,7 @@ pub(crate) struct Incoming<'a> {
     pub customer: &'a str,
     pub order: &'a str,
     pub subscription: &'a str,
+    pub entitlement: &'a str,
 }
 
 type Handler = fn(&Shared, Partner, &Incoming<'_>) -> Response<Body>;
@@ -72,8 +78,8 @@ pub(crate) struct Route {
     pub name: &'static str,
     /// A `GET` route also answers `HEAD` (hyper leaves the body out).
     pub method: Method,
-    /// Literal segments and the parameters `{customer}`, `{order}` and `{subscription}`, each
-    /// one whole segment.
+    /// Literal segments and the parameters `{customer}`, `{order}`, `{subscription}` and
+    /// `{entitlement}`, each one whole segment.
     pub path: &'static str,
     pub resource: Resource,
     /// Whether the request's body is read and handed to the handler.
@@ -164,6 +170,25 @@ pub(crate) static ROUTES: &[Route] = &[
         takes_body: true,
         handler: subscriptions::update,
     },
+    Route {
+        operation: Operation::ListAzureEntitlements,
+        name: "azure-entitlements",
+        method: Method::GET,
+        path: "/v1/customers/{customer}/subscriptions/{subscription}/azureEntitlements",
+        // A choice: no limit is documented for them; they are under the subscription.
+        resource: Resource::Subscription,
+        takes_body: false,
+        handler: subscriptions::azure::list,
+    },
+    Route {
+        operation: Operation::CancelAzureEntitlement,
+        name: "cancel-azure-entitlement",
+        method: Method::POST,
+        path: "/v1/customers/{customer}/subscriptions/{subscription}/azureEntitlements/{entitlement}/cancel",
+        resource: Resource::Subscription,
+        takes_body: true,
+        handler: subscriptions::azure::cancel,
+    },
 ];
 
 impl Operation {
@@ -231,6 +256,7 @@ fn matches<'p>(template: &str, path: &'p str) -> Option<Params<'p>> {
             "{customer}" if !segment.is_empty() => params.customer = segment,
             "{order}" if !segment.is_empty() => params.order = segment,
             "{subscription}" if !segment.is_empty() => params.subscription = segment,
+            "{entitlement}" if !segment.is_empty() => params.entitlement = segment,
             literal if literal == segment => {}
             _ => return None,
         }
@@ -244,6 +270,7 @@ struct Params<'p> {
     customer: &'p str,
     order: &'p str,
     subscription: &'p str,
+    entitlement: &'p str,
 }
 
 fn serves(route: &Route, method: &Method) -> bool {
@@ -267,9 +294,10 @@ pub(crate) fn answer(
     body: &Bytes,
 ) -> Response<Body> {
     let route = target.route();
-    let Params { customer, order, subscription } =
+    let Params { customer, order, subscription, entitlement } =
         matches(route.path, parts.uri.path()).unwrap_or_default();
-    (route.handler)(shared, partner, &Incoming { parts, body, customer, order, subscription })
+    let incoming = Incoming { parts, body, customer, order, subscription, entitlement };
+    (route.handler)(shared, partner, &incoming)
 }
 
 /// The answer to a request that is for no operation: `405` with `Allow` on a path the sandbox
@@ -309,6 +337,8 @@ mod tests {
             Operation::ListSubscriptions,
             Operation::GetSubscription,
             Operation::UpdateSubscription,
+            Operation::ListAzureEntitlements,
+            Operation::CancelAzureEntitlement,
         ];
         for op in all {
             assert_eq!(ROUTES.iter().filter(|r| r.operation == op).count(), 1, "{op:?}");

@@ -149,7 +149,9 @@ pub(crate) fn store(
             store.add_subscriptions(*c, &subscriptions);
         }
         for &c in &seed.azure_plans {
-            store.add_azure_plan(c);
+            let plan =
+                with_subscription_ids(vec![SubscriptionSeed::azure_plan(2)], subscription_ids);
+            store.add_subscriptions(c, &plan);
         }
     }
     (store, accounts)

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::customers::delete::DeleteBlockers;
 use crate::orders::purchases::{OrderRecord, OrderSeed};
-use crate::subscriptions::model::{Status, SubscriptionRecord, SubscriptionSeed};
+use crate::subscriptions::model::{Status, SubscriptionKind, SubscriptionRecord, SubscriptionSeed};
 
 /// What a delete of one of the partner's customers came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,15 +45,14 @@ pub(crate) struct Store {
     next_seq: u64,
     /// Each customer's orders, in the order they were seeded.
     orders: HashMap<Uuid, Vec<OrderRecord>>,
-    /// Customers with an Azure plan (by its order's alternate id): it blocks a delete, and
-    /// nothing the documented procedure reads shows it.
-    azure_plans: HashMap<Uuid, String>,
     /// Each customer's subscriptions, in the order they were seeded.
     subscriptions: HashMap<Uuid, Vec<SubscriptionRecord>>,
     /// How long a cancelled order takes to read `cancelled`.
     pub cancellation_latency: Duration,
     /// How long an updated subscription takes to read its new status.
     pub subscription_latency: Duration,
+    /// How long a cancelled Azure entitlement takes to read `inactive`.
+    pub azure_entitlement_latency: Duration,
     /// Whether subscription updates are answered `202` with a `Location` (else `200`).
     pub subscription_updates_accepted: bool,
     /// The status of a delete refused for active purchases (`None`: 409).
@@ -141,16 +140,16 @@ impl Store {
         let orders = orders
             .filter(|o| rule.active_orders && !o.is_cancelled(latency))
             .map(|o| o.alternate_id.clone());
-        let plan = self.azure_plans.get(&customer).filter(|_| rule.azure_plans).cloned();
         let subscriptions = self.subscriptions.get(&customer).into_iter().flatten();
         let subscriptions = subscriptions
-            .filter(|s| match s.status(self.subscription_latency) {
-                Status::Active => rule.active_subscriptions,
-                Status::Suspended => rule.suspended_subscriptions,
-                Status::Deleted => false,
+            .filter(|s| match (s.kind, s.status(self.subscription_latency)) {
+                (SubscriptionKind::AzurePlan, Status::Active) => rule.azure_plans,
+                (_, Status::Active) => rule.active_subscriptions,
+                (_, Status::Suspended) => rule.suspended_subscriptions,
+                (_, Status::Deleted) => false,
             })
             .map(|s| s.order_id.clone());
-        orders.chain(plan).chain(subscriptions).collect()
+        orders.chain(subscriptions).collect()
     }
 
     /// Adds orders to `customer`; a seed with the id of an order it has adds to that order.
@@ -205,13 +204,6 @@ impl Store {
             .and_then(|s| s.iter_mut().find(|s| s.id.eq_ignore_ascii_case(subscription))))
     }
 
-    /// Gives `customer` an Azure plan, which blocks its deletion and which the documented
-    /// procedure cannot cancel.
-    pub fn add_azure_plan(&mut self, customer: Uuid) {
-        let alternate_id = Uuid::new_v4().simple().to_string()[..11].to_string();
-        self.azure_plans.insert(customer, alternate_id);
-    }
-
     /// Every partner's customers (listing order) with their orders, as JSON: what an operator
     /// (the admin route) sees.
     pub fn snapshot(&self) -> serde_json::Value {
@@ -257,7 +249,9 @@ impl Store {
                             "domain": c.domain,
                             "orders": orders,
                             "subscriptions": subscriptions,
-                            "azure_plan": self.azure_plans.contains_key(&c.id),
+                            "azure_plan": self.subscriptions.get(&c.id).is_some_and(|s| {
+                                s.iter().any(|s| s.kind == SubscriptionKind::AzurePlan)
+                            }),
                         })
                     })
                     .collect();
@@ -317,7 +311,6 @@ impl Store {
     fn remove(&mut self, customer: Uuid) {
         self.orders.remove(&customer);
         self.subscriptions.remove(&customer);
-        self.azure_plans.remove(&customer);
         if let Some((p, seq)) = self.customers.remove(&customer)
             && let Some(listing) = self.listings.get_mut(p)
         {

@@ -43,7 +43,8 @@ pub async fn run(
     // those lookups are reads; nothing is cancelled before the answer.
     let asks = !args.yes && targets.len() > 1;
     let plans = if args.cancel_purchases && (args.dry_run || asks) {
-        Some(purchases::plans(conn, &targets, usize::from(args.concurrency)).await)
+        let cancel_azure = args.cancel_azure_subscriptions || conn.is_sandbox();
+        Some(purchases::plans(conn, &targets, usize::from(args.concurrency), cancel_azure).await)
     } else {
         None
     };
@@ -203,6 +204,8 @@ async fn one(
         .delete_with_purchases()
         .polling(polling)
         .subscription_polling(polling)
+        .cancel_azure_subscriptions(args.cancel_azure_subscriptions || conn.is_sandbox())
+        .azure_polling(PollPolicy::for_azure_entitlements().with_interval(polling.interval()))
         .on_progress(move |p| {
             if let Progress::Phase(to) = p
                 && let Ok(mut now) = observed.lock()

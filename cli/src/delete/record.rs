@@ -104,6 +104,12 @@ pub(super) struct SubscriptionLine {
     /// It stays active until this date (the end of its term), as sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) ends_on: Option<String>,
+    /// An Azure plan's Azure subscriptions whose cancel Partner Center accepted in this run.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(super) azure_cancel_accepted: Vec<String>,
+    /// An Azure plan's Azure subscriptions a read showed `inactive`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(super) azure_inactive: Vec<String>,
     /// The same, for a person.
     pub(super) detail: String,
 }
@@ -133,7 +139,13 @@ impl SubscriptionLine {
             status: status.map(SubscriptionStatus::to_string),
             suspended_not_cancelled: s.was_window_refused(),
             ends_on,
-            detail: s.step().to_string(),
+            azure_cancel_accepted: s
+                .azure_cancel_accepted()
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            azure_inactive: s.azure_inactive().iter().map(ToString::to_string).collect(),
+            detail: s.to_string(),
         }
     }
 
@@ -142,6 +154,9 @@ impl SubscriptionLine {
             SubscriptionAction::Cancel => "cancel",
             SubscriptionAction::CancelPastWindow { .. } => "cancel_past_window",
             SubscriptionAction::Suspend => "suspend",
+            SubscriptionAction::CancelAzureSubscriptionsThenSuspend => {
+                "cancel_azure_subscriptions_then_suspend"
+            }
             SubscriptionAction::ByOrder(_) => "by_order",
             SubscriptionAction::AlreadyEnded => "already_ended",
             SubscriptionAction::LeaveAlone(_) => "left_alone",
@@ -155,6 +170,8 @@ impl SubscriptionLine {
             status: Some(p.status().to_string()),
             suspended_not_cancelled: false,
             ends_on: None,
+            azure_cancel_accepted: Vec::new(),
+            azure_inactive: Vec::new(),
             detail: p.action().to_string(),
         }
     }

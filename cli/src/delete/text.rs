@@ -32,6 +32,11 @@ impl Record {
                 .flat_map(|p| &p.subscriptions)
                 .filter(|s| results.contains(&s.result))
                 .map(|s| match (&s.status, s.suspended_not_cancelled, &s.ends_on) {
+                    (Some(status), _, _) if !s.azure_cancel_accepted.is_empty() => format!(
+                        "{} ({status}; Azure subscriptions cancelled: {})",
+                        s.subscription_id,
+                        s.azure_cancel_accepted.join(", ")
+                    ),
                     (_, true, _) => {
                         format!("{} (suspended, not cancelled: past its window)", s.subscription_id)
                     }
@@ -88,7 +93,7 @@ impl Record {
             Outcome::WouldDelete => {
                 let plan = match &self.purchases {
                     Some(p) => format!(
-                        "{}{}{}{}{}{}{}{}",
+                        "{}{}{}{}{}{}{}{}{}",
                         orders("would cancel", &p.would_cancel_orders),
                         orders(
                             "of which age unknown (Partner Center decides)",
@@ -107,6 +112,10 @@ impl Record {
                             &["cancel_past_window"]
                         ),
                         subs("would suspend subscriptions", &["suspend"]),
+                        subs(
+                            "would cancel the Azure subscriptions, then suspend the plan",
+                            &["cancel_azure_subscriptions_then_suspend"]
+                        ),
                         subs(
                             "would leave active (kind or status it does not end)",
                             &["left_alone"]

@@ -21,6 +21,9 @@ pub(crate) const MAYBE_NOT_TIP: &str = "Partner Center deletes customers only fr
 /// The delete refused for active purchases ([`DeleteRefusal`]).
 pub(crate) const ACTIVE_PURCHASES: &str = "the customer still holds purchases that block its deletion: cancel them first with the documented procedure (CustomerById::delete_with_purchases; CLI: --cancel-purchases)";
 
+/// 403 to an Azure entitlement's cancel (not 20002): the page names the role it needs.
+pub(crate) const ADMIN_AGENT: &str = "cancelling an Azure subscription needs a Global Administrator with the Admin Agent role in the partner's tenant (\"Cancel an Azure subscription\"): sign in as such a user";
+
 /// The operations that have hints of their own. Public only so that the engine's
 /// `Operation` can name it; this module is private, so no one outside the crate can.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +34,8 @@ pub enum HintsFor {
     Delete,
     /// `GET /v1/customers/{id}/entitlements`.
     Entitlements,
+    /// `POST …/azureEntitlements/{id}/cancel`.
+    CancelAzureEntitlement,
 }
 
 /// The one hint for `api`, answered to an operation of kind `op`.
@@ -48,6 +53,7 @@ pub(crate) fn choose(op: HintsFor, api: &ApiError) -> Option<&'static str> {
             Some(MAYBE_NOT_TIP)
         }
         HintsFor::Entitlements if status == StatusCode::FORBIDDEN => Some(APP_USER_ONLY),
+        HintsFor::CancelAzureEntitlement if status == StatusCode::FORBIDDEN => Some(ADMIN_AGENT),
         _ => None,
     }
 }

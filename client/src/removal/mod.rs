@@ -31,7 +31,7 @@ use std::time::Duration;
 use crate::client::PartnerCenter;
 use crate::customers::id::CustomerTenantId;
 use crate::orders::id::OrderId;
-use crate::subscriptions::id::SubscriptionId;
+use crate::subscriptions::id::{AzureEntitlementId, SubscriptionId};
 use crate::subscriptions::{SubscriptionChange, SubscriptionStatus};
 
 pub use outcome::{Removal, RemovalError, RemovalErrorKind};
@@ -132,6 +132,12 @@ pub enum Progress {
     SubscriptionEndsAtRenewal(SubscriptionId, Option<String>),
     /// A read shows this subscription ended, in this status.
     SubscriptionEnded(SubscriptionId, SubscriptionStatus),
+    /// Partner Center accepted the cancel of this Azure subscription of this Azure plan
+    /// (provisional until it reads `inactive`).
+    AzureSubscriptionCancelAccepted(SubscriptionId, AzureEntitlementId),
+    /// Every Azure subscription of this Azure plan reads `inactive`: the plan is suspended
+    /// next.
+    AzureSubscriptionsInactive(SubscriptionId),
     /// A round of the wait for subscriptions ended with this many still not ended.
     SubscriptionsStillPending {
         /// Subscriptions not yet read ended.
@@ -178,6 +184,8 @@ pub struct DeleteWithPurchases<'a> {
     customer: CustomerTenantId,
     polling: PollPolicy,
     subscription_polling: PollPolicy,
+    azure_polling: PollPolicy,
+    cancel_azure: bool,
     concurrency: usize,
     observer: Option<Observer<'a>>,
     stop: Option<Stop<'a>>,
@@ -189,6 +197,8 @@ impl fmt::Debug for DeleteWithPurchases<'_> {
             .field("customer", &self.customer)
             .field("polling", &self.polling)
             .field("subscription_polling", &self.subscription_polling)
+            .field("azure_polling", &self.azure_polling)
+            .field("cancel_azure", &self.cancel_azure)
             .field("concurrency", &self.concurrency)
             .finish_non_exhaustive()
     }
@@ -204,6 +214,8 @@ impl<'a> DeleteWithPurchases<'a> {
             customer,
             polling: PollPolicy::default(),
             subscription_polling: PollPolicy::default(),
+            azure_polling: PollPolicy::for_azure_entitlements(),
+            cancel_azure: false,
             concurrency: DEFAULT_ORDER_CONCURRENCY,
             observer: None,
             stop: None,
@@ -221,6 +233,24 @@ impl<'a> DeleteWithPurchases<'a> {
     /// update; the sandbox's default is two seconds).
     pub fn subscription_polling(mut self, policy: PollPolicy) -> Self {
         self.subscription_polling = policy;
+        self
+    }
+
+    /// Whether an Azure plan is ended too (default `false`: it is reported and left alone):
+    /// each of its active Azure subscriptions is cancelled (`POST
+    /// …/azureEntitlements/{id}/cancel`, reason `compromise`), the procedure waits until each
+    /// reads `inactive` ([`azure_polling`](Self::azure_polling)), then suspends the plan. An
+    /// explicit choice, because the documented call is meant for compromise or abuse and needs
+    /// a Global Administrator with the Admin Agent role.
+    pub fn cancel_azure_subscriptions(mut self, yes: bool) -> Self {
+        self.cancel_azure = yes;
+        self
+    }
+
+    /// How to wait for cancelled Azure subscriptions to read `inactive` (default
+    /// [`PollPolicy::for_azure_entitlements`]: about ten minutes, per the docs).
+    pub fn azure_polling(mut self, policy: PollPolicy) -> Self {
+        self.azure_polling = policy;
         self
     }
 
@@ -249,16 +279,8 @@ impl<'a> DeleteWithPurchases<'a> {
     /// nothing is changed).
     /// `Ok(None)` when the customer no longer exists.
     pub async fn plan(self) -> Result<Option<PurchasePlan>, RemovalError> {
-        let DeleteWithPurchases {
-            pc,
-            customer,
-            polling,
-            subscription_polling,
-            concurrency,
-            observer,
-            ..
-        } = self;
-        let run = Run { pc, customer, polling, subscription_polling, concurrency, observer };
+        let customer = self.customer;
+        let (run, _) = self.into_run();
         let never = StopSignal::new(None);
         match run.lookup(&never).await {
             Ok(run::Lookup::Plan(plan)) => Ok(Some(plan)),
@@ -274,17 +296,33 @@ impl<'a> DeleteWithPurchases<'a> {
 
     /// Runs the procedure (the same as awaiting it).
     pub async fn send(self) -> Result<Removal, RemovalError> {
+        let (run, stop) = self.into_run();
+        run.run(&StopSignal::new(stop)).await
+    }
+
+    fn into_run(self) -> (Run<'a>, Option<Stop<'a>>) {
         let DeleteWithPurchases {
             pc,
             customer,
             polling,
             subscription_polling,
+            azure_polling,
+            cancel_azure,
             concurrency,
             observer,
             stop,
         } = self;
-        let stop = StopSignal::new(stop);
-        Run { pc, customer, polling, subscription_polling, concurrency, observer }.run(&stop).await
+        let run = Run {
+            pc,
+            customer,
+            polling,
+            subscription_polling,
+            azure_polling,
+            cancel_azure,
+            concurrency,
+            observer,
+        };
+        (run, stop)
     }
 }
 

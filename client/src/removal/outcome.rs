@@ -13,7 +13,7 @@ use crate::customers::id::CustomerTenantId;
 use crate::error::Error;
 use crate::orders::OrderStatus;
 use crate::orders::id::OrderId;
-use crate::subscriptions::id::SubscriptionId;
+use crate::subscriptions::id::{AzureEntitlementId, SubscriptionId};
 
 /// What the procedure did for one customer, to the end or to where it was stopped.
 #[derive(Debug, Clone)]
@@ -299,6 +299,31 @@ pub enum RemovalErrorKind {
         /// Partner Center's answer.
         error: Error,
     },
+    /// A call about an Azure subscription of an Azure plan (listing them, or a cancel)
+    /// failed; a `403` to the cancel carries a hint naming the role it needs.
+    #[error("Azure plan {plan}{}: {error}", entitlement.as_ref().map(|e| format!(", Azure subscription {e}")).unwrap_or_default())]
+    AzureSubscription {
+        /// The Azure plan.
+        plan: SubscriptionId,
+        /// The Azure subscription, for a cancel.
+        entitlement: Option<AzureEntitlementId>,
+        /// The call's error.
+        error: Error,
+    },
+    /// The wait ran out with Azure subscriptions of a plan still `active`.
+    #[error(
+        "Azure plan {plan}: {} Azure subscription(s) still active after {waited:?} (the poll limit; Partner Center says a cancel takes about ten minutes): {}; run again later to go on",
+        pending.len(),
+        ids(pending)
+    )]
+    AzureWaitLimit {
+        /// The Azure plan.
+        plan: SubscriptionId,
+        /// Its Azure subscriptions still `active`.
+        pending: Vec<AzureEntitlementId>,
+        /// How long it waited.
+        waited: Duration,
+    },
     /// The wait ran out with subscriptions not yet read ended.
     #[error(
         "{} subscription(s) still not ended after {waited:?} (the poll limit): {}; run again later to go on",
@@ -388,9 +413,9 @@ impl RemovalError {
     pub fn subscription(&self) -> Option<&SubscriptionId> {
         match &*self.kind {
             RemovalErrorKind::Subscription { subscription, .. }
-            | RemovalErrorKind::SubscriptionPendingOperation { subscription, .. } => {
-                Some(subscription)
-            }
+            | RemovalErrorKind::SubscriptionPendingOperation { subscription, .. }
+            | RemovalErrorKind::AzureSubscription { plan: subscription, .. }
+            | RemovalErrorKind::AzureWaitLimit { plan: subscription, .. } => Some(subscription),
             _ => None,
         }
     }
@@ -408,6 +433,7 @@ impl RemovalError {
             | RemovalErrorKind::CancelRefusedPastWindow { error: e, .. }
             | RemovalErrorKind::DeleteRefused { error: e, .. }
             | RemovalErrorKind::Subscription { error: e, .. }
+            | RemovalErrorKind::AzureSubscription { error: e, .. }
             | RemovalErrorKind::SubscriptionPendingOperation { error: e, .. } => Some(e),
             _ => None,
         }

@@ -47,6 +47,22 @@ impl PollPolicy {
     /// pending.
     pub const DEFAULT_LIMIT: Duration = Duration::from_secs(10 * 60);
 
+    /// The wait for cancelled Azure subscriptions (Azure entitlements) to read `inactive`,
+    /// which Partner Center says takes about ten minutes: pauses from 2 s growing to 30 s, for
+    /// at most [`AZURE_LIMIT`](Self::AZURE_LIMIT).
+    pub fn for_azure_entitlements() -> Self {
+        Self {
+            interval: Duration::from_secs(2),
+            backoff: Self::DEFAULT_BACKOFF,
+            max_interval: Duration::from_secs(30),
+            limit: Self::AZURE_LIMIT,
+        }
+    }
+
+    /// The longest wait for Azure subscriptions to read `inactive`: twice the documented ten
+    /// minutes.
+    pub const AZURE_LIMIT: Duration = Duration::from_secs(20 * 60);
+
     /// The first pause.
     pub fn interval(&self) -> Duration {
         self.interval

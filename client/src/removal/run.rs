@@ -35,6 +35,8 @@ pub(super) struct Run<'a> {
     pub(super) customer: CustomerTenantId,
     pub(super) polling: PollPolicy,
     pub(super) subscription_polling: PollPolicy,
+    pub(super) azure_polling: PollPolicy,
+    pub(super) cancel_azure: bool,
     pub(super) concurrency: usize,
     pub(super) observer: Option<Observer<'a>>,
 }
@@ -377,7 +379,7 @@ impl Run<'_> {
             .map(|(s, kind)| PlannedSubscription {
                 subscription: s.clone(),
                 kind,
-                action: action_for(s, kind, joined(&orders, s), now),
+                action: action_for(s, kind, joined(&orders, s), self.cancel_azure, now),
             })
             .collect();
         Ok(Lookup::Plan(PurchasePlan {

@@ -16,7 +16,7 @@ use super::{Phase, Progress};
 use crate::codes;
 use crate::error::Error;
 use crate::orders::id::OrderId;
-use crate::subscriptions::id::SubscriptionId;
+use crate::subscriptions::id::{AzureEntitlementId, SubscriptionId};
 use crate::subscriptions::kind::{SubscriptionEnding, SubscriptionKind};
 use crate::subscriptions::update::SubscriptionUpdated;
 use crate::subscriptions::{Subscription, SubscriptionChange, SubscriptionStatus};
@@ -77,6 +77,10 @@ pub enum SubscriptionAction {
     },
     /// Suspended: `status` `suspended` (legacy license-based).
     Suspend,
+    /// An Azure plan: each active Azure subscription cancelled, then, once each reads
+    /// `inactive`, the plan suspended
+    /// ([`cancel_azure_subscriptions`](super::DeleteWithPurchases::cancel_azure_subscriptions)).
+    CancelAzureSubscriptionsThenSuspend,
     /// Ended by cancelling its order (software), which the plan's orders list.
     ByOrder(OrderId),
     /// Already not active (`deleted`, `suspended`, `expired`, `disabled`): skipped.
@@ -92,7 +96,10 @@ impl SubscriptionAction {
             SubscriptionAction::Cancel | SubscriptionAction::CancelPastWindow { .. } => {
                 Some(SubscriptionChange::Cancel)
             }
-            SubscriptionAction::Suspend => Some(SubscriptionChange::Suspend),
+            SubscriptionAction::Suspend
+            | SubscriptionAction::CancelAzureSubscriptionsThenSuspend => {
+                Some(SubscriptionChange::Suspend)
+            }
             _ => None,
         }
     }
@@ -107,6 +114,9 @@ impl fmt::Display for SubscriptionAction {
                 "cancel, though its cancellation window ended {until}: if refused, suspend instead"
             ),
             SubscriptionAction::Suspend => f.write_str("suspend (status suspended)"),
+            SubscriptionAction::CancelAzureSubscriptionsThenSuspend => f.write_str(
+                "cancel each active Azure subscription, wait until each reads inactive, then suspend the plan",
+            ),
             SubscriptionAction::ByOrder(order) => {
                 write!(f, "ended by cancelling its order {order}")
             }
@@ -122,8 +132,9 @@ impl fmt::Display for SubscriptionAction {
 pub enum LeftAlone {
     /// No row of [`SUBSCRIPTION_KINDS`](crate::SUBSCRIPTION_KINDS) places it.
     UnknownKind,
-    /// An Azure plan: its Azure subscriptions are cancelled by another call, made for
-    /// compromise or abuse, which this procedure does not send.
+    /// An Azure plan, and ending Azure plans was not asked for: its Azure subscriptions are
+    /// cancelled by a call meant for compromise or abuse, sent only on request
+    /// ([`cancel_azure_subscriptions`](super::DeleteWithPurchases::cancel_azure_subscriptions)).
     AzurePlan,
     /// Its status is one the procedure does not act on (`pending`, `none`, or a value it does
     /// not know): run again once it has settled.
@@ -137,12 +148,16 @@ impl fmt::Display for LeftAlone {
         f.write_str(match self {
             LeftAlone::UnknownKind => "its kind is not one the procedure knows how to end",
             LeftAlone::AzurePlan => {
-                "an Azure plan: its Azure subscriptions must be cancelled first, then the plan suspended, which this procedure does not do"
+                "an Azure plan: its Azure subscriptions must be cancelled first, then the plan suspended; ask for it with cancel_azure_subscriptions (CLI: --cancel-azure-subscriptions), which needs a Global Administrator with the Admin Agent role"
             }
             LeftAlone::Status => "its status is not one the procedure acts on",
             LeftAlone::OrderUnusable => "its order id is not one this client can send",
         })
     }
+}
+
+fn join<T: fmt::Display>(items: &[T]) -> String {
+    items.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
 }
 
 /// Whether a subscription in `status` is no longer active.
@@ -162,6 +177,7 @@ pub(super) fn action_for(
     s: &Subscription,
     kind: SubscriptionKind,
     order: Option<OrderId>,
+    cancel_azure: bool,
     now: SystemTime,
 ) -> SubscriptionAction {
     if is_ended(s.status()) {
@@ -185,6 +201,9 @@ pub(super) fn action_for(
             }
         }
         SubscriptionEnding::Suspend => SubscriptionAction::Suspend,
+        SubscriptionEnding::CancelEntitlementsThenSuspend if cancel_azure => {
+            SubscriptionAction::CancelAzureSubscriptionsThenSuspend
+        }
         SubscriptionEnding::CancelEntitlementsThenSuspend => {
             SubscriptionAction::LeaveAlone(LeftAlone::AzurePlan)
         }
@@ -200,6 +219,8 @@ pub struct SubscriptionOutcome {
     pub(super) kind: SubscriptionKind,
     pub(super) step: SubscriptionStep,
     pub(super) window_refused: bool,
+    pub(super) azure_cancel_accepted: Vec<AzureEntitlementId>,
+    pub(super) azure_inactive: Vec<AzureEntitlementId>,
 }
 
 impl SubscriptionOutcome {
@@ -217,6 +238,8 @@ impl SubscriptionOutcome {
             kind: p.kind,
             step,
             window_refused: false,
+            azure_cancel_accepted: Vec::new(),
+            azure_inactive: Vec::new(),
         }
     }
 
@@ -246,6 +269,18 @@ impl SubscriptionOutcome {
         self.window_refused
     }
 
+    /// For an Azure plan: its Azure subscriptions whose cancel this run sent and Partner
+    /// Center accepted.
+    pub fn azure_cancel_accepted(&self) -> &[AzureEntitlementId] {
+        &self.azure_cancel_accepted
+    }
+
+    /// For an Azure plan: its Azure subscriptions a read showed `inactive` (cancelled by this
+    /// run, or before).
+    pub fn azure_inactive(&self) -> &[AzureEntitlementId] {
+        &self.azure_inactive
+    }
+
     /// Whether a read showed it ended (at the lookup, or after this run's update).
     pub fn is_read_ended(&self) -> bool {
         matches!(self.step, SubscriptionStep::AlreadyEnded(_) | SubscriptionStep::Ended(_))
@@ -257,10 +292,21 @@ impl fmt::Display for SubscriptionOutcome {
         write!(f, "{} ({}, {}): ", self.id, self.name, self.kind)?;
         match (&self.step, self.window_refused) {
             (SubscriptionStep::Ended(SubscriptionStatus::Suspended), true) => {
-                f.write_str("suspended, not cancelled: Partner Center refused the cancel as past its cancellation window")
+                f.write_str("suspended, not cancelled: Partner Center refused the cancel as past its cancellation window")?;
             }
-            (step, _) => write!(f, "{step}"),
+            (step, _) => write!(f, "{step}")?,
         }
+        if !self.azure_cancel_accepted.is_empty() {
+            write!(
+                f,
+                "; Azure subscription cancels accepted: {}",
+                join(&self.azure_cancel_accepted)
+            )?;
+        }
+        if !self.azure_inactive.is_empty() {
+            write!(f, "; Azure subscriptions read inactive: {}", join(&self.azure_inactive))?;
+        }
+        Ok(())
     }
 }
 
@@ -388,6 +434,22 @@ impl Run<'_> {
         done: &mut Removal,
         planned: Vec<PlannedSubscription>,
     ) -> Result<Ended, RemovalError> {
+        // An Azure plan's Azure subscriptions first: the plan is suspended only once each reads
+        // `inactive`.
+        for plan in planned
+            .iter()
+            .filter(|p| p.action == SubscriptionAction::CancelAzureSubscriptionsThenSuspend)
+        {
+            if stop.requested() {
+                return Ok(Ended::Done);
+            }
+            if self.end_azure_subscriptions(stop, done, plan.id()).await? == Ended::Gone {
+                return Ok(Ended::Gone);
+            }
+        }
+        if stop.requested() {
+            return Ok(Ended::Done);
+        }
         let mut tracked = Tracked::new();
         let updates = planned
             .iter()
@@ -468,6 +530,91 @@ impl Run<'_> {
             }
             // Not sent; a suspend after a window refusal cannot come here twice.
             Sent::Skipped | Sent::PastWindow(_) | Sent::WindowRefused => {}
+        }
+    }
+
+    /// Cancels each active Azure subscription of `plan` and waits until each reads `inactive`
+    /// (the stop ends the wait at once).
+    async fn end_azure_subscriptions(
+        &self,
+        stop: &StopSignal<'_>,
+        done: &mut Removal,
+        plan: &SubscriptionId,
+    ) -> Result<Ended, RemovalError> {
+        let by_id = self.pc.customers().by_id(self.customer).subscriptions().by_id(plan.clone());
+        let may_send = &|| !stop.requested();
+        let fail = |done: &mut Removal, entitlement, error: Error| {
+            let kind =
+                RemovalErrorKind::AzureSubscription { plan: plan.clone(), entitlement, error };
+            Err(Run::fail(Phase::EndingSubscriptions, None, kind, done))
+        };
+        let listed = match by_id.azure_entitlements().send_while(may_send).await {
+            Ok(listed) => listed,
+            Err(Error::Stopped { .. }) => return Ok(Ended::Done),
+            Err(e) if e.customer_is_gone() => return Ok(Ended::Gone),
+            Err(e) => return fail(done, None, e),
+        };
+        let active: Vec<AzureEntitlementId> =
+            listed.items().iter().filter(|e| e.is_active()).map(|e| e.id().clone()).collect();
+        if let Some(s) = done.subscription_mut(plan) {
+            s.azure_inactive =
+                listed.items().iter().filter(|e| !e.is_active()).map(|e| e.id().clone()).collect();
+        }
+        // One at a time: a plan holds a few, and the first refusal (a missing role) ends it.
+        for entitlement in &active {
+            match by_id.cancel_azure_entitlement(entitlement.clone()).send_while(may_send).await {
+                Ok(_) => {
+                    self.tell(Progress::AzureSubscriptionCancelAccepted(
+                        plan.clone(),
+                        entitlement.clone(),
+                    ));
+                    if let Some(s) = done.subscription_mut(plan) {
+                        s.azure_cancel_accepted.push(entitlement.clone());
+                    }
+                }
+                Err(Error::Stopped { .. }) => return Ok(Ended::Done),
+                Err(e) if e.customer_is_gone() => return Ok(Ended::Gone),
+                Err(e) => return fail(done, Some(entitlement.clone()), e),
+            }
+        }
+        // Wait until each reads `inactive`.
+        let policy = self.azure_polling;
+        let started = Instant::now();
+        let before = done.waited;
+        let mut pause = policy.interval;
+        let mut pending = active;
+        self.phase(done, Phase::WaitingForSubscriptions);
+        loop {
+            done.waited = before + started.elapsed();
+            if pending.is_empty() {
+                self.tell(Progress::AzureSubscriptionsInactive(plan.clone()));
+                return Ok(Ended::Done);
+            }
+            let left = policy.limit.saturating_sub(started.elapsed());
+            if left.is_zero() {
+                let kind = RemovalErrorKind::AzureWaitLimit {
+                    plan: plan.clone(),
+                    pending,
+                    waited: started.elapsed(),
+                };
+                return Err(Run::fail(Phase::WaitingForSubscriptions, None, kind, done));
+            }
+            if stop.sleep(pause.min(left)).await {
+                return Ok(Ended::Done);
+            }
+            pause = policy.next(pause);
+            let listed = match by_id.azure_entitlements().send_while(may_send).await {
+                Ok(listed) => listed,
+                Err(Error::Stopped { .. }) => return Ok(Ended::Done),
+                Err(e) if e.customer_is_gone() => return Ok(Ended::Gone),
+                Err(e) => return fail(done, None, e),
+            };
+            let inactive: Vec<AzureEntitlementId> =
+                listed.items().iter().filter(|e| !e.is_active()).map(|e| e.id().clone()).collect();
+            pending.retain(|p| !inactive.iter().any(|i| i.same_as(p)));
+            if let Some(s) = done.subscription_mut(plan) {
+                s.azure_inactive = inactive;
+            }
         }
     }
 
@@ -558,6 +705,13 @@ impl Run<'_> {
                 Sent::WindowRefused
             }
             Err(e) if has_code(&e, codes::SUBSCRIPTION_DELETED) => Sent::AlreadyDeleted,
+            // An Azure plan with an Azure subscription still active: waited out like a 409.
+            Err(e)
+                if e.status() == Some(StatusCode::FORBIDDEN)
+                    && has_code(&e, codes::AZURE_PLAN_HAS_ACTIVE_USAGE) =>
+            {
+                Sent::Deferred
+            }
             Err(e) if e.status() == Some(StatusCode::CONFLICT) => {
                 if has_code(&e, codes::SUBSCRIPTION_PENDING_OPERATION) {
                     Sent::Failed {

@@ -3,6 +3,7 @@
 //! whole subscription as read. Which call ends which kind of subscription is [`kind`]'s table;
 //! the delete procedure ([`crate::removal`]) ends subscriptions only through it.
 
+pub(crate) mod azure_entitlements;
 pub(crate) mod get;
 pub(crate) mod id;
 pub(crate) mod kind;

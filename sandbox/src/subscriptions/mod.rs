@@ -3,6 +3,7 @@
 //! marketplace or new commerce subscription", "Suspend a subscription"). What each kind does
 //! on an update is [`model`]'s.
 
+pub(crate) mod azure;
 pub(crate) mod model;
 
 use std::time::SystemTime;
@@ -100,11 +101,13 @@ pub(crate) fn update(shared: &Shared, partner: Partner, req: &Incoming<'_>) -> R
     let if_match = req.parts.headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok());
     let outcome = with_store(shared, |store| {
         let latency = store.subscription_latency;
+        let azure_latency = store.azure_entitlement_latency;
         let accepted = store.subscription_updates_accepted;
         store.subscription_mut(partner.index, customer, req.subscription).map(|s| {
             s.map(|s| {
                 let location = format!("/v1/customers/{customer}/subscriptions/{}", s.id);
-                (s.update(&body, if_match, latency, SystemTime::now()), accepted, location)
+                let now = SystemTime::now();
+                (s.update(&body, if_match, latency, azure_latency, now), accepted, location)
             })
         })
     });
@@ -125,7 +128,7 @@ pub(crate) fn update(shared: &Shared, partner: Partner, req: &Incoming<'_>) -> R
     }
 }
 
-fn not_found(subscription: &str) -> Response<Body> {
+pub(crate) fn not_found(subscription: &str) -> Response<Body> {
     let shown: String = subscription.chars().take(64).collect();
     answer::error(
         StatusCode::NOT_FOUND,

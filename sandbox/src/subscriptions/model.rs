@@ -42,6 +42,53 @@ pub enum SubscriptionKind {
     /// hours of purchase, and after that only at renewal (the answer keeps it `active`, with
     /// auto-renew off).
     Marketplace,
+    /// An Azure plan (offer `DZH318Z0BPS6:…`, `productType` `Azure`: no documented
+    /// subscription example shows a plan, so its shape here is inferred) holding Azure
+    /// entitlements (Azure subscriptions). Suspended, never cancelled (`deleted` is `400`,
+    /// code 800096), and only once each entitlement reads `inactive` (else `403`, code
+    /// 900115).
+    AzurePlan,
+}
+
+/// How long a cancelled Azure entitlement takes to read `inactive` by default (see
+/// [`SandboxBuilder::azure_entitlement_latency`](crate::SandboxBuilder::azure_entitlement_latency)):
+/// seconds, so that tests stay fast.
+pub const DEFAULT_AZURE_ENTITLEMENT_LATENCY: Duration = Duration::from_secs(2);
+
+/// How long Partner Center says a cancelled Azure entitlement takes to read `inactive`
+/// ("about 10 minutes", "Cancel an Azure subscription"): give it to
+/// [`SandboxBuilder::azure_entitlement_latency`](crate::SandboxBuilder::azure_entitlement_latency)
+/// to wait as long as the real service.
+pub const DOCUMENTED_AZURE_ENTITLEMENT_LATENCY: Duration = Duration::from_secs(10 * 60);
+
+/// An Azure subscription of an Azure plan.
+#[derive(Debug, Clone)]
+pub(crate) struct AzureEntitlementRecord {
+    pub id: String,
+    /// When its cancel was accepted: it reads `inactive` once the latency has passed.
+    pub cancelled: Option<Instant>,
+}
+
+impl AzureEntitlementRecord {
+    pub(crate) fn is_active(&self, latency: Duration) -> bool {
+        self.cancelled.is_none_or(|at| at.elapsed() < latency)
+    }
+
+    pub(crate) fn json(&self, customer: Uuid, plan: &str, latency: Duration) -> Value {
+        json!({
+            "id": self.id,
+            "friendlyName": "Microsoft Azure",
+            "status": if self.is_active(latency) { "active" } else { "inactive" },
+            "subscriptionId": plan,
+            "links": {
+                "self": {
+                    "uri": format!("/customers/{customer}/subscriptions/{plan}/azureEntitlements/{}", self.id),
+                    "method": "GET",
+                    "headers": [],
+                },
+            },
+        })
+    }
 }
 
 /// A subscription to seed for a customer
@@ -64,6 +111,8 @@ pub struct SubscriptionSeed {
     pub(crate) status: Status,
     pub(crate) scheduled: bool,
     pub(crate) id: Option<String>,
+    /// How many Azure entitlements an Azure plan holds.
+    pub(crate) azure_subscriptions: usize,
     /// The ids drawn for it when seeded (its id, unless given, and its order's).
     pub(crate) drawn: Option<[Uuid; 2]>,
 }
@@ -86,6 +135,11 @@ impl SubscriptionSeed {
         Self::new(SubscriptionKind::Marketplace)
     }
 
+    /// An Azure plan, active, with `azure_subscriptions` active Azure entitlements.
+    pub fn azure_plan(azure_subscriptions: usize) -> Self {
+        Self { azure_subscriptions, ..Self::new(SubscriptionKind::AzurePlan) }
+    }
+
     fn new(kind: SubscriptionKind) -> Self {
         Self {
             kind,
@@ -93,6 +147,7 @@ impl SubscriptionSeed {
             status: Status::Active,
             scheduled: false,
             id: None,
+            azure_subscriptions: 0,
             drawn: None,
         }
     }
@@ -174,6 +229,8 @@ pub(crate) struct SubscriptionRecord {
     pub ends_at_renewal: bool,
     /// Bumped by each accepted update; the etag names it.
     version: u64,
+    /// An Azure plan's Azure subscriptions.
+    pub azure: Vec<AzureEntitlementRecord>,
 }
 
 /// Why an update is refused: the status, Partner Center's code and its description.
@@ -193,9 +250,17 @@ impl SubscriptionRecord {
             SubscriptionKind::Legacy => {
                 Uuid::parse_str(&order).map_or(order.clone(), |u| u.to_string().to_uppercase())
             }
-            SubscriptionKind::NewCommerce => order[..12].to_string(),
+            SubscriptionKind::NewCommerce | SubscriptionKind::AzurePlan => order[..12].to_string(),
             SubscriptionKind::Marketplace => format!("{}1", &order[..32]),
         };
+        // The entitlements' ids follow from the plan's (a seeded run draws the same ones).
+        let base = Uuid::parse_str(&id).map_or_else(|_| Uuid::new_v4().as_u128(), |u| u.as_u128());
+        let azure = (0..seed.azure_subscriptions)
+            .map(|i| AzureEntitlementRecord {
+                id: Uuid::from_u128(base ^ ((i as u128 + 1) << 8)).to_string(),
+                cancelled: None,
+            })
+            .collect();
         Self {
             id,
             customer,
@@ -208,6 +273,7 @@ impl SubscriptionRecord {
             scheduled: seed.scheduled,
             ends_at_renewal: false,
             version: 1,
+            azure,
         }
     }
 
@@ -326,6 +392,25 @@ impl SubscriptionRecord {
                 "orderId": self.order_id,
                 "attributes": { "etag": "", "objectType": "Subscription" },
             }),
+            SubscriptionKind::AzurePlan => json!({
+                "id": self.id,
+                "offerId": "DZH318Z0BPS6:0001:DZH318Z0BML6",
+                "offerName": "Azure plan",
+                "friendlyName": "Azure plan",
+                "productType": { "id": "Azure", "displayName": "Azure" },
+                "quantity": 1,
+                "unitType": "Usage-based",
+                "creationDate": created,
+                "effectiveStartDate": created,
+                "status": status,
+                "autoRenewEnabled": false,
+                "billingType": "usage",
+                "isMicrosoftProduct": true,
+                "contractType": "subscription",
+                "links": { "self": self_link },
+                "orderId": self.order_id,
+                "attributes": { "objectType": "Subscription" },
+            }),
         };
         if let Value::Object(map) = &mut s {
             // Fields absent where they do not apply, as in the examples.
@@ -356,6 +441,7 @@ impl SubscriptionRecord {
         body: &Map<String, Value>,
         if_match: Option<&str>,
         latency: Duration,
+        azure_latency: Duration,
         now: SystemTime,
     ) -> Result<Value, Refusal> {
         use axum::http::StatusCode;
@@ -392,11 +478,21 @@ impl SubscriptionRecord {
             );
         }
         match (target, self.kind) {
-            (Status::Deleted, SubscriptionKind::Legacy) => {
+            (Status::Deleted, SubscriptionKind::Legacy | SubscriptionKind::AzurePlan) => {
                 return bad(
                     codes::CANNOT_UPDATE_STATUS,
-                    "Can't update the status for this subscription: a legacy subscription is suspended, not cancelled.".into(),
+                    "Can't update the status for this subscription: a legacy subscription or an Azure plan is suspended, not cancelled.".into(),
                 );
+            }
+            (Status::Suspended, SubscriptionKind::AzurePlan)
+                if current == Status::Active
+                    && self.azure.iter().any(|e| e.is_active(azure_latency)) =>
+            {
+                return Err((
+                    StatusCode::FORBIDDEN,
+                    codes::AZURE_PLAN_HAS_ACTIVE_USAGE,
+                    "The Azure plan cannot be suspended while it has active Azure subscriptions or reservations.".into(),
+                ));
             }
             (Status::Deleted, SubscriptionKind::NewCommerce)
                 if self.cancellable_until().is_some_and(|until| now > until) =>
@@ -462,27 +558,55 @@ mod tests {
     }
 
     #[test]
+    fn an_azure_plan_is_suspended_only_once_each_azure_subscription_reads_inactive() {
+        let now = SystemTime::now();
+        let mut plan =
+            SubscriptionRecord::from_seed(Uuid::new_v4(), &SubscriptionSeed::azure_plan(2), now);
+        assert_eq!(plan.azure.len(), 2);
+        assert_ne!(plan.azure[0].id, plan.azure[1].id);
+        let latency = Duration::from_secs(60);
+        let refused = plan.update(&body(&plan, "suspended"), None, Duration::ZERO, latency, now);
+        assert_eq!(refused.map_err(|r| r.1), Err(codes::AZURE_PLAN_HAS_ACTIVE_USAGE));
+        let refused = plan.update(&body(&plan, "deleted"), None, Duration::ZERO, latency, now);
+        assert_eq!(refused.map_err(|r| r.1), Err(codes::CANNOT_UPDATE_STATUS), "never cancelled");
+        for e in &mut plan.azure {
+            e.cancelled = Some(Instant::now());
+        }
+        let still = plan.update(&body(&plan, "suspended"), None, Duration::ZERO, latency, now);
+        assert!(still.is_err(), "inactive only after the latency");
+        let answer =
+            plan.update(&body(&plan, "suspended"), None, Duration::ZERO, Duration::ZERO, now);
+        assert_eq!(answer.map(|a| a["status"].clone()).ok(), Some(json!("suspended")));
+    }
+
+    #[test]
     fn each_kind_ends_as_documented() {
         let now = SystemTime::now();
         let mut nce = record(SubscriptionSeed::new_commerce());
-        let answer = nce.update(&body(&nce, "deleted"), None, Duration::ZERO, now);
+        let answer = nce.update(&body(&nce, "deleted"), None, Duration::ZERO, Duration::ZERO, now);
         assert_eq!(answer.map(|a| a["status"].clone()), Ok(json!("deleted")));
-        let again = nce.update(&body(&nce, "suspended"), None, Duration::ZERO, now);
+        let again = nce.update(&body(&nce, "suspended"), None, Duration::ZERO, Duration::ZERO, now);
         assert_eq!(again.map_err(|r| r.1), Err(codes::SUBSCRIPTION_DELETED));
 
         let mut late =
             record(SubscriptionSeed::new_commerce().created_ago(Duration::from_secs(8 * 86_400)));
-        let refused = late.update(&body(&late, "deleted"), None, Duration::ZERO, now);
+        let refused =
+            late.update(&body(&late, "deleted"), None, Duration::ZERO, Duration::ZERO, now);
         assert_eq!(refused.map_err(|r| r.1), Err(codes::CANCELLATION_WINDOW_PASSED));
-        assert!(late.update(&body(&late, "suspended"), None, Duration::ZERO, now).is_ok());
+        assert!(
+            late.update(&body(&late, "suspended"), None, Duration::ZERO, Duration::ZERO, now)
+                .is_ok()
+        );
 
         let mut legacy = record(SubscriptionSeed::legacy());
-        let refused = legacy.update(&body(&legacy, "deleted"), None, Duration::ZERO, now);
+        let refused =
+            legacy.update(&body(&legacy, "deleted"), None, Duration::ZERO, Duration::ZERO, now);
         assert_eq!(refused.map_err(|r| r.1), Err(codes::CANNOT_UPDATE_STATUS));
 
         let mut saas =
             record(SubscriptionSeed::marketplace().created_ago(Duration::from_secs(2 * 86_400)));
-        let answer = saas.update(&body(&saas, "deleted"), None, Duration::ZERO, now).ok();
+        let answer =
+            saas.update(&body(&saas, "deleted"), None, Duration::ZERO, Duration::ZERO, now).ok();
         assert_eq!(
             answer.map(|a| (a["status"].clone(), a["autoRenewEnabled"].clone())),
             Some((json!("active"), json!(false)))
@@ -500,9 +624,9 @@ mod tests {
         let sent = format!("\"{}\"", etag.unwrap_or_default());
         let mut minimal = Map::new();
         minimal.insert("status".into(), json!("suspended"));
-        assert!(legacy.update(&minimal, Some(&sent), Duration::ZERO, now).is_ok());
+        assert!(legacy.update(&minimal, Some(&sent), Duration::ZERO, Duration::ZERO, now).is_ok());
         assert!(!legacy.auto_renew && !legacy.scheduled);
-        let stale = legacy.update(&minimal, Some(&sent), Duration::ZERO, now);
+        let stale = legacy.update(&minimal, Some(&sent), Duration::ZERO, Duration::ZERO, now);
         assert_eq!(stale.map_err(|r| r.1), Err(codes::ETAG_NO_LONGER_VALID));
     }
 
@@ -511,15 +635,17 @@ mod tests {
         let latency = Duration::from_secs(3600);
         let now = SystemTime::now();
         let mut nce = record(SubscriptionSeed::new_commerce());
-        assert!(nce.update(&body(&nce, "deleted"), None, latency, now).is_ok());
+        assert!(nce.update(&body(&nce, "deleted"), None, latency, Duration::ZERO, now).is_ok());
         // Still reads `active`, but it is deleted: frozen.
         assert_eq!(nce.status(latency), Status::Active);
-        let again = nce.update(&body(&nce, "suspended"), None, latency, now);
+        let again = nce.update(&body(&nce, "suspended"), None, latency, Duration::ZERO, now);
         assert_eq!(again.map_err(|r| r.1), Err(codes::SUBSCRIPTION_DELETED));
         // Suspend, then reactivate within the latency: it ends active.
         let mut other = record(SubscriptionSeed::new_commerce());
-        assert!(other.update(&body(&other, "suspended"), None, latency, now).is_ok());
-        assert!(other.update(&body(&other, "active"), None, latency, now).is_ok());
+        assert!(
+            other.update(&body(&other, "suspended"), None, latency, Duration::ZERO, now).is_ok()
+        );
+        assert!(other.update(&body(&other, "active"), None, latency, Duration::ZERO, now).is_ok());
         assert_eq!(other.status(Duration::ZERO), Status::Active);
     }
 
@@ -529,7 +655,7 @@ mod tests {
         let mut legacy = record(SubscriptionSeed::legacy().scheduled_change());
         let mut minimal = Map::new();
         minimal.insert("status".into(), json!("deleted"));
-        assert!(legacy.update(&minimal, None, Duration::ZERO, now).is_err());
+        assert!(legacy.update(&minimal, None, Duration::ZERO, Duration::ZERO, now).is_err());
         assert!(legacy.auto_renew && legacy.scheduled, "a 400 left the subscription as it was");
     }
 
@@ -537,7 +663,8 @@ mod tests {
     fn a_change_reads_only_after_the_latency() {
         let mut nce = record(SubscriptionSeed::new_commerce());
         let latency = Duration::from_secs(3600);
-        let answer = nce.update(&body(&nce, "suspended"), None, latency, SystemTime::now());
+        let answer =
+            nce.update(&body(&nce, "suspended"), None, latency, Duration::ZERO, SystemTime::now());
         assert_eq!(answer.map(|a| a["status"].clone()), Ok(json!("suspended")));
         assert_eq!(nce.status(latency), Status::Active);
         assert_eq!(nce.status(Duration::ZERO), Status::Suspended);

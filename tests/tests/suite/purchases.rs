@@ -218,12 +218,15 @@ async fn an_order_past_its_window_is_not_cancelled_and_keeps_blocking_the_delete
 }
 
 #[tokio::test]
-async fn an_azure_plan_blocks_the_delete_and_shows_in_no_entitlement() {
+async fn an_azure_plan_blocks_the_delete_and_shows_in_no_entitlement_but_in_the_subscriptions() {
     let c = Uuid::new_v4();
     let sb = sandbox(|b| b.customer_with_azure_plan(c)).await;
     let pc = client_for(&sb.base_url(), TIP, quick_retries());
     let entitlements = pc.customers().by_id(c.into()).entitlements().await.expect("200");
     assert_eq!(entitlements.all().count(), 0);
+    let subscriptions = pc.customers().by_id(c.into()).subscriptions().list().await.expect("200");
+    let kinds: Vec<_> = subscriptions.items().iter().map(|s| s.kind()).collect();
+    assert_eq!(kinds, [partner_center_client::SubscriptionKind::AzurePlan]);
     let refused = pc.customers().by_id(c.into()).delete().await.expect_err("409");
     assert_eq!(refused.status().map(|s| s.as_u16()), Some(409));
     assert!(sb.has_customer(c));

@@ -168,7 +168,7 @@ async fn stopped_during_the_wait_says_so_and_a_second_run_converges() {
 }
 
 #[tokio::test]
-async fn a_blocker_cancelled_by_subscription_is_named_when_the_delete_is_still_refused() {
+async fn an_azure_plan_not_asked_for_is_left_alone_and_named_when_the_delete_is_refused() {
     let c = Uuid::new_v4();
     let sb = start(Duration::ZERO, |b| b.customer_with_azure_plan(c)).await;
     let pc = client_for(&sb.base_url(), TIP, quick_retries());
@@ -180,13 +180,18 @@ async fn a_blocker_cancelled_by_subscription_is_named_when_the_delete_is_still_r
         .await
         .expect_err("blocked");
     assert_eq!(err.phase(), Phase::Deleting);
-    let RemovalErrorKind::DeleteRefused { not_seen, .. } = err.kind() else {
+    let RemovalErrorKind::DeleteRefused { still_active, not_seen, .. } = err.kind() else {
         panic!("not a refusal: {err}");
     };
-    assert_eq!(not_seen.len(), 1, "the plan's order, which no entitlement shows: {err}");
+    assert!(not_seen.is_empty(), "the plan's order is the plan subscription's: {err}");
+    assert_eq!(still_active.len(), 1, "{err}");
     let text = err.to_string();
-    assert!(text.contains("nor its subscriptions showed") && text.contains("Azure plan"), "{text}");
+    assert!(text.contains("Azure plan") && text.contains("--cancel-azure-subscriptions"), "{text}");
     assert_eq!(err.call_error().and_then(|e| e.status()).map(|s| s.as_u16()), Some(409));
+    assert!(
+        sb.requests().iter().all(|r| r.method == "GET" || r.method == "DELETE"),
+        "nothing was cancelled or suspended"
+    );
     assert!(sb.has_customer(c));
 }
 

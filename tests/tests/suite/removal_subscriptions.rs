@@ -447,3 +447,113 @@ async fn a_stop_during_the_subscription_updates_says_what_it_left_and_a_second_r
     }
     assert!(!sb.has_customer(c));
 }
+
+fn azure_fast() -> PollPolicy {
+    PollPolicy::for_azure_entitlements()
+        .with_interval(Duration::from_millis(20))
+        .with_max_interval(Duration::from_millis(50))
+        .with_limit(Duration::from_secs(20))
+}
+
+/// The Azure plan's sequence: each Azure subscription cancelled (the documented request), the
+/// wait until each reads `inactive`, then the plan suspended — refused once with 403/900115
+/// (an Azure subscription still active) and sent again — then the delete.
+#[tokio::test]
+async fn an_azure_plan_asked_for_has_its_azure_subscriptions_cancelled_then_is_suspended() {
+    let c = Uuid::new_v4();
+    let sb = start(|b| {
+        b.azure_entitlement_latency(Duration::from_millis(200)).customer_with_azure_plan(c)
+    })
+    .await;
+    sb.inject(
+        Fault::refusal(403, codes::AZURE_PLAN_HAS_ACTIVE_USAGE)
+            .for_operation(Operation::UpdateSubscription),
+    );
+    let pc = client_for(&sb.base_url(), TIP, quick_retries());
+    let plan = pc
+        .customers()
+        .by_id(c.into())
+        .delete_with_purchases()
+        .cancel_azure_subscriptions(true)
+        .plan()
+        .await
+        .expect("read")
+        .expect("exists");
+    let row = &plan.subscriptions()[0];
+    assert_eq!(row.kind(), SubscriptionKind::AzurePlan);
+    assert_eq!(row.action(), &SubscriptionAction::CancelAzureSubscriptionsThenSuspend);
+    let plan_id = row.id().as_str().to_owned();
+
+    let removal = pc
+        .customers()
+        .by_id(c.into())
+        .delete_with_purchases()
+        .cancel_azure_subscriptions(true)
+        .azure_polling(azure_fast())
+        .subscription_polling(fast())
+        .await
+        .unwrap_or_else(|e| panic!("removed: {e}"));
+    assert_eq!(removal.reached(), Phase::Done);
+    assert!(!sb.has_customer(c));
+    let outcome = step(&removal, &plan_id);
+    assert_eq!(outcome.step(), &SubscriptionStep::Ended(SubscriptionStatus::Suspended));
+    assert_eq!(outcome.azure_cancel_accepted().len(), 2);
+    assert_eq!(outcome.azure_inactive().len(), 2, "each read inactive before the suspend");
+
+    let calls = sb.requests();
+    let cancels: Vec<&RecordedRequest> =
+        calls.iter().filter(|r| r.method == "POST" && r.path.ends_with("/cancel")).collect();
+    assert_eq!(cancels.len(), 2, "one cancel per Azure subscription");
+    for cancel in &cancels {
+        let body: serde_json::Value = serde_json::from_slice(&cancel.body).expect("json");
+        assert_eq!(body, serde_json::json!({ "cancellationReason": "compromise" }));
+        super::subscriptions::assert_like_example(
+            cancel,
+            "cancel-azure-entitlement.request.http",
+            &cancel.path,
+            &["content-length"],
+        );
+    }
+    let list = calls
+        .iter()
+        .find(|r| r.method == "GET" && r.path.ends_with("/azureEntitlements"))
+        .expect("listed");
+    super::subscriptions::assert_like_example(
+        list,
+        "list-azure-entitlements.request.http",
+        &list.path,
+        &[],
+    );
+    let suspends: Vec<usize> = calls
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.method == "PATCH" && r.path.ends_with(&plan_id))
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(suspends.len(), 2, "refused once (900115), then accepted");
+    let last_cancel = calls.iter().rposition(|r| r.path.ends_with("/cancel")).expect("cancels");
+    assert!(suspends[0] > last_cancel, "the plan is suspended after its Azure subscriptions");
+    assert_eq!(sent_status(&calls[suspends[1]]), "suspended");
+}
+
+#[tokio::test]
+async fn a_403_to_an_azure_subscriptions_cancel_names_the_role_it_needs_and_nothing_else_is_sent() {
+    let c = Uuid::new_v4();
+    let sb = start(|b| b.customer_with_azure_plan(c)).await;
+    sb.inject(Fault::refusal(403, 2032).for_operation(Operation::CancelAzureEntitlement));
+    let pc = client_for(&sb.base_url(), TIP, quick_retries());
+    let err = pc
+        .customers()
+        .by_id(c.into())
+        .delete_with_purchases()
+        .cancel_azure_subscriptions(true)
+        .azure_polling(azure_fast())
+        .await
+        .expect_err("refused");
+    assert!(matches!(err.kind(), RemovalErrorKind::AzureSubscription { .. }), "{err}");
+    let hint = err.call_error().and_then(|e| e.api()).and_then(|a| a.hint()).unwrap_or_default();
+    assert!(hint.contains("Admin Agent"), "{hint}");
+    let posts = sb.requests().iter().filter(|r| r.method == "POST").count();
+    assert_eq!(posts, 1, "the first refusal ends it");
+    assert!(!sb.requests().iter().any(|r| r.method == "PATCH" || r.method == "DELETE"));
+}

@@ -34,7 +34,7 @@ fn example(name: &str) -> xtask::verify::message::Message {
 
 /// The request's method, path and documented headers are the example's (placeholders in the
 /// documented path stand for the ids sent), but those in `except`.
-fn assert_like_example(sent: &RecordedRequest, name: &str, path: &str, except: &[&str]) {
+pub(super) fn assert_like_example(sent: &RecordedRequest, name: &str, path: &str, except: &[&str]) {
     let documented = example(name);
     let xtask::verify::message::StartLine::Request { method, target, .. } = &documented.start
     else {
