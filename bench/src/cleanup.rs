@@ -87,7 +87,7 @@ pub async fn run(out: &mut String, cli: &str) {
     let sandbox = tip_account().await;
     let started = Instant::now();
     let output = tokio::process::Command::new(cli)
-        .args(["--base-url", &sandbox.base_url(), "--rate", "480/min"])
+        .args(["--base-url", &sandbox.base_url()])
         .args(["customers", "delete", "--all", "--cancel-purchases", "--yes"])
         .arg("--cancel-azure-subscriptions")
         .args(["--concurrency", "16", "--output", "json"])
@@ -114,7 +114,7 @@ pub async fn run(out: &mut String, cli: &str) {
     );
     let _ = writeln!(
         out,
-        "   CLI `delete --all --cancel-purchases --cancel-azure-subscriptions --yes --rate 480/min --concurrency 16`: wall {:.1} s; requests customer {customer}, order {order}, subscription {subscription}; 429s {}; floor {:.1} s; ratio to the floor {:.3}",
+        "   CLI `delete --all --cancel-purchases --cancel-azure-subscriptions --yes --concurrency 16` (the default --rate, 500/min): wall {:.1} s; requests customer {customer}, order {order}, subscription {subscription}; 429s {}; floor {:.1} s; ratio to the floor {:.3}",
         wall.as_secs_f64(),
         sandbox.throttled(),
         floor.as_secs_f64(),

@@ -96,10 +96,11 @@ pub struct Target {
     /// subscriptions (with --sandbox).
     #[arg(long, global = true, value_name = "N", default_value_t = 1, requires = "sandbox")]
     pub azure_plans: usize,
-    /// Requests a minute on each documented resource (customers, orders) for the whole run,
-    /// lists included (0: no pacing). Partner Center documents 500 a minute per partner on
-    /// each.
-    #[arg(long, global = true, value_name = "N/min", default_value = "480/min", value_parser = parse_rate)]
+    /// Requests a minute on each documented resource (customers, orders, subscriptions) for
+    /// the whole run, lists included, evenly spaced, in the order they were asked for (0: no
+    /// pacing). Partner Center documents 500 a minute per partner on each; a 429 pauses that
+    /// resource for its Retry-After.
+    #[arg(long, global = true, value_name = "N/min", default_value = "500/min", value_parser = parse_rate)]
     pub rate: u32,
     /// The first wait before retrying a failed call; the rest of the retry policy is the
     /// client's (its help text below is made from `RetryPolicy`'s defaults).

@@ -1,12 +1,19 @@
-//! One pacer for the whole run: per documented resource (customers, orders), a rate limit every
-//! request on it waits on (lists included), and a shared pause when Partner Center throttles
-//! it, so no worker starts a request on that resource until the `Retry-After` has passed.
+//! One pacer for the whole run: per documented resource (customers, orders, subscriptions), a
+//! rate limit every request on it waits on (lists included), and a shared pause when Partner
+//! Center throttles it, so no worker starts a request on that resource until the `Retry-After`
+//! has passed.
+//!
+//! Requests get their turn in the order they asked for it: each reserves the next free slot
+//! of its resource. A first-come order is what lets a cleanup finish near the floor its limits
+//! allow: customers looked up early start their waits (cancellations, subscriptions reading
+//! ended) early, and a worker whose turn has come is never overtaken by one that asked later
+//! (a rate limiter whose waiters race, such as `governor`'s `until_ready`, can leave a lookup
+//! to the end of the run, and its waits then add to the run's length).
 
 use std::num::NonZeroU32;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use partner_center_client::{Pacer, Resource};
 
 /// The run's pacer; see the module docs.
@@ -19,7 +26,10 @@ pub struct RunPacer {
 /// One resource's budget and pause.
 #[derive(Debug)]
 struct Lane {
-    limiter: Option<DefaultDirectRateLimiter>,
+    /// The spacing of requests (`None`: no pacing).
+    period: Option<Duration>,
+    /// The next free slot.
+    next: Mutex<Instant>,
     pause: Mutex<Pause>,
 }
 
@@ -38,10 +48,8 @@ impl RunPacer {
     /// bursts); 0 turns pacing off.
     pub fn new(per_minute: u32) -> Self {
         let lane = || Lane {
-            limiter: NonZeroU32::new(per_minute).and_then(|n| {
-                let period = Duration::from_secs(60) / n.get();
-                Quota::with_period(period).map(RateLimiter::direct)
-            }),
+            period: NonZeroU32::new(per_minute).map(|n| Duration::from_secs(60) / n.get()),
+            next: Mutex::new(Instant::now()),
             pause: Mutex::new(Pause::default()),
         };
         Self { lanes: Resource::ALL.iter().map(|_| lane()).collect() }
@@ -71,8 +79,17 @@ impl Lane {
         while let Some(until) = self.paused_until() {
             tokio::time::sleep_until(until.into()).await;
         }
-        if let Some(limiter) = &self.limiter {
-            limiter.until_ready().await;
+        if let Some(period) = self.period {
+            // Reserve the next slot now, in the order callers came; wait for it after.
+            let slot = match self.next.lock() {
+                Ok(mut next) => {
+                    let slot = (*next).max(Instant::now());
+                    *next = slot + period;
+                    slot
+                }
+                Err(_) => Instant::now(),
+            };
+            tokio::time::sleep_until(slot.into()).await;
         }
     }
 
@@ -147,6 +164,26 @@ mod tests {
         pacer.ready_for(Resource::Order).await;
         assert!(started.elapsed() < Duration::from_secs(30), "{:?}", started.elapsed());
         assert_eq!(pacer.pauses().count, 1);
+    }
+
+    #[tokio::test]
+    async fn callers_get_their_turn_in_the_order_they_asked() {
+        let pacer = std::sync::Arc::new(RunPacer::new(600)); // one every 100 ms
+        let order = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        for i in 0..5 {
+            let (pacer, order) = (std::sync::Arc::clone(&pacer), std::sync::Arc::clone(&order));
+            tasks.push(tokio::spawn(async move {
+                pacer.ready().await;
+                order.lock().expect("order").push(i);
+            }));
+            // Each asks after the one before.
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        for t in tasks {
+            t.await.expect("task");
+        }
+        assert_eq!(*order.lock().expect("order"), [0, 1, 2, 3, 4]);
     }
 
     #[tokio::test]

@@ -6,7 +6,7 @@
 use std::io::Write;
 
 use futures_util::{StreamExt, stream};
-use partner_center_client::{PurchasePlan, RemovalError};
+use partner_center_client::{PurchasePlan, RemovalError, SubscriptionAction};
 use serde_json::json;
 
 use crate::args::{ListOutput, PurchasesArgs};
@@ -141,6 +141,38 @@ pub async fn run(
                             sub.action(),
                             sub.name()
                         )),
+                    }
+                    for azure in sub.azure_subscriptions() {
+                        let procedure = match sub.action() {
+                            SubscriptionAction::CancelAzureSubscriptionsThenSuspend
+                                if azure.is_active() =>
+                            {
+                                "cancel (reason compromise), then the plan is suspended"
+                            }
+                            _ if !azure.is_active() => "already inactive",
+                            _ => "left alone with its plan",
+                        };
+                        match args.output {
+                            ListOutput::Json => lines.push(
+                                json!({
+                                    "tenant_id": customer,
+                                    "company_name": name,
+                                    "azure_plan_id": sub.id().as_str(),
+                                    "azure_subscription_id": azure.id().as_str(),
+                                    "name": azure.friendly_name(),
+                                    "status": azure.status(),
+                                    "procedure": procedure,
+                                })
+                                .to_string(),
+                            ),
+                            _ => lines.push(format!(
+                                "{customer:<36}    {:<34}  {:<12}  {:<10}  {:<16}  {procedure}",
+                                azure.id(),
+                                "-",
+                                azure.status(),
+                                "Azure subscription",
+                            )),
+                        }
                     }
                 }
             }

@@ -227,6 +227,15 @@ impl SandboxBuilder {
         self
     }
 
+    /// Gives a customer already added (by [`Self::customers`] or [`Self::named_customer`], with
+    /// its name kept) an Azure plan, as [`Self::customer_with_azure_plan`] does.
+    pub fn azure_plan_for(mut self, id: Uuid) -> Self {
+        if let Some(p) = self.partners.last_mut() {
+            p.azure_plans.push(id);
+        }
+        self
+    }
+
     /// Gives about this share (0 to 1) of the customers seeded without orders some, in a
     /// repeating pattern: a Reserved Instance order; a software order of two line items, each
     /// including two more entitlements (one order id throughout); both. Default 0.

@@ -51,6 +51,9 @@ struct Args {
     /// or suspended before the customer can be deleted.
     #[arg(long, value_name = "SHARE", default_value_t = 0.0)]
     subscriptions_share: f64,
+    /// Give the last N of the --customers an Azure plan each (two Azure subscriptions).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    azure_plans: usize,
     /// Also seed this customer with an active new-commerce subscription (repeatable).
     #[arg(long = "customer-with-subscription", value_name = "UUID")]
     with_subscription: Vec<Uuid>,
@@ -163,6 +166,10 @@ fn seeded(
         Some(prefix) => named(builder, prefix, &customers),
     };
     builder = named(builder, &args.bystander_prefix, &bystanders);
+    let planned = customers.len().saturating_sub(args.azure_plans);
+    for &c in &customers[planned..] {
+        builder = builder.azure_plan_for(c);
+    }
     (builder, customers, bystanders)
 }
 

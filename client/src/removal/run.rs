@@ -372,7 +372,7 @@ impl Run<'_> {
                 OrderReads::Gone => return Ok(Lookup::Gone),
             }
         }
-        let subscriptions = subscriptions
+        let mut planned: Vec<PlannedSubscription> = subscriptions
             .items()
             .iter()
             .zip(kinds)
@@ -380,8 +380,22 @@ impl Run<'_> {
                 subscription: s.clone(),
                 kind,
                 action: action_for(s, kind, joined(&orders, s), self.cancel_azure, now),
+                azure: Vec::new(),
             })
             .collect();
+        // An active Azure plan's Azure subscriptions, so that the plan shows every blocker.
+        for p in planned.iter_mut().filter(|p| {
+            p.kind == SubscriptionKind::AzurePlan && !subscription_ended(&p.subscription)
+        }) {
+            let plan = by_id.subscriptions().by_id(p.id().clone());
+            match plan.azure_entitlements().send_while(&may_send).await {
+                Ok(listed) => p.azure = listed.items().to_vec(),
+                Err(Error::Stopped { .. }) => return Ok(Lookup::Stopped),
+                Err(e) if e.customer_is_gone() => return Ok(Lookup::Gone),
+                Err(e) => return Err((None, RemovalErrorKind::Call(e))),
+            }
+        }
+        let subscriptions = planned;
         Ok(Lookup::Plan(PurchasePlan {
             customer: self.customer,
             orders,

@@ -16,6 +16,7 @@ use super::{Phase, Progress};
 use crate::codes;
 use crate::error::Error;
 use crate::orders::id::OrderId;
+use crate::subscriptions::azure_entitlements::AzureEntitlement;
 use crate::subscriptions::id::{AzureEntitlementId, SubscriptionId};
 use crate::subscriptions::kind::{SubscriptionEnding, SubscriptionKind};
 use crate::subscriptions::update::SubscriptionUpdated;
@@ -28,6 +29,7 @@ pub struct PlannedSubscription {
     pub(super) subscription: Subscription,
     pub(super) kind: SubscriptionKind,
     pub(super) action: SubscriptionAction,
+    pub(super) azure: Vec<AzureEntitlement>,
 }
 
 impl PlannedSubscription {
@@ -59,6 +61,12 @@ impl PlannedSubscription {
     /// What the procedure does with it.
     pub fn action(&self) -> &SubscriptionAction {
         &self.action
+    }
+
+    /// For an active Azure plan: its Azure subscriptions as the lookup read them (empty for
+    /// any other subscription).
+    pub fn azure_subscriptions(&self) -> &[AzureEntitlement] {
+        &self.azure
     }
 }
 

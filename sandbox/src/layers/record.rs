@@ -54,10 +54,10 @@ impl RecordedRequest {
         self.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
     }
 
-    /// Whether it changed the sandbox's state: a `DELETE` or `PATCH` whose handler ran and
-    /// succeeded (its answer sent, or lost to `chaos:applied-then-dropped`).
+    /// Whether it changed the sandbox's state: a `DELETE`, `PATCH` or `POST` whose handler ran
+    /// and succeeded (its answer sent, or lost to `chaos:applied-then-dropped`).
     pub fn applied(&self) -> bool {
-        let changes = self.method == "DELETE" || self.method == "PATCH";
+        let changes = self.method == "DELETE" || self.method == "PATCH" || self.method == "POST";
         let succeeded = match self.status {
             Some(status) => (200..300).contains(&status),
             None => self.fault.as_deref() == Some("chaos:applied-then-dropped"),

@@ -9,8 +9,8 @@
 //! Deterministic (a fixed seed) and quick: a few hundred answers over one connection.
 
 use partner_center_client::{
-    Error, OrderId, OrderStatus, PartnerCenter, RetryPolicy, SubscriptionChange, SubscriptionId,
-    SubscriptionStatus, SubscriptionUpdated,
+    AzureEntitlementId, Error, OrderId, OrderStatus, PartnerCenter, RetryPolicy,
+    SubscriptionChange, SubscriptionId, SubscriptionStatus, SubscriptionUpdated,
 };
 use partner_center_tests::{Reply, ScriptedServer, TOKEN, client_for, customer_id};
 use proptest::prelude::*;
@@ -374,6 +374,32 @@ async fn check(
                     same("subscription id", Some(s.id().as_str()) == body["id"].as_str())
                 }
                 (202, SubscriptionUpdated::Accepted { .. }) => Ok(()),
+                (status, other) => Err(format!("{status} read as {other:?}")),
+            }
+        }
+        "list_azure_entitlements" => {
+            let read = customer.subscriptions().by_id(subscription()).azure_entitlements().await;
+            if let Some(refused) = refused_unless_whole(&body, &read) {
+                return refused;
+            }
+            let read = read.map_err(|e| e.to_string())?;
+            let carried = body["items"].as_array().map_or(0, Vec::len);
+            same("number of Azure entitlements", read.items().len() == carried)
+        }
+        "cancel_azure_entitlement" => {
+            let entitlement: AzureEntitlementId =
+                "899ae6f1-8a74-4d5e-b6c6-e6b5019bbff8".parse().expect("a documented id");
+            let answer = customer
+                .subscriptions()
+                .by_id(subscription())
+                .cancel_azure_entitlement(entitlement)
+                .await
+                .map_err(|e| e.to_string())?;
+            match (status, answer.entitlement) {
+                (200, Some(e)) => {
+                    same("Azure entitlement id", Some(e.id().as_str()) == body["id"].as_str())
+                }
+                (202, None) => Ok(()),
                 (status, other) => Err(format!("{status} read as {other:?}")),
             }
         }

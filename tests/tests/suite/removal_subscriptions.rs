@@ -482,6 +482,8 @@ async fn an_azure_plan_asked_for_has_its_azure_subscriptions_cancelled_then_is_s
     let row = &plan.subscriptions()[0];
     assert_eq!(row.kind(), SubscriptionKind::AzurePlan);
     assert_eq!(row.action(), &SubscriptionAction::CancelAzureSubscriptionsThenSuspend);
+    assert_eq!(row.azure_subscriptions().len(), 2, "the plan shows its Azure subscriptions");
+    assert!(row.azure_subscriptions().iter().all(|e| e.is_active()));
     let plan_id = row.id().as_str().to_owned();
 
     let removal = pc
@@ -556,4 +558,50 @@ async fn a_403_to_an_azure_subscriptions_cancel_names_the_role_it_needs_and_noth
     let posts = sb.requests().iter().filter(|r| r.method == "POST").count();
     assert_eq!(posts, 1, "the first refusal ends it");
     assert!(!sb.requests().iter().any(|r| r.method == "PATCH" || r.method == "DELETE"));
+}
+
+#[tokio::test]
+async fn a_stop_between_an_azure_plans_cancels_sends_nothing_more_and_a_second_run_converges() {
+    let c = Uuid::new_v4();
+    let sb = start(|b| {
+        b.azure_entitlement_latency(Duration::from_millis(300)).customer_with_azure_plan(c)
+    })
+    .await;
+    let pc = client_for(&sb.base_url(), TIP, quick_retries());
+    let stop = Arc::new(Notify::new());
+    let fire = Arc::clone(&stop);
+    let removal = pc
+        .customers()
+        .by_id(c.into())
+        .delete_with_purchases()
+        .cancel_azure_subscriptions(true)
+        .azure_polling(azure_fast())
+        .on_progress(move |p| {
+            if matches!(p, Progress::AzureSubscriptionCancelAccepted(..)) {
+                fire.notify_one();
+            }
+        })
+        .stop_on(async move { stop.notified().await })
+        .await
+        .unwrap_or_else(|e| panic!("stopped, not failed: {e}"));
+    assert!(removal.is_stopped());
+    let posts = |sb: &Sandbox| sb.requests().iter().filter(|r| r.method == "POST").count();
+    assert_eq!(posts(&sb), 1, "the second cancel was not sent after the stop");
+    let plan = &removal.subscriptions()[0];
+    assert_eq!(plan.azure_cancel_accepted().len(), 1, "{plan}");
+    assert_eq!(plan.step(), &SubscriptionStep::NotAttempted, "the plan was not suspended");
+    assert!(!sb.requests().iter().any(|r| r.method == "PATCH" || r.method == "DELETE"));
+
+    let again = pc
+        .customers()
+        .by_id(c.into())
+        .delete_with_purchases()
+        .cancel_azure_subscriptions(true)
+        .azure_polling(azure_fast())
+        .subscription_polling(fast())
+        .await
+        .unwrap_or_else(|e| panic!("converged: {e}"));
+    assert_eq!(again.reached(), Phase::Done);
+    assert!(!sb.has_customer(c));
+    assert!(posts(&sb) <= 3, "at most the one still active was cancelled again");
 }

@@ -59,8 +59,9 @@ fn documented_examples_match_the_spec() {
     // list-entitlements, list-entitlements-software-with-expiry, get-order, cancel-order (the
     // documented pairs) and cancel-order-past-window; get-customer (the documented pair);
     // list-subscriptions, get-subscription, get-subscription-legacy-addon,
-    // cancel-subscription, suspend-subscription (the documented pairs).
-    assert_eq!(summary.pairs, 18);
+    // cancel-subscription, suspend-subscription, list-azure-entitlements,
+    // cancel-azure-entitlement (the documented pairs).
+    assert_eq!(summary.pairs, 20);
 }
 
 #[test]

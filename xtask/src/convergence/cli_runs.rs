@@ -22,6 +22,7 @@ fn cli(bin: &Path, url: &str, out: &Path) -> Result<std::process::Child, String>
     Command::new(bin.join("partner-center"))
         .args(["--base-url", url, "--rate", "0", "--retry-backoff", "20ms"])
         .args(["customers", "delete", "--prefix", "Target", "--cancel-purchases"])
+        .arg("--cancel-azure-subscriptions")
         .args(["--poll-interval", "20ms", "--yes", "--output", "json", "--concurrency", "4"])
         .env_clear()
         .env("PATH", "/nonexistent-convergence-tools")

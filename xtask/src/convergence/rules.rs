@@ -42,6 +42,7 @@ pub(super) fn broken_rules(seen: &Seen<'_>, runs: &[RunResult]) -> Vec<String> {
     let mut deleted_at: BTreeMap<String, usize> = BTreeMap::new();
     let mut applied_orders: BTreeSet<String> = BTreeSet::new();
     let mut applied_subscriptions: BTreeSet<String> = BTreeSet::new();
+    let mut applied_azure: BTreeSet<String> = BTreeSet::new();
     for (i, request) in seen.record.iter().enumerate() {
         let path = request["path"].as_str().unwrap_or_default();
         let method = request["method"].as_str().unwrap_or_default();
@@ -77,6 +78,12 @@ pub(super) fn broken_rules(seen: &Seen<'_>, runs: &[RunResult]) -> Vec<String> {
                 ("PATCH", None) => {
                     if let Some(s) = &subscription {
                         applied_subscriptions.insert(s.clone());
+                    }
+                }
+                // …/azureEntitlements/{entitlement}/cancel
+                ("POST", None) => {
+                    if let Some(e) = segments.get(7) {
+                        applied_azure.insert(e.to_ascii_lowercase());
                     }
                 }
                 _ => {}
@@ -128,6 +135,15 @@ pub(super) fn broken_rules(seen: &Seen<'_>, runs: &[RunResult]) -> Vec<String> {
                         n + 1,
                         s["result"]
                     ));
+                }
+                let azure = s["azure_cancel_accepted"].as_array().into_iter().flatten();
+                for e in azure.filter_map(Value::as_str) {
+                    if !applied_azure.contains(&e.to_ascii_lowercase()) {
+                        broken.push(format!(
+                            "run {}: claims the cancel of Azure subscription {e} accepted; none was applied",
+                            n + 1
+                        ));
+                    }
                 }
             }
         }
@@ -196,7 +212,7 @@ mod tests {
             request("PATCH", "/v1/customers/other/subscriptions/BS1", false),
         ];
         let lines = format!(
-            "{{\"tenant_id\":\"{B}\",\"outcome\":\"deleted\"}}\n{{\"tenant_id\":\"{T}\",\"outcome\":\"deleted\",\"cancelled_orders\":[\"o2\"],\"subscriptions\":[{{\"subscription_id\":\"s2\",\"result\":\"accepted\"}}]}}\nnot json\n{{\"torn"
+            "{{\"tenant_id\":\"{B}\",\"outcome\":\"deleted\"}}\n{{\"tenant_id\":\"{T}\",\"outcome\":\"deleted\",\"cancelled_orders\":[\"o2\"],\"subscriptions\":[{{\"subscription_id\":\"s2\",\"result\":\"accepted\",\"azure_cancel_accepted\":[\"e9\"]}}]}}\nnot json\n{{\"torn"
         );
         let broken = check(&record, &state(&[T]), &[run(&lines, Some("-INT"))]);
         let text = broken.join("\n");
@@ -209,6 +225,7 @@ mod tests {
             "claims 00000000-0000-0000-0000-0000000000b1 deleted; the sandbox did not",
             "claims order o2 cancelled; it was not",
             "named bystander subscription bs1",
+            "claims the cancel of Azure subscription e9 accepted; none was applied",
             "claims subscription s2 \"accepted\"; no update of it was applied",
             "an audit line that does not parse",
             "a torn last line without a SIGKILL",

@@ -33,6 +33,7 @@ pub(super) fn start_sandbox(bin: &Path, options: &Options, seed: u64) -> Result<
         .args(["--bystanders", &options.bystanders.to_string(), "--bystander-prefix", "Bystander"])
         .args(["--purchases-share", "0.34", "--cancellation-latency", "10ms"])
         .args(["--subscriptions-share", "0.5", "--subscription-latency", "10ms"])
+        .args(["--azure-plans", "2", "--azure-entitlement-latency", "10ms"])
         .args(["--chaos", &format!("{seed}:{}", options.rate)])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
