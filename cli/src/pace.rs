@@ -75,11 +75,12 @@ impl Lane {
     }
 
     async fn ready(&self) {
-        // A throttle may extend the pause while we sleep: look again after each sleep.
-        while let Some(until) = self.paused_until() {
-            tokio::time::sleep_until(until.into()).await;
-        }
-        if let Some(period) = self.period {
+        loop {
+            // A throttle may extend the pause while we sleep: look again after each sleep.
+            while let Some(until) = self.paused_until() {
+                tokio::time::sleep_until(until.into()).await;
+            }
+            let Some(period) = self.period else { return };
             // Reserve the next slot now, in the order callers came; wait for it after.
             let slot = match self.next.lock() {
                 Ok(mut next) => {
@@ -90,6 +91,11 @@ impl Lane {
                 Err(_) => Instant::now(),
             };
             tokio::time::sleep_until(slot.into()).await;
+            // A throttle that came while this caller waited for its slot holds it back too:
+            // it takes a new slot after the pause.
+            if self.paused_until().is_none() {
+                return;
+            }
         }
     }
 
@@ -184,6 +190,24 @@ mod tests {
             t.await.expect("task");
         }
         assert_eq!(*order.lock().expect("order"), [0, 1, 2, 3, 4]);
+    }
+
+    #[tokio::test]
+    async fn a_throttle_holds_back_callers_already_waiting_for_their_slot() {
+        let pacer = std::sync::Arc::new(RunPacer::new(600)); // one every 100 ms
+        pacer.ready().await;
+        let waiting = {
+            let pacer = std::sync::Arc::clone(&pacer);
+            tokio::spawn(async move {
+                pacer.ready().await;
+                Instant::now()
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let throttled_at = Instant::now();
+        pacer.throttled(Duration::from_millis(300));
+        let went = waiting.await.expect("task");
+        assert!(went >= throttled_at + Duration::from_millis(290), "sent during the pause");
     }
 
     #[tokio::test]

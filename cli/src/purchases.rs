@@ -149,7 +149,10 @@ pub async fn run(
                             {
                                 "cancel (reason compromise), then the plan is suspended"
                             }
-                            _ if !azure.is_active() => "already inactive",
+                            _ if azure.is_inactive() => "already inactive",
+                            _ if !azure.is_active() => {
+                                "neither active nor inactive: never cancelled; the plan's suspend waits for it"
+                            }
                             _ => "left alone with its plan",
                         };
                         match args.output {

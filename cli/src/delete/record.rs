@@ -98,7 +98,10 @@ pub(super) struct SubscriptionLine {
     /// The status a read showed, where the result rests on one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) status: Option<String>,
-    /// Partner Center refused its cancel as past its window: suspended instead.
+    /// Partner Center refused its cancel as past its window (a suspend was sent instead).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub(super) cancel_refused_past_window: bool,
+    /// Of those, read `suspended` after the suspend: suspended, not cancelled.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub(super) suspended_not_cancelled: bool,
     /// It stays active until this date (the end of its term), as sent.
@@ -107,6 +110,9 @@ pub(super) struct SubscriptionLine {
     /// An Azure plan's Azure subscriptions whose cancel Partner Center accepted in this run.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(super) azure_cancel_accepted: Vec<String>,
+    /// An Azure plan's Azure subscriptions whose cancel was not accepted and may have applied.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(super) azure_cancel_maybe_applied: Vec<String>,
     /// An Azure plan's Azure subscriptions a read showed `inactive`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(super) azure_inactive: Vec<String>,
@@ -137,10 +143,17 @@ impl SubscriptionLine {
             kind: s.kind().to_string(),
             result,
             status: status.map(SubscriptionStatus::to_string),
-            suspended_not_cancelled: s.was_window_refused(),
+            cancel_refused_past_window: s.was_window_refused(),
+            suspended_not_cancelled: s.was_window_refused()
+                && s.step() == &SubscriptionStep::Ended(SubscriptionStatus::Suspended),
             ends_on,
             azure_cancel_accepted: s
                 .azure_cancel_accepted()
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            azure_cancel_maybe_applied: s
+                .azure_cancel_maybe_applied()
                 .iter()
                 .map(ToString::to_string)
                 .collect(),
@@ -168,9 +181,11 @@ impl SubscriptionLine {
             kind: p.kind().to_string(),
             result,
             status: Some(p.status().to_string()),
+            cancel_refused_past_window: false,
             suspended_not_cancelled: false,
             ends_on: None,
             azure_cancel_accepted: Vec::new(),
+            azure_cancel_maybe_applied: Vec::new(),
             azure_inactive: Vec::new(),
             detail: p.action().to_string(),
         }

@@ -32,14 +32,19 @@ impl Record {
                 .flat_map(|p| &p.subscriptions)
                 .filter(|s| results.contains(&s.result))
                 .map(|s| match (&s.status, s.suspended_not_cancelled, &s.ends_on) {
-                    (Some(status), _, _) if !s.azure_cancel_accepted.is_empty() => format!(
-                        "{} ({status}; Azure subscriptions cancelled: {})",
+                    _ if !s.azure_cancel_accepted.is_empty() => format!(
+                        "{} ({}Azure subscription cancels accepted: {})",
                         s.subscription_id,
+                        s.status.as_ref().map(|st| format!("{st}; ")).unwrap_or_default(),
                         s.azure_cancel_accepted.join(", ")
                     ),
                     (_, true, _) => {
                         format!("{} (suspended, not cancelled: past its window)", s.subscription_id)
                     }
+                    _ if s.cancel_refused_past_window => format!(
+                        "{} (its cancel refused as past its window; a suspend was sent instead)",
+                        s.subscription_id
+                    ),
                     (Some(status), _, _) => format!("{} ({status})", s.subscription_id),
                     (None, _, Some(on)) => format!("{} (active until {on})", s.subscription_id),
                     _ => s.subscription_id.clone(),

@@ -56,7 +56,11 @@ impl DeleteRefusal {
             Some(at) => description[at + ORDERS_FOLLOW.len()..]
                 .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
                 .map(|id| id.trim_end_matches('.'))
-                .filter(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric()))
+                // Alternate ids are letters and digits; a subscription's order id can be a
+                // GUID (legacy subscriptions), with hyphens.
+                .filter(|id| {
+                    !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                })
                 .map(str::to_owned)
                 .collect(),
             None => Vec::new(),

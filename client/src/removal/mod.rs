@@ -121,14 +121,16 @@ pub enum Progress {
     /// Partner Center accepted this update of a subscription (a 2xx): provisional until a
     /// read shows it ([`Progress::SubscriptionEnded`]).
     SubscriptionAccepted(SubscriptionId, SubscriptionChange),
-    /// Partner Center answered 409 to an update (an operation such as a renewal pending):
+    /// Partner Center refused an update for now (409: an operation such as a renewal pending;
+    /// or 403/900115: an Azure plan with an Azure subscription or reservation still active):
     /// nothing accepted; it is sent again once a read shows the subscription.
     SubscriptionDeferred(SubscriptionId),
     /// Partner Center refused this cancel as past the subscription's window: it is suspended
     /// instead.
     SubscriptionPastWindow(SubscriptionId),
-    /// The cancel was accepted, but the subscription stays active until the end of its term
-    /// (this date, as sent): it cannot be ended sooner.
+    /// The cancel was accepted, but Partner Center's answer still shows the subscription
+    /// active, its term ending on this date (as sent): a commercial-marketplace subscription
+    /// cancelled past its window ends then.
     SubscriptionEndsAtRenewal(SubscriptionId, Option<String>),
     /// A read shows this subscription ended, in this status.
     SubscriptionEnded(SubscriptionId, SubscriptionStatus),

@@ -22,8 +22,8 @@ use crate::customers::refusal::DeleteRefusal;
 use crate::error::Error;
 use crate::orders::Order;
 use crate::orders::id::OrderId;
-use crate::subscriptions::Subscription;
 use crate::subscriptions::kind::SubscriptionKind;
+use crate::subscriptions::{Subscription, SubscriptionStatus};
 
 /// Partner Center's codes for "this order is still in progress" (409): not an acceptance.
 const IN_PROGRESS: [i64; 2] = [codes::ORDER_CHANGE_IN_PROGRESS, codes::ORDER_IN_PROGRESS];
@@ -559,24 +559,49 @@ fn refused(
         done.cancelled.iter().chain(&done.already_cancelled).collect();
     let mut still_reported = Vec::new();
     let mut not_seen = Vec::new();
+    let mut suspended_named = Vec::new();
     for named in refusal.orders() {
         let order = plan.orders.iter().find(|o| o.alternate_id.as_deref() == Some(named.as_str()));
-        let subscription = done.subscriptions.iter().zip(&plan.subscriptions).find(|(_, p)| {
-            p.subscription.order_id().is_some_and(|o| o.eq_ignore_ascii_case(named))
+        // Every subscription of that order (several can share one).
+        let subscriptions: Vec<&SubscriptionOutcome> = done
+            .subscriptions
+            .iter()
+            .zip(&plan.subscriptions)
+            .filter(|(_, p)| {
+                p.subscription.order_id().is_some_and(|o| o.eq_ignore_ascii_case(named))
+            })
+            .map(|(s, _)| s)
+            .collect();
+        let all_ended =
+            !subscriptions.is_empty() && subscriptions.iter().all(|s| s.is_read_ended());
+        let suspended = subscriptions.iter().any(|s| {
+            matches!(
+                s.step(),
+                SubscriptionStep::Ended(SubscriptionStatus::Suspended)
+                    | SubscriptionStep::AlreadyEnded(SubscriptionStatus::Suspended)
+            )
         });
-        match (order, subscription) {
+        match (order, subscriptions.is_empty()) {
             (Some(o), _) if read_cancelled.contains(&o.id) => still_reported.push(named.clone()),
-            (_, Some((s, _))) if s.is_read_ended() => still_reported.push(named.clone()),
-            (Some(_), _) | (_, Some(_)) => {}
-            (None, None) => not_seen.push(named.clone()),
+            // Suspended is not cancelled: waiting may not help, so it is not called a lag.
+            (_, false) if all_ended && suspended => suspended_named.push(named.clone()),
+            (_, false) if all_ended => still_reported.push(named.clone()),
+            (Some(_), _) | (_, false) => {}
+            (None, true) => not_seen.push(named.clone()),
         }
     }
-    let still_active = done
+    let mut still_active: Vec<String> = done
         .subscriptions
         .iter()
         .filter(|s| !s.is_read_ended() && !matches!(s.step(), SubscriptionStep::ByOrder(_)))
         .map(ToString::to_string)
         .collect();
+    if !suspended_named.is_empty() {
+        still_active.push(format!(
+            "Partner Center still names the order of subscriptions read suspended ({}): a suspended subscription may keep blocking the delete, and waiting may not change that",
+            suspended_named.join(", ")
+        ));
+    }
     // Entitlement types not cancelled by order matter only when no subscription was read
     // to account for them.
     let by_subscription =

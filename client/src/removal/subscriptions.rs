@@ -16,7 +16,7 @@ use super::{Phase, Progress};
 use crate::codes;
 use crate::error::Error;
 use crate::orders::id::OrderId;
-use crate::subscriptions::azure_entitlements::AzureEntitlement;
+use crate::subscriptions::azure_entitlements::{AzureEntitlement, AzureEntitlements};
 use crate::subscriptions::id::{AzureEntitlementId, SubscriptionId};
 use crate::subscriptions::kind::{SubscriptionEnding, SubscriptionKind};
 use crate::subscriptions::update::SubscriptionUpdated;
@@ -228,6 +228,7 @@ pub struct SubscriptionOutcome {
     pub(super) step: SubscriptionStep,
     pub(super) window_refused: bool,
     pub(super) azure_cancel_accepted: Vec<AzureEntitlementId>,
+    pub(super) azure_cancel_maybe_applied: Vec<AzureEntitlementId>,
     pub(super) azure_inactive: Vec<AzureEntitlementId>,
 }
 
@@ -247,6 +248,7 @@ impl SubscriptionOutcome {
             step,
             window_refused: false,
             azure_cancel_accepted: Vec::new(),
+            azure_cancel_maybe_applied: Vec::new(),
             azure_inactive: Vec::new(),
         }
     }
@@ -283,6 +285,13 @@ impl SubscriptionOutcome {
         &self.azure_cancel_accepted
     }
 
+    /// For an Azure plan: its Azure subscriptions whose cancel was sent and not accepted, and
+    /// which an attempt may have cancelled anyway (a 5xx, a timeout, a stop between retries):
+    /// unknown until read; a run again reads them.
+    pub fn azure_cancel_maybe_applied(&self) -> &[AzureEntitlementId] {
+        &self.azure_cancel_maybe_applied
+    }
+
     /// For an Azure plan: its Azure subscriptions a read showed `inactive` (cancelled by this
     /// run, or before).
     pub fn azure_inactive(&self) -> &[AzureEntitlementId] {
@@ -309,6 +318,13 @@ impl fmt::Display for SubscriptionOutcome {
                 f,
                 "; Azure subscription cancels accepted: {}",
                 join(&self.azure_cancel_accepted)
+            )?;
+        }
+        if !self.azure_cancel_maybe_applied.is_empty() {
+            write!(
+                f,
+                "; Azure subscription cancels not accepted that may have applied: {}",
+                join(&self.azure_cancel_maybe_applied)
             )?;
         }
         if !self.azure_inactive.is_empty() {
@@ -364,9 +380,9 @@ impl fmt::Display for SubscriptionStep {
             SubscriptionStep::Accepted(change) => {
                 write!(f, "{change} accepted, not yet read ended")
             }
-            SubscriptionStep::Deferred => {
-                f.write_str("Partner Center answered that an operation is pending; no update accepted, still active")
-            }
+            SubscriptionStep::Deferred => f.write_str(
+                "Partner Center refused the update for now (409: an operation such as a renewal pending; or 403/900115: an Azure plan with an Azure subscription or reservation still active); no update accepted, still active",
+            ),
             SubscriptionStep::Failed { may_have_applied: true } => {
                 f.write_str("update not accepted (it may have applied: unknown until read)")
             }
@@ -376,8 +392,8 @@ impl fmt::Display for SubscriptionStep {
             SubscriptionStep::Ended(status) => write!(f, "read {status}"),
             SubscriptionStep::EndsAtRenewal { on } => write!(
                 f,
-                "cancel accepted, but it stays active until the end of its term ({}): it cannot be ended sooner",
-                on.as_deref().unwrap_or("date not stated")
+                "cancel accepted, but Partner Center's answer still shows it active, its term ending {}: a commercial-marketplace subscription cancelled past its window ends at the end of its term (the end of its term is the earliest it can be deleted; run again then)",
+                on.as_deref().unwrap_or("(date not stated)")
             ),
         }
     }
@@ -551,26 +567,42 @@ impl Run<'_> {
     ) -> Result<Ended, RemovalError> {
         let by_id = self.pc.customers().by_id(self.customer).subscriptions().by_id(plan.clone());
         let may_send = &|| !stop.requested();
-        let fail = |done: &mut Removal, entitlement, error: Error| {
+        let fail = |done: &mut Removal, phase, entitlement, error: Error| {
             let kind =
                 RemovalErrorKind::AzureSubscription { plan: plan.clone(), entitlement, error };
-            Err(Run::fail(Phase::EndingSubscriptions, None, kind, done))
+            Err(Run::fail(phase, None, kind, done))
+        };
+        // Only `inactive` counts as ended: no list of statuses is documented, and one the
+        // procedure does not know is waited on (and named if the wait runs out), never called
+        // inactive.
+        let inactive_of = |listed: &AzureEntitlements| -> Vec<AzureEntitlementId> {
+            listed.items().iter().filter(|e| e.is_inactive()).map(|e| e.id().clone()).collect()
         };
         let listed = match by_id.azure_entitlements().send_while(may_send).await {
             Ok(listed) => listed,
             Err(Error::Stopped { .. }) => return Ok(Ended::Done),
             Err(e) if e.customer_is_gone() => return Ok(Ended::Gone),
-            Err(e) => return fail(done, None, e),
+            Err(e) => return fail(done, Phase::EndingSubscriptions, None, e),
         };
         let active: Vec<AzureEntitlementId> =
             listed.items().iter().filter(|e| e.is_active()).map(|e| e.id().clone()).collect();
+        let mut pending: Vec<AzureEntitlementId> =
+            listed.items().iter().filter(|e| !e.is_inactive()).map(|e| e.id().clone()).collect();
         if let Some(s) = done.subscription_mut(plan) {
-            s.azure_inactive =
-                listed.items().iter().filter(|e| !e.is_active()).map(|e| e.id().clone()).collect();
+            s.azure_inactive = inactive_of(&listed);
         }
         // One at a time: a plan holds a few, and the first refusal (a missing role) ends it.
         for entitlement in &active {
-            match by_id.cancel_azure_entitlement(entitlement.clone()).send_while(may_send).await {
+            let sent =
+                by_id.cancel_azure_entitlement(entitlement.clone()).send_while(may_send).await;
+            let maybe = |done: &mut Removal, e: &Error| {
+                if e.may_have_applied()
+                    && let Some(s) = done.subscription_mut(plan)
+                {
+                    s.azure_cancel_maybe_applied.push(entitlement.clone());
+                }
+            };
+            match sent {
                 Ok(_) => {
                     self.tell(Progress::AzureSubscriptionCancelAccepted(
                         plan.clone(),
@@ -580,9 +612,15 @@ impl Run<'_> {
                         s.azure_cancel_accepted.push(entitlement.clone());
                     }
                 }
-                Err(Error::Stopped { .. }) => return Ok(Ended::Done),
+                Err(e @ Error::Stopped { .. }) => {
+                    maybe(done, &e);
+                    return Ok(Ended::Done);
+                }
                 Err(e) if e.customer_is_gone() => return Ok(Ended::Gone),
-                Err(e) => return fail(done, Some(entitlement.clone()), e),
+                Err(e) => {
+                    maybe(done, &e);
+                    return fail(done, Phase::EndingSubscriptions, Some(entitlement.clone()), e);
+                }
             }
         }
         // Wait until each reads `inactive`.
@@ -590,13 +628,12 @@ impl Run<'_> {
         let started = Instant::now();
         let before = done.waited;
         let mut pause = policy.interval;
-        let mut pending = active;
         self.phase(done, Phase::WaitingForSubscriptions);
-        loop {
+        let result = loop {
             done.waited = before + started.elapsed();
             if pending.is_empty() {
                 self.tell(Progress::AzureSubscriptionsInactive(plan.clone()));
-                return Ok(Ended::Done);
+                break Ok(Ended::Done);
             }
             let left = policy.limit.saturating_sub(started.elapsed());
             if left.is_zero() {
@@ -608,22 +645,34 @@ impl Run<'_> {
                 return Err(Run::fail(Phase::WaitingForSubscriptions, None, kind, done));
             }
             if stop.sleep(pause.min(left)).await {
+                done.waited = before + started.elapsed();
                 return Ok(Ended::Done);
             }
             pause = policy.next(pause);
             let listed = match by_id.azure_entitlements().send_while(may_send).await {
                 Ok(listed) => listed,
-                Err(Error::Stopped { .. }) => return Ok(Ended::Done),
-                Err(e) if e.customer_is_gone() => return Ok(Ended::Gone),
-                Err(e) => return fail(done, None, e),
+                Err(Error::Stopped { .. }) => {
+                    done.waited = before + started.elapsed();
+                    return Ok(Ended::Done);
+                }
+                Err(e) if e.customer_is_gone() => {
+                    done.waited = before + started.elapsed();
+                    return Ok(Ended::Gone);
+                }
+                Err(e) => {
+                    done.waited = before + started.elapsed();
+                    return fail(done, Phase::WaitingForSubscriptions, None, e);
+                }
             };
-            let inactive: Vec<AzureEntitlementId> =
-                listed.items().iter().filter(|e| !e.is_active()).map(|e| e.id().clone()).collect();
+            let inactive = inactive_of(&listed);
             pending.retain(|p| !inactive.iter().any(|i| i.same_as(p)));
             if let Some(s) = done.subscription_mut(plan) {
                 s.azure_inactive = inactive;
             }
-        }
+        };
+        // Back to sending: the next plan's cancels, then the suspends.
+        self.phase(done, Phase::EndingSubscriptions);
+        result
     }
 
     /// Sends each update, a few at a time; none once the stop has come or an update failed.

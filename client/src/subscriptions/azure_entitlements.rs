@@ -70,6 +70,12 @@ impl AzureEntitlement {
     pub fn is_active(&self) -> bool {
         self.raw.status.eq_ignore_ascii_case("active")
     }
+
+    /// Whether it reads `inactive` (cancelled). A status neither `active` nor `inactive` is
+    /// neither: no list of values is documented.
+    pub fn is_inactive(&self) -> bool {
+        self.raw.status.eq_ignore_ascii_case("inactive")
+    }
 }
 
 /// An Azure plan's entitlements, all of them.

@@ -605,3 +605,35 @@ async fn a_stop_between_an_azure_plans_cancels_sends_nothing_more_and_a_second_r
     assert!(!sb.has_customer(c));
     assert!(posts(&sb) <= 3, "at most the one still active was cancelled again");
 }
+
+/// Where suspended subscriptions block the delete (a rule the docs do not settle), the refusal
+/// naming a suspended subscription's order is not called a lag that waiting fixes.
+#[tokio::test]
+async fn a_refusal_naming_a_suspended_subscription_says_waiting_may_not_help() {
+    let c = Uuid::new_v4();
+    let sb = start(|b| {
+        b.delete_blocked_by(
+            partner_center_sandbox::DeleteBlockers::default().suspended_subscriptions(true),
+        )
+        .customer_with_subscriptions(c, [SubscriptionSeed::legacy().id(LEGACY)])
+    })
+    .await;
+    let pc = client_for(&sb.base_url(), TIP, quick_retries());
+    let err = pc
+        .customers()
+        .by_id(c.into())
+        .delete_with_purchases()
+        .subscription_polling(fast())
+        .await
+        .expect_err("a suspended subscription still blocks here");
+    let RemovalErrorKind::DeleteRefused { still_reported, still_active, .. } = err.kind() else {
+        panic!("not the delete's refusal: {err}");
+    };
+    assert!(still_reported.is_empty(), "not called a lag: {err}");
+    assert_eq!(still_active.len(), 1, "{err}");
+    assert!(err.to_string().contains("waiting may not change that"), "{err}");
+    assert_eq!(
+        step(err.done(), LEGACY).step(),
+        &SubscriptionStep::Ended(SubscriptionStatus::Suspended)
+    );
+}
