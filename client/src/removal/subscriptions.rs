@@ -16,7 +16,7 @@ use super::{Phase, Progress};
 use crate::codes;
 use crate::error::Error;
 use crate::orders::id::OrderId;
-use crate::subscriptions::azure_entitlements::{AzureEntitlement, AzureEntitlements};
+use crate::subscriptions::azure_entitlements::AzureEntitlement;
 use crate::subscriptions::id::{AzureEntitlementId, SubscriptionId};
 use crate::subscriptions::kind::{SubscriptionEnding, SubscriptionKind};
 use crate::subscriptions::update::SubscriptionUpdated;
@@ -467,7 +467,7 @@ impl Run<'_> {
             if stop.requested() {
                 return Ok(Ended::Done);
             }
-            if self.end_azure_subscriptions(stop, done, plan.id()).await? == Ended::Gone {
+            if self.end_azure_subscriptions(stop, done, plan).await? == Ended::Gone {
                 return Ok(Ended::Gone);
             }
         }
@@ -563,8 +563,9 @@ impl Run<'_> {
         &self,
         stop: &StopSignal<'_>,
         done: &mut Removal,
-        plan: &SubscriptionId,
+        planned: &PlannedSubscription,
     ) -> Result<Ended, RemovalError> {
+        let plan = planned.id();
         let by_id = self.pc.customers().by_id(self.customer).subscriptions().by_id(plan.clone());
         let may_send = &|| !stop.requested();
         let fail = |done: &mut Removal, phase, entitlement, error: Error| {
@@ -575,21 +576,17 @@ impl Run<'_> {
         // Only `inactive` counts as ended: no list of statuses is documented, and one the
         // procedure does not know is waited on (and named if the wait runs out), never called
         // inactive.
-        let inactive_of = |listed: &AzureEntitlements| -> Vec<AzureEntitlementId> {
-            listed.items().iter().filter(|e| e.is_inactive()).map(|e| e.id().clone()).collect()
+        let inactive_of = |listed: &[AzureEntitlement]| -> Vec<AzureEntitlementId> {
+            listed.iter().filter(|e| e.is_inactive()).map(|e| e.id().clone()).collect()
         };
-        let listed = match by_id.azure_entitlements().send_while(may_send).await {
-            Ok(listed) => listed,
-            Err(Error::Stopped { .. }) => return Ok(Ended::Done),
-            Err(e) if e.customer_is_gone() => return Ok(Ended::Gone),
-            Err(e) => return fail(done, Phase::EndingSubscriptions, None, e),
-        };
+        // What the lookup read (it lists an active plan's Azure subscriptions): not read again.
+        let listed = planned.azure_subscriptions();
         let active: Vec<AzureEntitlementId> =
-            listed.items().iter().filter(|e| e.is_active()).map(|e| e.id().clone()).collect();
+            listed.iter().filter(|e| e.is_active()).map(|e| e.id().clone()).collect();
         let mut pending: Vec<AzureEntitlementId> =
-            listed.items().iter().filter(|e| !e.is_inactive()).map(|e| e.id().clone()).collect();
+            listed.iter().filter(|e| !e.is_inactive()).map(|e| e.id().clone()).collect();
         if let Some(s) = done.subscription_mut(plan) {
-            s.azure_inactive = inactive_of(&listed);
+            s.azure_inactive = inactive_of(listed);
         }
         // One at a time: a plan holds a few, and the first refusal (a missing role) ends it.
         for entitlement in &active {
@@ -664,7 +661,7 @@ impl Run<'_> {
                     return fail(done, Phase::WaitingForSubscriptions, None, e);
                 }
             };
-            let inactive = inactive_of(&listed);
+            let inactive = inactive_of(listed.items());
             pending.retain(|p| !inactive.iter().any(|i| i.same_as(p)));
             if let Some(s) = done.subscription_mut(plan) {
                 s.azure_inactive = inactive;
