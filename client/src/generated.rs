@@ -10,6 +10,484 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    ///An address, as Partner Center answers with it (camelCase).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct Address {
+        #[serde(
+            rename = "addressLine1",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub address_line1: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "addressLine2",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub address_line2: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub city: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub country: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "firstName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub first_name: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "lastName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub last_name: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "middleName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub middle_name: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "phoneNumber",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub phone_number: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "postalCode",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub postal_code: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub region: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub state: ::std::option::Option<::std::string::String>,
+    }
+    impl Address {
+        pub fn builder() -> builder::Address {
+            Default::default()
+        }
+    }
+    ///An address as a request sends it, with the property names the documented examples use (PascalCase). `State` is at most two characters and `Country` an ISO 3166-1 alpha-2 code; a phone number is required in the countries that require an organization registration number.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct AddressInput {
+        #[serde(rename = "AddressLine1")]
+        pub address_line1: AddressInputAddressLine1,
+        #[serde(
+            rename = "AddressLine2",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub address_line2: ::std::option::Option<AddressInputAddressLine2>,
+        #[serde(rename = "City", skip_serializing_if = "::std::option::Option::is_none")]
+        pub city: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "Country")]
+        pub country: AddressInputCountry,
+        #[serde(
+            rename = "FirstName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub first_name: ::std::option::Option<AddressInputFirstName>,
+        #[serde(
+            rename = "LastName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub last_name: ::std::option::Option<AddressInputLastName>,
+        #[serde(
+            rename = "MiddleName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub middle_name: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "PhoneNumber",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub phone_number: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "PostalCode",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub postal_code: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "Region",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub region: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "State",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub state: ::std::option::Option<AddressInputState>,
+    }
+    impl AddressInput {
+        pub fn builder() -> builder::AddressInput {
+            Default::default()
+        }
+    }
+    ///`AddressInputAddressLine1`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct AddressInputAddressLine1(::std::string::String);
+    impl ::std::ops::Deref for AddressInputAddressLine1 {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AddressInputAddressLine1> for ::std::string::String {
+        fn from(value: AddressInputAddressLine1) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for AddressInputAddressLine1 {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AddressInputAddressLine1 {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AddressInputAddressLine1 {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AddressInputAddressLine1 {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`AddressInputAddressLine2`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct AddressInputAddressLine2(::std::string::String);
+    impl ::std::ops::Deref for AddressInputAddressLine2 {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AddressInputAddressLine2> for ::std::string::String {
+        fn from(value: AddressInputAddressLine2) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for AddressInputAddressLine2 {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AddressInputAddressLine2 {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AddressInputAddressLine2 {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AddressInputAddressLine2 {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`AddressInputCountry`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct AddressInputCountry(::std::string::String);
+    impl ::std::ops::Deref for AddressInputCountry {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AddressInputCountry> for ::std::string::String {
+        fn from(value: AddressInputCountry) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for AddressInputCountry {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[A-Za-z]{2}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[A-Za-z]{2}$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AddressInputCountry {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AddressInputCountry {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AddressInputCountry {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`AddressInputFirstName`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct AddressInputFirstName(::std::string::String);
+    impl ::std::ops::Deref for AddressInputFirstName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AddressInputFirstName> for ::std::string::String {
+        fn from(value: AddressInputFirstName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for AddressInputFirstName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 50usize {
+                return Err("longer than 50 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AddressInputFirstName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AddressInputFirstName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AddressInputFirstName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`AddressInputLastName`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct AddressInputLastName(::std::string::String);
+    impl ::std::ops::Deref for AddressInputLastName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AddressInputLastName> for ::std::string::String {
+        fn from(value: AddressInputLastName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for AddressInputLastName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 50usize {
+                return Err("longer than 50 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AddressInputLastName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AddressInputLastName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AddressInputLastName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`AddressInputState`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct AddressInputState(::std::string::String);
+    impl ::std::ops::Deref for AddressInputState {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AddressInputState> for ::std::string::String {
+        fn from(value: AddressInputState) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for AddressInputState {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 2usize {
+                return Err("longer than 2 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AddressInputState {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AddressInputState {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AddressInputState {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///What the address validation service found.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct AddressValidationResponse {
+        #[serde(
+            rename = "originalAddress",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub original_address: ::std::option::Option<Address>,
+        ///For example `VerifiedShippable`, `Verified`, `InteractionRequired`, `StreetPartial`, `PremisesPartial`, `Multiple`, `None` or `NotValidated` (the .NET sample compares names without regard to case).
+        pub status: ::std::string::String,
+        #[serde(
+            rename = "suggestedAddresses",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub suggested_addresses: ::std::vec::Vec<Address>,
+        #[serde(
+            rename = "validationMessage",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub validation_message: ::std::option::Option<::std::string::String>,
+    }
+    impl AddressValidationResponse {
+        pub fn builder() -> builder::AddressValidationResponse {
+            Default::default()
+        }
+    }
     ///An artifact of an entitlement, such as a reservation.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -254,6 +732,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub attributes: ::std::option::Option<ResourceAttributes>,
         #[serde(
+            rename = "billingProfile",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub billing_profile: ::std::option::Option<CustomerBillingProfile>,
+        #[serde(
             rename = "commerceId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
@@ -269,6 +752,11 @@ pub mod types {
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
         pub custom_domains: ::std::vec::Vec<::std::string::String>,
+        #[serde(
+            rename = "enableGDAPByDefault",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub enable_gdap_by_default: ::std::option::Option<bool>,
         ///The customer's tenant id.
         pub id: ::uuid::Uuid,
         ///For example `reseller`, `advisor` or `none`.
@@ -277,9 +765,54 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub relationship_to_partner: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "userCredentials",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_credentials: ::std::option::Option<UserCredentials>,
     }
     impl Customer {
         pub fn builder() -> builder::Customer {
+            Default::default()
+        }
+    }
+    ///The customer's billing profile, as a create's answer or a read shows it.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct CustomerBillingProfile {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub attributes: ::std::option::Option<ResourceAttributes>,
+        #[serde(
+            rename = "companyName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub company_name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub culture: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "defaultAddress",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub default_address: ::std::option::Option<Address>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub email: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "firstName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub first_name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub language: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "lastName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub last_name: ::std::option::Option<::std::string::String>,
+    }
+    impl CustomerBillingProfile {
+        pub fn builder() -> builder::CustomerBillingProfile {
             Default::default()
         }
     }
@@ -359,6 +892,77 @@ pub mod types {
             value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ) -> Self {
             Self(value)
+        }
+    }
+    ///A domain name, for example `contoso.onmicrosoft.com`: labels of letters, digits and `-`, separated by dots. The name goes into a request path, so nothing else is allowed.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct DomainName(::std::string::String);
+    impl ::std::ops::Deref for DomainName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<DomainName> for ::std::string::String {
+        fn from(value: DomainName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for DomainName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 253usize {
+                return Err("longer than 253 characters".into());
+            }
+            if value.chars().count() < 3usize {
+                return Err("shorter than 3 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new(
+                        "^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$",
+                    )
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for DomainName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for DomainName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DomainName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///Something a customer is entitled to by a purchase.
@@ -526,6 +1130,71 @@ pub mod types {
             Default::default()
         }
     }
+    ///`ListCustomersFilter`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct ListCustomersFilter(::std::string::String);
+    impl ::std::ops::Deref for ListCustomersFilter {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListCustomersFilter> for ::std::string::String {
+        fn from(value: ListCustomersFilter) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListCustomersFilter {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new(
+                        "^\\{\"Field\":\"(CompanyName|Domain)\",\"Value\":\"[^\"\\\\\\x00-\\x1f]*\",\"Operator\":\"starts_with\"\\}$",
+                    )
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^\\{\"Field\":\"(CompanyName|Domain)\",\"Value\":\"[^\"\\\\\\x00-\\x1f]*\",\"Operator\":\"starts_with\"\\}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListCustomersFilter {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListCustomersFilter {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListCustomersFilter {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`ListCustomersMsContinuationToken`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -632,6 +1301,316 @@ pub mod types {
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    ///The new customer's billing profile.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct NewBillingProfile {
+        #[serde(rename = "CompanyName")]
+        pub company_name: NewBillingProfileCompanyName,
+        ///For example `en-US`.
+        #[serde(rename = "Culture")]
+        pub culture: NewBillingProfileCulture,
+        #[serde(rename = "DefaultAddress")]
+        pub default_address: AddressInput,
+        ///An e-mail address, not at microsoft.com and not the partner's own domain.
+        #[serde(rename = "Email")]
+        pub email: NewBillingProfileEmail,
+        #[serde(
+            rename = "FirstName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub first_name: ::std::option::Option<::std::string::String>,
+        ///A two-letter code, for example `en`.
+        #[serde(rename = "Language")]
+        pub language: NewBillingProfileLanguage,
+        #[serde(
+            rename = "LastName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub last_name: ::std::option::Option<::std::string::String>,
+    }
+    impl NewBillingProfile {
+        pub fn builder() -> builder::NewBillingProfile {
+            Default::default()
+        }
+    }
+    ///`NewBillingProfileCompanyName`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct NewBillingProfileCompanyName(::std::string::String);
+    impl ::std::ops::Deref for NewBillingProfileCompanyName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<NewBillingProfileCompanyName> for ::std::string::String {
+        fn from(value: NewBillingProfileCompanyName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for NewBillingProfileCompanyName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 255usize {
+                return Err("longer than 255 characters".into());
+            }
+            if value.chars().count() < 2usize {
+                return Err("shorter than 2 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for NewBillingProfileCompanyName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for NewBillingProfileCompanyName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NewBillingProfileCompanyName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///For example `en-US`.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct NewBillingProfileCulture(::std::string::String);
+    impl ::std::ops::Deref for NewBillingProfileCulture {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<NewBillingProfileCulture> for ::std::string::String {
+        fn from(value: NewBillingProfileCulture) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for NewBillingProfileCulture {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 2usize {
+                return Err("shorter than 2 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for NewBillingProfileCulture {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for NewBillingProfileCulture {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NewBillingProfileCulture {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///An e-mail address, not at microsoft.com and not the partner's own domain.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct NewBillingProfileEmail(::std::string::String);
+    impl ::std::ops::Deref for NewBillingProfileEmail {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<NewBillingProfileEmail> for ::std::string::String {
+        fn from(value: NewBillingProfileEmail) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for NewBillingProfileEmail {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^@\\s]+@[^@\\s.]+(\\.[^@\\s.]+)+$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^[^@\\s]+@[^@\\s.]+(\\.[^@\\s.]+)+$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for NewBillingProfileEmail {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for NewBillingProfileEmail {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NewBillingProfileEmail {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///A two-letter code, for example `en`.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct NewBillingProfileLanguage(::std::string::String);
+    impl ::std::ops::Deref for NewBillingProfileLanguage {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<NewBillingProfileLanguage> for ::std::string::String {
+        fn from(value: NewBillingProfileLanguage) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for NewBillingProfileLanguage {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 2usize {
+                return Err("longer than 2 characters".into());
+            }
+            if value.chars().count() < 2usize {
+                return Err("shorter than 2 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for NewBillingProfileLanguage {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for NewBillingProfileLanguage {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NewBillingProfileLanguage {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The new customer's company profile.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct NewCompanyProfile {
+        #[serde(
+            rename = "CompanyName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub company_name: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "Domain")]
+        pub domain: DomainName,
+        ///Required only in the countries the docs list (Armenia, Brazil, India, …).
+        #[serde(
+            rename = "OrganizationRegistrationNumber",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub organization_registration_number: ::std::option::Option<
+            ::std::string::String,
+        >,
+    }
+    impl NewCompanyProfile {
+        pub fn builder() -> builder::NewCompanyProfile {
+            Default::default()
+        }
+    }
+    ///A customer to create, with the property names of the documented example (PascalCase; `enableGDAPByDefault` as the 2023 page writes it).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct NewCustomer {
+        #[serde(rename = "BillingProfile")]
+        pub billing_profile: NewBillingProfile,
+        #[serde(rename = "CompanyProfile")]
+        pub company_profile: NewCompanyProfile,
+        ///`true` creates a default GDAP relationship; `false` none.
+        #[serde(
+            rename = "enableGDAPByDefault",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub enable_gdap_by_default: ::std::option::Option<bool>,
+    }
+    impl NewCustomer {
+        pub fn builder() -> builder::NewCustomer {
+            Default::default()
         }
     }
     ///A customer's order.
@@ -1474,8 +2453,612 @@ pub mod types {
                 })
         }
     }
+    ///The new customer's admin user, only in a create's answer. The password is generated by Partner Center and shown only there: it is a secret.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct UserCredentials {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub password: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "userName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_name: ::std::option::Option<::std::string::String>,
+    }
+    impl UserCredentials {
+        pub fn builder() -> builder::UserCredentials {
+            Default::default()
+        }
+    }
     /// Types for composing complex structures.
     pub mod builder {
+        #[derive(Clone, Debug)]
+        pub struct Address {
+            address_line1: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            address_line2: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            city: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            country: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            first_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            last_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            middle_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            phone_number: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            postal_code: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            region: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            state: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Address {
+            fn default() -> Self {
+                Self {
+                    address_line1: Ok(Default::default()),
+                    address_line2: Ok(Default::default()),
+                    city: Ok(Default::default()),
+                    country: Ok(Default::default()),
+                    first_name: Ok(Default::default()),
+                    last_name: Ok(Default::default()),
+                    middle_name: Ok(Default::default()),
+                    phone_number: Ok(Default::default()),
+                    postal_code: Ok(Default::default()),
+                    region: Ok(Default::default()),
+                    state: Ok(Default::default()),
+                }
+            }
+        }
+        impl Address {
+            pub fn address_line1<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.address_line1 = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for address_line1: {e}")
+                    });
+                self
+            }
+            pub fn address_line2<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.address_line2 = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for address_line2: {e}")
+                    });
+                self
+            }
+            pub fn city<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.city = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for city: {e}")
+                    });
+                self
+            }
+            pub fn country<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.country = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for country: {e}")
+                    });
+                self
+            }
+            pub fn first_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.first_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for first_name: {e}")
+                    });
+                self
+            }
+            pub fn last_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for last_name: {e}")
+                    });
+                self
+            }
+            pub fn middle_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.middle_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for middle_name: {e}")
+                    });
+                self
+            }
+            pub fn phone_number<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.phone_number = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for phone_number: {e}")
+                    });
+                self
+            }
+            pub fn postal_code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.postal_code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for postal_code: {e}")
+                    });
+                self
+            }
+            pub fn region<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.region = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for region: {e}")
+                    });
+                self
+            }
+            pub fn state<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.state = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for state: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Address> for super::Address {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Address,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    address_line1: value.address_line1?,
+                    address_line2: value.address_line2?,
+                    city: value.city?,
+                    country: value.country?,
+                    first_name: value.first_name?,
+                    last_name: value.last_name?,
+                    middle_name: value.middle_name?,
+                    phone_number: value.phone_number?,
+                    postal_code: value.postal_code?,
+                    region: value.region?,
+                    state: value.state?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Address> for Address {
+            fn from(value: super::Address) -> Self {
+                Self {
+                    address_line1: Ok(value.address_line1),
+                    address_line2: Ok(value.address_line2),
+                    city: Ok(value.city),
+                    country: Ok(value.country),
+                    first_name: Ok(value.first_name),
+                    last_name: Ok(value.last_name),
+                    middle_name: Ok(value.middle_name),
+                    phone_number: Ok(value.phone_number),
+                    postal_code: Ok(value.postal_code),
+                    region: Ok(value.region),
+                    state: Ok(value.state),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AddressInput {
+            address_line1: ::std::result::Result<
+                super::AddressInputAddressLine1,
+                ::std::string::String,
+            >,
+            address_line2: ::std::result::Result<
+                ::std::option::Option<super::AddressInputAddressLine2>,
+                ::std::string::String,
+            >,
+            city: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            country: ::std::result::Result<
+                super::AddressInputCountry,
+                ::std::string::String,
+            >,
+            first_name: ::std::result::Result<
+                ::std::option::Option<super::AddressInputFirstName>,
+                ::std::string::String,
+            >,
+            last_name: ::std::result::Result<
+                ::std::option::Option<super::AddressInputLastName>,
+                ::std::string::String,
+            >,
+            middle_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            phone_number: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            postal_code: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            region: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            state: ::std::result::Result<
+                ::std::option::Option<super::AddressInputState>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AddressInput {
+            fn default() -> Self {
+                Self {
+                    address_line1: Err(
+                        "no value supplied for address_line1".to_string(),
+                    ),
+                    address_line2: Ok(Default::default()),
+                    city: Ok(Default::default()),
+                    country: Err("no value supplied for country".to_string()),
+                    first_name: Ok(Default::default()),
+                    last_name: Ok(Default::default()),
+                    middle_name: Ok(Default::default()),
+                    phone_number: Ok(Default::default()),
+                    postal_code: Ok(Default::default()),
+                    region: Ok(Default::default()),
+                    state: Ok(Default::default()),
+                }
+            }
+        }
+        impl AddressInput {
+            pub fn address_line1<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AddressInputAddressLine1>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.address_line1 = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for address_line1: {e}")
+                    });
+                self
+            }
+            pub fn address_line2<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::AddressInputAddressLine2>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.address_line2 = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for address_line2: {e}")
+                    });
+                self
+            }
+            pub fn city<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.city = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for city: {e}")
+                    });
+                self
+            }
+            pub fn country<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AddressInputCountry>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.country = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for country: {e}")
+                    });
+                self
+            }
+            pub fn first_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::AddressInputFirstName>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.first_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for first_name: {e}")
+                    });
+                self
+            }
+            pub fn last_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::AddressInputLastName>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for last_name: {e}")
+                    });
+                self
+            }
+            pub fn middle_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.middle_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for middle_name: {e}")
+                    });
+                self
+            }
+            pub fn phone_number<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.phone_number = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for phone_number: {e}")
+                    });
+                self
+            }
+            pub fn postal_code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.postal_code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for postal_code: {e}")
+                    });
+                self
+            }
+            pub fn region<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.region = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for region: {e}")
+                    });
+                self
+            }
+            pub fn state<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::AddressInputState>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.state = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for state: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AddressInput> for super::AddressInput {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AddressInput,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    address_line1: value.address_line1?,
+                    address_line2: value.address_line2?,
+                    city: value.city?,
+                    country: value.country?,
+                    first_name: value.first_name?,
+                    last_name: value.last_name?,
+                    middle_name: value.middle_name?,
+                    phone_number: value.phone_number?,
+                    postal_code: value.postal_code?,
+                    region: value.region?,
+                    state: value.state?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AddressInput> for AddressInput {
+            fn from(value: super::AddressInput) -> Self {
+                Self {
+                    address_line1: Ok(value.address_line1),
+                    address_line2: Ok(value.address_line2),
+                    city: Ok(value.city),
+                    country: Ok(value.country),
+                    first_name: Ok(value.first_name),
+                    last_name: Ok(value.last_name),
+                    middle_name: Ok(value.middle_name),
+                    phone_number: Ok(value.phone_number),
+                    postal_code: Ok(value.postal_code),
+                    region: Ok(value.region),
+                    state: Ok(value.state),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AddressValidationResponse {
+            original_address: ::std::result::Result<
+                ::std::option::Option<super::Address>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<::std::string::String, ::std::string::String>,
+            suggested_addresses: ::std::result::Result<
+                ::std::vec::Vec<super::Address>,
+                ::std::string::String,
+            >,
+            validation_message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AddressValidationResponse {
+            fn default() -> Self {
+                Self {
+                    original_address: Ok(Default::default()),
+                    status: Err("no value supplied for status".to_string()),
+                    suggested_addresses: Ok(Default::default()),
+                    validation_message: Ok(Default::default()),
+                }
+            }
+        }
+        impl AddressValidationResponse {
+            pub fn original_address<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Address>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.original_address = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for original_address: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn suggested_addresses<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Address>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.suggested_addresses = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for suggested_addresses: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn validation_message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.validation_message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for validation_message: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AddressValidationResponse>
+        for super::AddressValidationResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AddressValidationResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    original_address: value.original_address?,
+                    status: value.status?,
+                    suggested_addresses: value.suggested_addresses?,
+                    validation_message: value.validation_message?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AddressValidationResponse>
+        for AddressValidationResponse {
+            fn from(value: super::AddressValidationResponse) -> Self {
+                Self {
+                    original_address: Ok(value.original_address),
+                    status: Ok(value.status),
+                    suggested_addresses: Ok(value.suggested_addresses),
+                    validation_message: Ok(value.validation_message),
+                }
+            }
+        }
         #[derive(Clone, Debug)]
         pub struct Artifact {
             artifact_type: ::std::result::Result<
@@ -1957,6 +3540,10 @@ pub mod types {
                 ::std::option::Option<super::ResourceAttributes>,
                 ::std::string::String,
             >,
+            billing_profile: ::std::result::Result<
+                ::std::option::Option<super::CustomerBillingProfile>,
+                ::std::string::String,
+            >,
             commerce_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -1969,9 +3556,17 @@ pub mod types {
                 ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
+            enable_gdap_by_default: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
             relationship_to_partner: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            user_credentials: ::std::result::Result<
+                ::std::option::Option<super::UserCredentials>,
                 ::std::string::String,
             >,
         }
@@ -1981,11 +3576,14 @@ pub mod types {
                     allow_delegated_access: Ok(Default::default()),
                     associated_partner_id: Ok(Default::default()),
                     attributes: Ok(Default::default()),
+                    billing_profile: Ok(Default::default()),
                     commerce_id: Ok(Default::default()),
                     company_profile: Ok(Default::default()),
                     custom_domains: Ok(Default::default()),
+                    enable_gdap_by_default: Ok(Default::default()),
                     id: Err("no value supplied for id".to_string()),
                     relationship_to_partner: Ok(Default::default()),
+                    user_credentials: Ok(Default::default()),
                 }
             }
         }
@@ -2032,6 +3630,22 @@ pub mod types {
                     });
                 self
             }
+            pub fn billing_profile<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CustomerBillingProfile>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.billing_profile = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for billing_profile: {e}"
+                        )
+                    });
+                self
+            }
             pub fn commerce_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -2074,6 +3688,20 @@ pub mod types {
                     });
                 self
             }
+            pub fn enable_gdap_by_default<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.enable_gdap_by_default = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for enable_gdap_by_default: {e}"
+                        )
+                    });
+                self
+            }
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::uuid::Uuid>,
@@ -2098,6 +3726,22 @@ pub mod types {
                     });
                 self
             }
+            pub fn user_credentials<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::UserCredentials>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_credentials = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for user_credentials: {e}"
+                        )
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<Customer> for super::Customer {
             type Error = super::error::ConversionError;
@@ -2108,11 +3752,14 @@ pub mod types {
                     allow_delegated_access: value.allow_delegated_access?,
                     associated_partner_id: value.associated_partner_id?,
                     attributes: value.attributes?,
+                    billing_profile: value.billing_profile?,
                     commerce_id: value.commerce_id?,
                     company_profile: value.company_profile?,
                     custom_domains: value.custom_domains?,
+                    enable_gdap_by_default: value.enable_gdap_by_default?,
                     id: value.id?,
                     relationship_to_partner: value.relationship_to_partner?,
+                    user_credentials: value.user_credentials?,
                 })
             }
         }
@@ -2122,11 +3769,215 @@ pub mod types {
                     allow_delegated_access: Ok(value.allow_delegated_access),
                     associated_partner_id: Ok(value.associated_partner_id),
                     attributes: Ok(value.attributes),
+                    billing_profile: Ok(value.billing_profile),
                     commerce_id: Ok(value.commerce_id),
                     company_profile: Ok(value.company_profile),
                     custom_domains: Ok(value.custom_domains),
+                    enable_gdap_by_default: Ok(value.enable_gdap_by_default),
                     id: Ok(value.id),
                     relationship_to_partner: Ok(value.relationship_to_partner),
+                    user_credentials: Ok(value.user_credentials),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CustomerBillingProfile {
+            attributes: ::std::result::Result<
+                ::std::option::Option<super::ResourceAttributes>,
+                ::std::string::String,
+            >,
+            company_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            culture: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            default_address: ::std::result::Result<
+                ::std::option::Option<super::Address>,
+                ::std::string::String,
+            >,
+            email: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            first_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            language: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            last_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CustomerBillingProfile {
+            fn default() -> Self {
+                Self {
+                    attributes: Ok(Default::default()),
+                    company_name: Ok(Default::default()),
+                    culture: Ok(Default::default()),
+                    default_address: Ok(Default::default()),
+                    email: Ok(Default::default()),
+                    first_name: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    language: Ok(Default::default()),
+                    last_name: Ok(Default::default()),
+                }
+            }
+        }
+        impl CustomerBillingProfile {
+            pub fn attributes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ResourceAttributes>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.attributes = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for attributes: {e}")
+                    });
+                self
+            }
+            pub fn company_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.company_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for company_name: {e}")
+                    });
+                self
+            }
+            pub fn culture<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.culture = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for culture: {e}")
+                    });
+                self
+            }
+            pub fn default_address<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Address>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.default_address = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for default_address: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn email<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for email: {e}")
+                    });
+                self
+            }
+            pub fn first_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.first_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for first_name: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn language<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.language = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for language: {e}")
+                    });
+                self
+            }
+            pub fn last_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for last_name: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CustomerBillingProfile>
+        for super::CustomerBillingProfile {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CustomerBillingProfile,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    attributes: value.attributes?,
+                    company_name: value.company_name?,
+                    culture: value.culture?,
+                    default_address: value.default_address?,
+                    email: value.email?,
+                    first_name: value.first_name?,
+                    id: value.id?,
+                    language: value.language?,
+                    last_name: value.last_name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CustomerBillingProfile>
+        for CustomerBillingProfile {
+            fn from(value: super::CustomerBillingProfile) -> Self {
+                Self {
+                    attributes: Ok(value.attributes),
+                    company_name: Ok(value.company_name),
+                    culture: Ok(value.culture),
+                    default_address: Ok(value.default_address),
+                    email: Ok(value.email),
+                    first_name: Ok(value.first_name),
+                    id: Ok(value.id),
+                    language: Ok(value.language),
+                    last_name: Ok(value.last_name),
                 }
             }
         }
@@ -2878,6 +4729,347 @@ pub mod types {
                     headers: Ok(value.headers),
                     method: Ok(value.method),
                     uri: Ok(value.uri),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct NewBillingProfile {
+            company_name: ::std::result::Result<
+                super::NewBillingProfileCompanyName,
+                ::std::string::String,
+            >,
+            culture: ::std::result::Result<
+                super::NewBillingProfileCulture,
+                ::std::string::String,
+            >,
+            default_address: ::std::result::Result<
+                super::AddressInput,
+                ::std::string::String,
+            >,
+            email: ::std::result::Result<
+                super::NewBillingProfileEmail,
+                ::std::string::String,
+            >,
+            first_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            language: ::std::result::Result<
+                super::NewBillingProfileLanguage,
+                ::std::string::String,
+            >,
+            last_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for NewBillingProfile {
+            fn default() -> Self {
+                Self {
+                    company_name: Err("no value supplied for company_name".to_string()),
+                    culture: Err("no value supplied for culture".to_string()),
+                    default_address: Err(
+                        "no value supplied for default_address".to_string(),
+                    ),
+                    email: Err("no value supplied for email".to_string()),
+                    first_name: Ok(Default::default()),
+                    language: Err("no value supplied for language".to_string()),
+                    last_name: Ok(Default::default()),
+                }
+            }
+        }
+        impl NewBillingProfile {
+            pub fn company_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::NewBillingProfileCompanyName>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.company_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for company_name: {e}")
+                    });
+                self
+            }
+            pub fn culture<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::NewBillingProfileCulture>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.culture = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for culture: {e}")
+                    });
+                self
+            }
+            pub fn default_address<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AddressInput>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.default_address = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for default_address: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn email<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::NewBillingProfileEmail>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for email: {e}")
+                    });
+                self
+            }
+            pub fn first_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.first_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for first_name: {e}")
+                    });
+                self
+            }
+            pub fn language<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::NewBillingProfileLanguage>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.language = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for language: {e}")
+                    });
+                self
+            }
+            pub fn last_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for last_name: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<NewBillingProfile> for super::NewBillingProfile {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: NewBillingProfile,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    company_name: value.company_name?,
+                    culture: value.culture?,
+                    default_address: value.default_address?,
+                    email: value.email?,
+                    first_name: value.first_name?,
+                    language: value.language?,
+                    last_name: value.last_name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::NewBillingProfile> for NewBillingProfile {
+            fn from(value: super::NewBillingProfile) -> Self {
+                Self {
+                    company_name: Ok(value.company_name),
+                    culture: Ok(value.culture),
+                    default_address: Ok(value.default_address),
+                    email: Ok(value.email),
+                    first_name: Ok(value.first_name),
+                    language: Ok(value.language),
+                    last_name: Ok(value.last_name),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct NewCompanyProfile {
+            company_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            domain: ::std::result::Result<super::DomainName, ::std::string::String>,
+            organization_registration_number: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for NewCompanyProfile {
+            fn default() -> Self {
+                Self {
+                    company_name: Ok(Default::default()),
+                    domain: Err("no value supplied for domain".to_string()),
+                    organization_registration_number: Ok(Default::default()),
+                }
+            }
+        }
+        impl NewCompanyProfile {
+            pub fn company_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.company_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for company_name: {e}")
+                    });
+                self
+            }
+            pub fn domain<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::DomainName>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.domain = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for domain: {e}")
+                    });
+                self
+            }
+            pub fn organization_registration_number<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.organization_registration_number = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for organization_registration_number: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<NewCompanyProfile> for super::NewCompanyProfile {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: NewCompanyProfile,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    company_name: value.company_name?,
+                    domain: value.domain?,
+                    organization_registration_number: value
+                        .organization_registration_number?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::NewCompanyProfile> for NewCompanyProfile {
+            fn from(value: super::NewCompanyProfile) -> Self {
+                Self {
+                    company_name: Ok(value.company_name),
+                    domain: Ok(value.domain),
+                    organization_registration_number: Ok(
+                        value.organization_registration_number,
+                    ),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct NewCustomer {
+            billing_profile: ::std::result::Result<
+                super::NewBillingProfile,
+                ::std::string::String,
+            >,
+            company_profile: ::std::result::Result<
+                super::NewCompanyProfile,
+                ::std::string::String,
+            >,
+            enable_gdap_by_default: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for NewCustomer {
+            fn default() -> Self {
+                Self {
+                    billing_profile: Err(
+                        "no value supplied for billing_profile".to_string(),
+                    ),
+                    company_profile: Err(
+                        "no value supplied for company_profile".to_string(),
+                    ),
+                    enable_gdap_by_default: Ok(Default::default()),
+                }
+            }
+        }
+        impl NewCustomer {
+            pub fn billing_profile<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::NewBillingProfile>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.billing_profile = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for billing_profile: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn company_profile<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::NewCompanyProfile>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.company_profile = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for company_profile: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn enable_gdap_by_default<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.enable_gdap_by_default = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for enable_gdap_by_default: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<NewCustomer> for super::NewCustomer {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: NewCustomer,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    billing_profile: value.billing_profile?,
+                    company_profile: value.company_profile?,
+                    enable_gdap_by_default: value.enable_gdap_by_default?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::NewCustomer> for NewCustomer {
+            fn from(value: super::NewCustomer) -> Self {
+                Self {
+                    billing_profile: Ok(value.billing_profile),
+                    company_profile: Ok(value.company_profile),
+                    enable_gdap_by_default: Ok(value.enable_gdap_by_default),
                 }
             }
         }
@@ -4973,6 +7165,70 @@ pub mod types {
                 }
             }
         }
+        #[derive(Clone, Debug)]
+        pub struct UserCredentials {
+            password: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            user_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for UserCredentials {
+            fn default() -> Self {
+                Self {
+                    password: Ok(Default::default()),
+                    user_name: Ok(Default::default()),
+                }
+            }
+        }
+        impl UserCredentials {
+            pub fn password<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.password = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for password: {e}")
+                    });
+                self
+            }
+            pub fn user_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_name: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UserCredentials> for super::UserCredentials {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UserCredentials,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    password: value.password?,
+                    user_name: value.user_name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UserCredentials> for UserCredentials {
+            fn from(value: super::UserCredentials) -> Self {
+                Self {
+                    password: Ok(value.password),
+                    user_name: Ok(value.user_name),
+                }
+            }
+        }
     }
     /// Error types.
     pub mod error {
@@ -5094,14 +7350,19 @@ Returns one page of the signed-in partner's customers. The first page is request
 its `uri` adds `seekOperation=Next` and its `headers` carry the `MS-ContinuationToken`
 to send. Follow the link exactly as given.
 
+With `filter`, only the customers whose company name or domain (one field per request)
+starts with a value, compared without regard to letter case ("Get a list of customers
+filtered by a search field").
+
 A read: retrying it, with the same `MS-RequestId`, is always safe.
 
 
 Sends a `GET` request to `/v1/customers`
 
 Arguments:
+- `filter`: Only customers whose field starts with a value: a JSON object `{"Field":"CompanyName"|"Domain","Value":"…","Operator":"starts_with"}` sent as one URL-encoded query value. The value's letter case is ignored; one field per request. The docs show the keys in this order (as the .NET SDK writes them), and no value holding a quote or a backslash.
 - `seek_operation`: `Next` asks for the page after the one the `MS-ContinuationToken` belongs to.
-- `size`: How many customers a page holds at most.
+- `size`: How many customers a page holds at most. The .NET SDK's unpaged query (and the documented filter example) sends `0`, which asks for the server's own page size.
 - `ms_continuation_token`: The opaque token of the previous page, as given in its `links.next.headers`; sent with `seekOperation=Next`.
 - `ms_contract_version`: The API version requested; usually `v1`.
 - `ms_correlation_id`: Ties the call to others in Partner Center's logs and traces. Send a new GUID per call unless several calls belong together.
@@ -5110,6 +7371,7 @@ Arguments:
 - `x_locale`: Language of localized text such as error descriptions; defaults to `en-US`.
 ```ignore
 let response = client.list_customers()
+    .filter(filter)
     .seek_operation(seek_operation)
     .size(size)
     .ms_continuation_token(ms_continuation_token)
@@ -5123,6 +7385,51 @@ let response = client.list_customers()
 ```*/
     pub fn list_customers(&self) -> builder::ListCustomers<'_> {
         builder::ListCustomers::new(self)
+    }
+    /**Create a customer
+
+Creates a customer: an Azure AD tenant with the given default domain, a reseller
+relationship with the partner, and an admin user whose generated password is in the
+answer's `userCredentials` (the only time it is shown; treat it as a secret). In the
+integration sandbox an account holds at most 75 customers (`400`, code 800018, "The
+sandbox limit has been met").
+
+Validate the address first (`validate_address`): a sandbox customer created with an
+invalid address can never be deleted. Check that the domain is free (`check_domain`).
+The request body's property names are written as the documented example writes them
+(PascalCase).
+
+The how-to page answers `201` with the customer; the REST reference lists `200`. The
+REST reference calls creation asynchronous: reads of the new customer have been seen
+to fail for about 90 seconds after the answer.
+
+The call is idempotent for a given `MS-RequestId` ("it will not yield a different
+result if you call it multiple times"): a retry of the same call must reuse it, and a
+new call must use a fresh one. A half-failed create has been seen to keep its domain.
+
+
+Sends a `POST` request to `/v1/customers`
+
+Arguments:
+- `ms_contract_version`: The API version requested; usually `v1`.
+- `ms_correlation_id`: Ties the call to others in Partner Center's logs and traces. Send a new GUID per call unless several calls belong together.
+- `ms_partner_center_application`: The name of the application calling Partner Center.
+- `ms_request_id`: Identifies the call and makes it idempotent: send a new GUID for each call and the same GUID on every retry of that call.
+- `x_locale`: Language of localized text such as error descriptions; defaults to `en-US`.
+- `body`: The new customer.
+```ignore
+let response = client.create_customer()
+    .ms_contract_version(ms_contract_version)
+    .ms_correlation_id(ms_correlation_id)
+    .ms_partner_center_application(ms_partner_center_application)
+    .ms_request_id(ms_request_id)
+    .x_locale(x_locale)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_customer(&self) -> builder::CreateCustomer<'_> {
+        builder::CreateCustomer::new(self)
     }
     /**Get a customer by its id
 
@@ -5506,6 +7813,73 @@ let response = client.cancel_azure_entitlement()
     pub fn cancel_azure_entitlement(&self) -> builder::CancelAzureEntitlement<'_> {
         builder::CancelAzureEntitlement::new(self)
     }
+    /**Check whether a domain is available
+
+`200` means the domain exists, so a new customer cannot have it; `404` means it is
+free. No answer has a body (it is a `HEAD`). A domain with characters a domain cannot
+hold is refused (`400`).
+
+A read: retrying it is always safe.
+
+
+Sends a `HEAD` request to `/v1/domains/{domain}`
+
+Arguments:
+- `domain`: A domain name, for example `contoso.onmicrosoft.com`.
+- `ms_contract_version`: The API version requested; usually `v1`.
+- `ms_correlation_id`: Ties the call to others in Partner Center's logs and traces. Send a new GUID per call unless several calls belong together.
+- `ms_partner_center_application`: The name of the application calling Partner Center.
+- `ms_request_id`: Identifies the call and makes it idempotent: send a new GUID for each call and the same GUID on every retry of that call.
+- `x_locale`: Language of localized text such as error descriptions; defaults to `en-US`.
+```ignore
+let response = client.check_domain()
+    .domain(domain)
+    .ms_contract_version(ms_contract_version)
+    .ms_correlation_id(ms_correlation_id)
+    .ms_partner_center_application(ms_partner_center_application)
+    .ms_request_id(ms_request_id)
+    .x_locale(x_locale)
+    .send()
+    .await;
+```*/
+    pub fn check_domain(&self) -> builder::CheckDomain<'_> {
+        builder::CheckDomain::new(self)
+    }
+    /**Validate an address
+
+Runs an address through Partner Center's address validation service (the contract
+since May 2021): the answer names a `status` (for example `VerifiedShippable`,
+`Verified`, `InteractionRequired`, `StreetPartial`, `PremisesPartial`, `Multiple`,
+`None`, `NotValidated`), up to three `suggestedAddresses`, and a `validationMessage`.
+Only a verified address is safe for a sandbox customer: one created with an invalid
+address can never be deleted.
+
+A read: retrying it is always safe.
+
+
+Sends a `POST` request to `/v1/validations/address`
+
+Arguments:
+- `ms_contract_version`: The API version requested; usually `v1`.
+- `ms_correlation_id`: Ties the call to others in Partner Center's logs and traces. Send a new GUID per call unless several calls belong together.
+- `ms_partner_center_application`: The name of the application calling Partner Center.
+- `ms_request_id`: Identifies the call and makes it idempotent: send a new GUID for each call and the same GUID on every retry of that call.
+- `x_locale`: Language of localized text such as error descriptions; defaults to `en-US`.
+- `body`: The address, with property names as the documented example writes them.
+```ignore
+let response = client.validate_address()
+    .ms_contract_version(ms_contract_version)
+    .ms_correlation_id(ms_correlation_id)
+    .ms_partner_center_application(ms_partner_center_application)
+    .ms_request_id(ms_request_id)
+    .x_locale(x_locale)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn validate_address(&self) -> builder::ValidateAddress<'_> {
+        builder::ValidateAddress::new(self)
+    }
 }
 /// Types for composing operation parameters.
 #[allow(clippy::all)]
@@ -5522,8 +7896,9 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ListCustomers<'a> {
         client: &'a super::Client,
+        filter: Result<Option<types::ListCustomersFilter>, String>,
         seek_operation: Result<Option<types::ListCustomersSeekOperation>, String>,
-        size: Result<Option<::std::num::NonZeroU32>, String>,
+        size: Result<Option<i32>, String>,
         ms_continuation_token: Result<
             Option<types::ListCustomersMsContinuationToken>,
             String,
@@ -5538,6 +7913,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
+                filter: Ok(None),
                 seek_operation: Ok(None),
                 size: Ok(None),
                 ms_continuation_token: Ok(None),
@@ -5547,6 +7923,18 @@ pub mod builder {
                 ms_request_id: Ok(None),
                 x_locale: Ok(None),
             }
+        }
+        pub fn filter<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ListCustomersFilter>,
+        {
+            self.filter = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `ListCustomersFilter` for filter failed".to_string()
+                });
+            self
         }
         pub fn seek_operation<V>(mut self, value: V) -> Self
         where
@@ -5563,15 +7951,12 @@ pub mod builder {
         }
         pub fn size<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::num::NonZeroU32>,
+            V: std::convert::TryInto<i32>,
         {
             self.size = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: num :: NonZeroU32` for size failed"
-                        .to_string()
-                });
+                .map_err(|_| "conversion to `i32` for size failed".to_string());
             self
         }
         pub fn ms_continuation_token<V>(mut self, value: V) -> Self
@@ -5661,6 +8046,7 @@ pub mod builder {
         > {
             let Self {
                 client,
+                filter,
                 seek_operation,
                 size,
                 ms_continuation_token,
@@ -5670,6 +8056,7 @@ pub mod builder {
                 ms_request_id,
                 x_locale,
             } = self;
+            let filter = filter.map_err(Error::InvalidRequest)?;
             let seek_operation = seek_operation.map_err(Error::InvalidRequest)?;
             let size = size.map_err(Error::InvalidRequest)?;
             let ms_continuation_token = ms_continuation_token
@@ -5720,6 +8107,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new("filter", &filter))
                 .query(
                     &progenitor_client::QueryParam::new("seekOperation", &seek_operation),
                 )
@@ -5750,6 +8138,257 @@ pub mod builder {
                     )
                 }
                 403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                502u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_customer`]
+
+[`Client::create_customer`]: super::Client::create_customer*/
+    #[derive(Debug, Clone)]
+    pub struct CreateCustomer<'a> {
+        client: &'a super::Client,
+        ms_contract_version: Result<Option<::std::string::String>, String>,
+        ms_correlation_id: Result<Option<::uuid::Uuid>, String>,
+        ms_partner_center_application: Result<Option<::std::string::String>, String>,
+        ms_request_id: Result<Option<::uuid::Uuid>, String>,
+        x_locale: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::NewCustomer, String>,
+    }
+    impl<'a> CreateCustomer<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                ms_contract_version: Ok(None),
+                ms_correlation_id: Ok(None),
+                ms_partner_center_application: Ok(None),
+                ms_request_id: Ok(None),
+                x_locale: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn ms_contract_version<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.ms_contract_version = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for ms_contract_version failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_correlation_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.ms_correlation_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for ms_correlation_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_partner_center_application<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.ms_partner_center_application = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for ms_partner_center_application failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_request_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.ms_request_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for ms_request_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_locale<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_locale = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_locale failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::NewCustomer>,
+            <V as std::convert::TryInto<types::NewCustomer>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `NewCustomer` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::NewCustomer,
+            ) -> types::builder::NewCustomer,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/customers`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::Customer>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                ms_contract_version,
+                ms_correlation_id,
+                ms_partner_center_application,
+                ms_request_id,
+                x_locale,
+                body,
+            } = self;
+            let ms_contract_version = ms_contract_version
+                .map_err(Error::InvalidRequest)?;
+            let ms_correlation_id = ms_correlation_id.map_err(Error::InvalidRequest)?;
+            let ms_partner_center_application = ms_partner_center_application
+                .map_err(Error::InvalidRequest)?;
+            let ms_request_id = ms_request_id.map_err(Error::InvalidRequest)?;
+            let x_locale = x_locale.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::NewCustomer::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/customers", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(6usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = ms_contract_version {
+                header_map.append("MS-Contract-Version", value.to_string().try_into()?);
+            }
+            if let Some(value) = ms_correlation_id {
+                header_map.append("MS-CorrelationId", value.to_string().try_into()?);
+            }
+            if let Some(value) = ms_partner_center_application {
+                header_map
+                    .append(
+                        "MS-PartnerCenter-Application",
+                        value.to_string().try_into()?,
+                    );
+            }
+            if let Some(value) = ms_request_id {
+                header_map.append("MS-RequestId", value.to_string().try_into()?);
+            }
+            if let Some(value) = x_locale {
+                header_map.append("X-Locale", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_customer",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                201u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                409u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -8484,6 +11123,426 @@ pub mod builder {
                     )
                 }
                 409u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                502u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::check_domain`]
+
+[`Client::check_domain`]: super::Client::check_domain*/
+    #[derive(Debug, Clone)]
+    pub struct CheckDomain<'a> {
+        client: &'a super::Client,
+        domain: Result<types::DomainName, String>,
+        ms_contract_version: Result<Option<::std::string::String>, String>,
+        ms_correlation_id: Result<Option<::uuid::Uuid>, String>,
+        ms_partner_center_application: Result<Option<::std::string::String>, String>,
+        ms_request_id: Result<Option<::uuid::Uuid>, String>,
+        x_locale: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> CheckDomain<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                domain: Err("domain was not initialized".to_string()),
+                ms_contract_version: Ok(None),
+                ms_correlation_id: Ok(None),
+                ms_partner_center_application: Ok(None),
+                ms_request_id: Ok(None),
+                x_locale: Ok(None),
+            }
+        }
+        pub fn domain<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::DomainName>,
+        {
+            self.domain = value
+                .try_into()
+                .map_err(|_| "conversion to `DomainName` for domain failed".to_string());
+            self
+        }
+        pub fn ms_contract_version<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.ms_contract_version = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for ms_contract_version failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_correlation_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.ms_correlation_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for ms_correlation_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_partner_center_application<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.ms_partner_center_application = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for ms_partner_center_application failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_request_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.ms_request_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for ms_request_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_locale<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_locale = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_locale failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `HEAD` request to `/v1/domains/{domain}`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
+            let Self {
+                client,
+                domain,
+                ms_contract_version,
+                ms_correlation_id,
+                ms_partner_center_application,
+                ms_request_id,
+                x_locale,
+            } = self;
+            let domain = domain.map_err(Error::InvalidRequest)?;
+            let ms_contract_version = ms_contract_version
+                .map_err(Error::InvalidRequest)?;
+            let ms_correlation_id = ms_correlation_id.map_err(Error::InvalidRequest)?;
+            let ms_partner_center_application = ms_partner_center_application
+                .map_err(Error::InvalidRequest)?;
+            let ms_request_id = ms_request_id.map_err(Error::InvalidRequest)?;
+            let x_locale = x_locale.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/domains/{}", client.baseurl, encode_path(& domain.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(6usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = ms_contract_version {
+                header_map.append("MS-Contract-Version", value.to_string().try_into()?);
+            }
+            if let Some(value) = ms_correlation_id {
+                header_map.append("MS-CorrelationId", value.to_string().try_into()?);
+            }
+            if let Some(value) = ms_partner_center_application {
+                header_map
+                    .append(
+                        "MS-PartnerCenter-Application",
+                        value.to_string().try_into()?,
+                    );
+            }
+            if let Some(value) = ms_request_id {
+                header_map.append("MS-RequestId", value.to_string().try_into()?);
+            }
+            if let Some(value) = x_locale {
+                header_map.append("X-Locale", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client.client.head(url).headers(header_map).build()?;
+            let info = OperationInfo {
+                operation_id: "check_domain",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => Ok(ResponseValue::empty(response)),
+                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                502u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                504u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::validate_address`]
+
+[`Client::validate_address`]: super::Client::validate_address*/
+    #[derive(Debug, Clone)]
+    pub struct ValidateAddress<'a> {
+        client: &'a super::Client,
+        ms_contract_version: Result<Option<::std::string::String>, String>,
+        ms_correlation_id: Result<Option<::uuid::Uuid>, String>,
+        ms_partner_center_application: Result<Option<::std::string::String>, String>,
+        ms_request_id: Result<Option<::uuid::Uuid>, String>,
+        x_locale: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::AddressInput, String>,
+    }
+    impl<'a> ValidateAddress<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                ms_contract_version: Ok(None),
+                ms_correlation_id: Ok(None),
+                ms_partner_center_application: Ok(None),
+                ms_request_id: Ok(None),
+                x_locale: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn ms_contract_version<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.ms_contract_version = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for ms_contract_version failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_correlation_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.ms_correlation_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for ms_correlation_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_partner_center_application<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.ms_partner_center_application = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for ms_partner_center_application failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_request_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.ms_request_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for ms_request_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_locale<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_locale = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_locale failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::AddressInput>,
+            <V as std::convert::TryInto<types::AddressInput>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `AddressInput` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::AddressInput,
+            ) -> types::builder::AddressInput,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/validations/address`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::AddressValidationResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self {
+                client,
+                ms_contract_version,
+                ms_correlation_id,
+                ms_partner_center_application,
+                ms_request_id,
+                x_locale,
+                body,
+            } = self;
+            let ms_contract_version = ms_contract_version
+                .map_err(Error::InvalidRequest)?;
+            let ms_correlation_id = ms_correlation_id.map_err(Error::InvalidRequest)?;
+            let ms_partner_center_application = ms_partner_center_application
+                .map_err(Error::InvalidRequest)?;
+            let ms_request_id = ms_request_id.map_err(Error::InvalidRequest)?;
+            let x_locale = x_locale.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::AddressInput::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/validations/address", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(6usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = ms_contract_version {
+                header_map.append("MS-Contract-Version", value.to_string().try_into()?);
+            }
+            if let Some(value) = ms_correlation_id {
+                header_map.append("MS-CorrelationId", value.to_string().try_into()?);
+            }
+            if let Some(value) = ms_partner_center_application {
+                header_map
+                    .append(
+                        "MS-PartnerCenter-Application",
+                        value.to_string().try_into()?,
+                    );
+            }
+            if let Some(value) = ms_request_id {
+                header_map.append("MS-RequestId", value.to_string().try_into()?);
+            }
+            if let Some(value) = x_locale {
+                header_map.append("X-Locale", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "validate_address",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,

@@ -44,12 +44,19 @@ pub mod fuzzing {
 pub use builder::{PartnerCenterBuilder, USER_AGENT};
 pub use client::PartnerCenter;
 pub use cloud::{Cloud, UnknownCloud};
+pub use customers::address::{Address, AddressValidation, ValidateAddress};
+pub use customers::create::{
+    AdminCredentials, CreateCustomer, CreatedCustomer, Creation, MAX_DOMAIN_PREFIX, NewCustomer,
+};
 pub use customers::delete::{DeleteCustomer, Deleted};
+pub use customers::domain::{CheckDomain, DomainCheck};
+pub use customers::filter::{CustomerFilter, SearchField};
 pub use customers::get::{FoundCustomer, GetCustomer};
 pub use customers::id::{CustomerTenantId, ParseCustomerTenantIdError};
 pub use customers::list::{
     Continuation, CustomerPage, CustomerStream, ListCustomers, MAX_PAGE_SIZE, PageStream,
 };
+pub use customers::readable::{DEFAULT_READ_BACK_LIMIT, MAX_READ_BACK_PAUSE, WaitUntilReadable};
 pub use customers::refusal::DeleteRefusal;
 pub use customers::{Customer, CustomerById, Customers};
 pub use engine::answer::MAX_EXCERPT_BYTES;

@@ -21,7 +21,9 @@ use crate::subscriptions::model::{
 };
 #[cfg(feature = "tls")]
 use crate::tls;
-use crate::{DEFAULT_TOKEN, HEADER_READ_TIMEOUT, server};
+use crate::{
+    DEFAULT_READ_AFTER_CREATE_LAG, DEFAULT_TOKEN, HEADER_READ_TIMEOUT, TIP_CUSTOMER_LIMIT, server,
+};
 
 /// Configures a [`Sandbox`].
 pub struct SandboxBuilder {
@@ -34,6 +36,8 @@ pub struct SandboxBuilder {
     subscription_latency: Duration,
     azure_entitlement_latency: Duration,
     subscription_updates_accepted: bool,
+    read_after_create_lag: Duration,
+    customer_limit: usize,
     purchases_refusal: Option<axum::http::StatusCode>,
     blockers: DeleteBlockers,
     purchases_share: f64,
@@ -57,6 +61,8 @@ impl Default for SandboxBuilder {
             subscription_latency: DEFAULT_SUBSCRIPTION_LATENCY,
             azure_entitlement_latency: DEFAULT_AZURE_ENTITLEMENT_LATENCY,
             subscription_updates_accepted: false,
+            read_after_create_lag: DEFAULT_READ_AFTER_CREATE_LAG,
+            customer_limit: TIP_CUSTOMER_LIMIT,
             purchases_refusal: None,
             blockers: DeleteBlockers::default(),
             purchases_share: 0.0,
@@ -81,6 +87,8 @@ impl std::fmt::Debug for SandboxBuilder {
             .field("cancellation_latency", &self.cancellation_latency)
             .field("subscription_latency", &self.subscription_latency)
             .field("subscription_updates_accepted", &self.subscription_updates_accepted)
+            .field("read_after_create_lag", &self.read_after_create_lag)
+            .field("customer_limit", &self.customer_limit)
             .field("purchases_share", &self.purchases_share)
             .field("subscriptions_share", &self.subscriptions_share)
             .field("blockers", &self.blockers)
@@ -202,6 +210,22 @@ impl SandboxBuilder {
     /// cannot be suspended.
     pub fn azure_entitlement_latency(mut self, latency: Duration) -> Self {
         self.azure_entitlement_latency = latency;
+        self
+    }
+
+    /// How long a created customer reads as not found by id (its read, delete, entitlements,
+    /// orders, subscriptions: `404`, code 60003) while the listing already shows it (default
+    /// [`DEFAULT_READ_AFTER_CREATE_LAG`](crate::DEFAULT_READ_AFTER_CREATE_LAG); one public
+    /// report saw about 90 seconds).
+    pub fn read_after_create_lag(mut self, lag: Duration) -> Self {
+        self.read_after_create_lag = lag;
+        self
+    }
+
+    /// The most customers a partner may hold: a create past it is refused with `400`, code
+    /// 800018 (default [`TIP_CUSTOMER_LIMIT`], the documented 75).
+    pub fn customer_limit(mut self, limit: usize) -> Self {
+        self.customer_limit = limit;
         self
     }
 
@@ -410,6 +434,8 @@ impl SandboxBuilder {
         store.subscription_latency = self.subscription_latency;
         store.azure_entitlement_latency = self.azure_entitlement_latency;
         store.subscription_updates_accepted = self.subscription_updates_accepted;
+        store.read_after_create_lag = self.read_after_create_lag;
+        store.customer_limit = self.customer_limit;
         let shared = Arc::new(Shared {
             accounts,
             store: Mutex::new(store),

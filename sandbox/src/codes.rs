@@ -68,6 +68,28 @@ pub const AZURE_ENTITLEMENT_NOT_FOUND: i64 = 800111;
 /// 400: "Cancellation reason '{0} is invalid."
 pub const INVALID_CANCELLATION_REASON: i64 = 900307;
 
+/// 400: "Customer details are missing" (a required field of a new customer is missing or
+/// empty; the answer's `data` names it, as a reported answer does).
+pub const CUSTOMER_DETAILS_MISSING: i64 = 2001;
+/// 400: "A property has invalid data." (reported for a bad contact e-mail or state on a
+/// create); here also the delete of a customer created with an invalid address.
+pub const INVALID_PROPERTY: i64 = 27002;
+/// 409: the domain of a new customer is in use ("The domain specified during customer
+/// creation is already used by another tenant.", as reported). Neither status nor code is
+/// documented: `409` is what the .NET SDK calls `AlreadyExists`, and the sandbox answers with
+/// the status as its code.
+pub const DOMAIN_IN_USE: i64 = 409;
+/// 400: "Organization registration ID information is missing".
+pub const ORGANIZATION_REGISTRATION_ID_MISSING: i64 = 600049;
+/// 400: "Customer phone number is missing".
+pub const PHONE_NUMBER_MISSING: i64 = 600051;
+/// 400: "Organization registration ID value isn't supported" (sent for a country that takes
+/// none).
+pub const ORGANIZATION_REGISTRATION_ID_NOT_SUPPORTED: i64 = 600002;
+/// 400: "The sandbox limit has been met" (the docs' generic sandbox-limit code; which answer
+/// the 76th customer gets is not documented).
+pub const SANDBOX_LIMIT_MET: i64 = 800018;
+
 /// The documented description of `code`, where the sandbox knows one (for injected
 /// refusals).
 pub(crate) fn description(code: i64) -> Option<&'static str> {

@@ -51,6 +51,15 @@ pub use subscriptions::model::{
     NEW_COMMERCE_CANCELLATION_WINDOW, SubscriptionKind, SubscriptionSeed,
 };
 
+/// How long a created customer reads as not found by default
+/// ([`SandboxBuilder::read_after_create_lag`]): long enough that a client which reads right
+/// after creating meets it, short enough for tests.
+pub const DEFAULT_READ_AFTER_CREATE_LAG: Duration = Duration::from_secs(1);
+
+/// The most customers a TiP (integration sandbox) account holds, as documented
+/// ([`SandboxBuilder::customer_limit`]).
+pub const TIP_CUSTOMER_LIMIT: usize = 75;
+
 /// How long a connection may take to send a request's head (request line and headers),
 /// counted from when the server starts waiting for it, idle keep-alive time included: a client
 /// that sends its head byte by byte, or never finishes it, is disconnected after this.

@@ -51,6 +51,12 @@ struct Args {
     /// or suspended before the customer can be deleted.
     #[arg(long, value_name = "SHARE", default_value_t = 0.0)]
     subscriptions_share: f64,
+    /// The most customers a partner may hold; a create past it is refused (400, 800018).
+    #[arg(long, value_name = "N", default_value_t = partner_center_sandbox::TIP_CUSTOMER_LIMIT)]
+    customer_limit: usize,
+    /// How long a created customer reads as not found by id (the listing shows it at once).
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = humantime::parse_duration)]
+    read_after_create_lag: std::time::Duration,
     /// Give the last N of the --customers an Azure plan each (two Azure subscriptions).
     #[arg(long, value_name = "N", default_value_t = 0)]
     azure_plans: usize,
@@ -189,6 +195,8 @@ async fn main() -> std::io::Result<()> {
         .subscription_latency(args.subscription_latency)
         .azure_entitlement_latency(args.azure_entitlement_latency)
         .cancellation_latency(args.cancellation_latency)
+        .customer_limit(args.customer_limit)
+        .read_after_create_lag(args.read_after_create_lag)
         .bind(SocketAddr::new(args.host, args.port));
     for &c in &args.with_orders {
         builder = builder.customer_with_active_purchases(c);

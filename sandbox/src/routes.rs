@@ -42,6 +42,12 @@ pub enum Operation {
     ListAzureEntitlements,
     /// `POST …/azureEntitlements/{entitlement-id}/cancel`.
     CancelAzureEntitlement,
+    /// `POST /v1/customers` (create a customer).
+    CreateCustomer,
+    /// `POST /v1/validations/address`.
+    ValidateAddress,
+    /// `HEAD /v1/domains/{domain}` (is the domain taken?).
+    CheckDomain,
 }
 
 /// The resources Partner Center documents a rate limit for (500 requests a minute per tenant
@@ -67,6 +73,7 @@ pub(crate) struct Incoming<'a> {
     pub order: &'a str,
     pub subscription: &'a str,
     pub entitlement: &'a str,
+    pub domain: &'a str,
 }
 
 type Handler = fn(&Shared, Partner, &Incoming<'_>) -> Response<Body>;
@@ -189,6 +196,35 @@ pub(crate) static ROUTES: &[Route] = &[
         takes_body: true,
         handler: subscriptions::azure::cancel,
     },
+    Route {
+        operation: Operation::CreateCustomer,
+        name: "create",
+        method: Method::POST,
+        path: "/v1/customers",
+        resource: Resource::Customer,
+        takes_body: true,
+        handler: customers::create::handle,
+    },
+    Route {
+        operation: Operation::ValidateAddress,
+        name: "validate-address",
+        method: Method::POST,
+        path: "/v1/validations/address",
+        // A choice: no limit is documented for it; it serves customer creation.
+        resource: Resource::Customer,
+        takes_body: true,
+        handler: customers::address::handle,
+    },
+    Route {
+        operation: Operation::CheckDomain,
+        name: "check-domain",
+        method: Method::HEAD,
+        path: "/v1/domains/{domain}",
+        // A choice, as for address validation.
+        resource: Resource::Customer,
+        takes_body: false,
+        handler: customers::domains::handle,
+    },
 ];
 
 impl Operation {
@@ -224,8 +260,12 @@ impl Operation {
     }
 
     /// Whether it changes state on the server (then a repeated `MS-RequestId` is replayed).
+    /// Address validation is a `POST` that changes nothing.
     pub(crate) fn changes_state(self) -> bool {
-        self.route().method != Method::GET
+        let route = self.route();
+        route.method != Method::GET
+            && route.method != Method::HEAD
+            && self != Operation::ValidateAddress
     }
 }
 
@@ -257,6 +297,7 @@ fn matches<'p>(template: &str, path: &'p str) -> Option<Params<'p>> {
             "{order}" if !segment.is_empty() => params.order = segment,
             "{subscription}" if !segment.is_empty() => params.subscription = segment,
             "{entitlement}" if !segment.is_empty() => params.entitlement = segment,
+            "{domain}" if !segment.is_empty() => params.domain = segment,
             literal if literal == segment => {}
             _ => return None,
         }
@@ -271,6 +312,7 @@ struct Params<'p> {
     order: &'p str,
     subscription: &'p str,
     entitlement: &'p str,
+    domain: &'p str,
 }
 
 fn serves(route: &Route, method: &Method) -> bool {
@@ -294,9 +336,9 @@ pub(crate) fn answer(
     body: &Bytes,
 ) -> Response<Body> {
     let route = target.route();
-    let Params { customer, order, subscription, entitlement } =
+    let Params { customer, order, subscription, entitlement, domain } =
         matches(route.path, parts.uri.path()).unwrap_or_default();
-    let incoming = Incoming { parts, body, customer, order, subscription, entitlement };
+    let incoming = Incoming { parts, body, customer, order, subscription, entitlement, domain };
     (route.handler)(shared, partner, &incoming)
 }
 
@@ -339,6 +381,9 @@ mod tests {
             Operation::UpdateSubscription,
             Operation::ListAzureEntitlements,
             Operation::CancelAzureEntitlement,
+            Operation::CreateCustomer,
+            Operation::ValidateAddress,
+            Operation::CheckDomain,
         ];
         for op in all {
             assert_eq!(ROUTES.iter().filter(|r| r.operation == op).count(), 1, "{op:?}");
@@ -381,7 +426,7 @@ mod tests {
         };
         assert_eq!(
             allow("/v1/customers"),
-            (StatusCode::METHOD_NOT_ALLOWED, Some("GET,HEAD".into()))
+            (StatusCode::METHOD_NOT_ALLOWED, Some("GET,HEAD,POST".into()))
         );
         assert_eq!(
             allow("/v1/customers/abc"),

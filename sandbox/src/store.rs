@@ -1,8 +1,8 @@
 //! The sandbox's changing state: each partner's customers. (Who the partners are is fixed when
 //! the sandbox starts: [`crate::layers::auth::Accounts`].)
 
-use std::collections::{BTreeMap, HashMap};
-use std::time::{Duration, SystemTime};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::{Duration, Instant, SystemTime};
 
 use uuid::Uuid;
 
@@ -16,6 +16,8 @@ pub(crate) enum Deletion {
     Deleted,
     /// Orders must be cancelled first: these, by alternate id.
     ActivePurchases(Vec<String>),
+    /// Created with an address that did not validate: never deletable (as documented).
+    InvalidAddress,
 }
 
 /// Why a request for a customer (or one of its resources) finds none of the partner's.
@@ -34,6 +36,11 @@ pub(crate) struct CustomerRecord {
     pub seq: u64,
     pub company_name: String,
     pub domain: String,
+    /// When a create made it (`None` for a seeded customer): reads find it only once the
+    /// read-after-create lag has passed.
+    pub created: Option<Instant>,
+    /// Created with an address the validation service did not verify: the delete refuses it.
+    pub invalid_address: bool,
 }
 
 #[derive(Debug, Default)]
@@ -59,6 +66,13 @@ pub(crate) struct Store {
     pub purchases_refusal: Option<axum::http::StatusCode>,
     /// What blocks a delete.
     pub blockers: DeleteBlockers,
+    /// How long a created customer reads as not found (by id; the listing shows it at once).
+    pub read_after_create_lag: Duration,
+    /// The most customers a partner may hold (a create past it is refused).
+    pub customer_limit: usize,
+    /// Every domain in use or once claimed (lower case): a seeded customer's, a created
+    /// one's, and a refused create's that got as far as claiming it.
+    taken_domains: HashSet<String>,
 }
 
 impl Store {
@@ -86,8 +100,54 @@ impl Store {
             (format!("Contoso Test {seq:04}"), format!("contosotest{seq:04}.onmicrosoft.com"))
         });
         self.customers.insert(customer, (partner, seq));
-        self.listings[partner]
-            .insert(seq, CustomerRecord { id: customer, seq, company_name, domain });
+        self.taken_domains.insert(domain.to_ascii_lowercase());
+        self.listings[partner].insert(
+            seq,
+            CustomerRecord {
+                id: customer,
+                seq,
+                company_name,
+                domain,
+                created: None,
+                invalid_address: false,
+            },
+        );
+    }
+
+    /// Adds a customer a create made; it reads as not found until the lag has passed.
+    pub fn create_customer(
+        &mut self,
+        partner: usize,
+        customer: Uuid,
+        company_name: String,
+        domain: String,
+        invalid_address: bool,
+    ) {
+        self.add_customer(partner, customer, Some((company_name, domain)));
+        if let Some(record) = self.record_mut(customer) {
+            record.created = Some(Instant::now());
+            record.invalid_address = invalid_address;
+        }
+    }
+
+    fn record_mut(&mut self, customer: Uuid) -> Option<&mut CustomerRecord> {
+        let &(owner, seq) = self.customers.get(&customer)?;
+        self.listings.get_mut(owner)?.get_mut(&seq)
+    }
+
+    /// Whether `domain` is in use or was claimed (compared without regard to case).
+    pub fn domain_taken(&self, domain: &str) -> bool {
+        self.taken_domains.contains(&domain.to_ascii_lowercase())
+    }
+
+    /// Claims `domain` for good (a create that got this far keeps it, even if it fails).
+    pub fn claim_domain(&mut self, domain: &str) {
+        self.taken_domains.insert(domain.to_ascii_lowercase());
+    }
+
+    /// How many customers `partner` holds.
+    pub fn customer_count(&self, partner: usize) -> usize {
+        self.listings.get(partner).map_or(0, BTreeMap::len)
     }
 
     pub fn has_customer(&self, customer: Uuid) -> bool {
@@ -122,6 +182,9 @@ impl Store {
     /// Removes `customer` if `partner` owns it and nothing blocks it.
     pub fn delete(&mut self, partner: usize, customer: Uuid) -> Result<Deletion, Lookup> {
         self.owned(partner, customer)?;
+        if self.customer(partner, customer).is_ok_and(|c| c.invalid_address) {
+            return Ok(Deletion::InvalidAddress);
+        }
         let blocking = self.blocking(customer);
         if !blocking.is_empty() {
             return Ok(Deletion::ActivePurchases(blocking));
@@ -275,12 +338,19 @@ impl Store {
         orders.filter(|o| o.id == order).any(|o| o.is_cancelled(self.cancellation_latency))
     }
 
-    /// `partner`'s `customer`, or why not.
+    /// `partner`'s `customer`, or why not. A customer created less than the
+    /// read-after-create lag ago is not found yet.
     pub fn owned(&self, partner: usize, customer: Uuid) -> Result<(), Lookup> {
         match self.customers.get(&customer) {
             None => Err(Lookup::NotFound),
             Some(&(owner, _)) if owner != partner => Err(Lookup::OtherPartner),
-            Some(_) => Ok(()),
+            Some(&(owner, seq)) => {
+                let created = self.listings.get(owner).and_then(|l| l.get(&seq)?.created);
+                match created {
+                    Some(at) if at.elapsed() < self.read_after_create_lag => Err(Lookup::NotFound),
+                    _ => Ok(()),
+                }
+            }
         }
     }
 
@@ -289,6 +359,24 @@ impl Store {
         self.owned(partner, customer)?;
         let &(owner, seq) = self.customers.get(&customer).ok_or(Lookup::NotFound)?;
         self.listings.get(owner).and_then(|l| l.get(&seq)).ok_or(Lookup::NotFound)
+    }
+
+    /// Up to `size` customers of `partner` after position `after` whose company name or
+    /// domain (`field`) starts with `prefix` (compared without regard to case), and whether
+    /// more follow.
+    pub fn filtered_page(
+        &self,
+        partner: usize,
+        after: Option<u64>,
+        size: usize,
+        filter: Option<&crate::customers::list::Filter>,
+    ) -> (Vec<CustomerRecord>, bool) {
+        let Some(filter) = filter else { return self.page(partner, after, size) };
+        let Some(listing) = self.listings.get(partner) else { return (Vec::new(), false) };
+        let start = after.map_or(0, |a| a.saturating_add(1));
+        let mut rest = listing.range(start..).map(|(_, c)| c).filter(|c| filter.matches(c));
+        let page: Vec<CustomerRecord> = rest.by_ref().take(size).cloned().collect();
+        (page, rest.next().is_some())
     }
 
     /// The orders of `customer` (owned by `partner`).

@@ -29,6 +29,8 @@ pub struct Seen {
     pub headers: Vec<(String, String)>,
     /// When it arrived.
     pub at: Instant,
+    /// The body, as received.
+    pub body: Vec<u8>,
 }
 
 impl Seen {
@@ -169,6 +171,12 @@ async fn answer(
     state: Arc<State>,
     req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
+    let (parts, incoming) = req.into_parts();
+    let body = http_body_util::BodyExt::collect(incoming)
+        .await
+        .map(|b| b.to_bytes().to_vec())
+        .unwrap_or_default();
+    let req = Request::from_parts(parts, ());
     let seen = Seen {
         method: req.method().to_string(),
         path: req.uri().path_and_query().map(ToString::to_string).unwrap_or_default(),
@@ -180,6 +188,7 @@ async fn answer(
             })
             .collect(),
         at: Instant::now(),
+        body,
     };
     let echo: Vec<(String, String)> = ["ms-requestid", "ms-correlationid"]
         .iter()

@@ -2,12 +2,17 @@
 //! ([`CustomerById`]), with one module per operation on them, the customer's id and model,
 //! and what the delete's answers mean (gone, refused for purchases).
 
+pub(crate) mod address;
+pub(crate) mod create;
 pub(crate) mod delete;
+pub(crate) mod domain;
+pub(crate) mod filter;
 pub(crate) mod get;
 pub(crate) mod gone;
 pub(crate) mod id;
 pub(crate) mod list;
 mod model;
+pub(crate) mod readable;
 pub(crate) mod refusal;
 
 pub use model::Customer;
@@ -18,10 +23,14 @@ use crate::entitlements::{EntitlementsRequest, ListEntitlements};
 use crate::orders::CustomerOrders;
 use crate::removal::DeleteWithPurchases;
 use crate::subscriptions::CustomerSubscriptions;
+use address::{Address, ValidateAddress, ValidateAddressRequest};
+use create::{CreateCustomer, NewCustomer};
 use delete::{DeleteCustomer, DeleteRequest};
+use domain::{CheckDomain, CheckDomainRequest};
 use get::{GetCustomer, GetCustomerRequest};
 use id::CustomerTenantId;
 use list::ListCustomers;
+use readable::WaitUntilReadable;
 
 /// The customers collection, as in the .NET SDK's `partnerOperations.Customers`.
 #[derive(Debug, Clone, Copy)]
@@ -39,6 +48,27 @@ impl<'a> Customers<'a> {
     pub fn list(self) -> ListCustomers<'a> {
         ListCustomers::new(self.pc)
     }
+
+    /// Creates a customer (`POST /v1/customers`); see [`CreateCustomer`]. Validate its
+    /// address ([`Self::validate_address`]) and check its domain ([`Self::check_domain`])
+    /// first, and wait until it reads back ([`CustomerById::wait_until_readable`]) before
+    /// using it.
+    pub fn create(self, customer: &NewCustomer) -> CreateCustomer<'a> {
+        CreateCustomer::new(self.pc, customer)
+    }
+
+    /// Runs an address through Partner Center's address validation service (`POST
+    /// /v1/validations/address`). Only a verified address
+    /// ([`AddressValidation::is_verified`](crate::AddressValidation::is_verified)) is safe for
+    /// a sandbox customer: one created with an invalid address can never be deleted.
+    pub fn validate_address(self, address: &Address) -> ValidateAddress<'a> {
+        Pending::new(self.pc, ValidateAddressRequest::new(address))
+    }
+
+    /// Whether a domain is taken (`HEAD /v1/domains/{domain}`: `200` taken, `404` free).
+    pub fn check_domain(self, domain: &str) -> CheckDomain<'a> {
+        Pending::new(self.pc, CheckDomainRequest::new(domain))
+    }
 }
 
 /// Operations on one customer.
@@ -55,6 +85,12 @@ impl<'a> CustomerById<'a> {
     /// [`TENANT_NOT_FOUND`](crate::codes::TENANT_NOT_FOUND) (60003). See [`GetCustomer`].
     pub fn get(self) -> GetCustomer<'a> {
         Pending::new(self.pc, GetCustomerRequest { id: self.id })
+    }
+
+    /// Reads the customer until it is found, for a customer just created (reads have been
+    /// seen to fail for about 90 s after a create); see [`WaitUntilReadable`].
+    pub fn wait_until_readable(self) -> WaitUntilReadable<'a> {
+        WaitUntilReadable::new(self)
     }
 
     /// Deletes the customer from the integration sandbox (`DELETE /v1/customers/{id}`).

@@ -66,6 +66,7 @@ pub(crate) async fn map_failure(
     err: progenitor_client::Error<types::ErrorResponse>,
     ctx: &CallContext,
     call: CallInfo,
+    secret_success_body: bool,
 ) -> Error {
     use progenitor_client::Error as G;
     match err {
@@ -82,6 +83,19 @@ pub(crate) async fn map_failure(
                     call,
                 };
             };
+            if seen.status.is_success() && secret_success_body {
+                // serde's message can quote the value it choked on: only where and what kind.
+                return Error::InvalidAnswer {
+                    message: format!(
+                        "the {} body is not what the spec declares ({:?} error at line {}, column {}); it is not shown: it holds a secret",
+                        seen.status,
+                        parse_error.classify(),
+                        parse_error.line(),
+                        parse_error.column()
+                    ),
+                    call,
+                };
+            }
             if seen.status.is_success() {
                 let cut = if seen.truncated { " (the body was cut at the size limit)" } else { "" };
                 return Error::InvalidAnswer {

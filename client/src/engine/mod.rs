@@ -64,6 +64,9 @@ pub trait Operation: Sync {
     const PRODUCTION_WRITE: Option<&'static str> = None;
     /// Which of [`crate::error::hints`]' hints its refusals may carry.
     const HINTS: HintsFor = HintsFor::Nothing;
+    /// Whether a success answer's body holds a secret (a create's admin password): then an
+    /// error about that body never quotes it.
+    const SUCCESS_BODY_IS_SECRET: bool = false;
 
     /// The call's span, made with [`call_span!`] so every call has the same fields.
     fn span(&self, ids: CallIds) -> tracing::Span;
@@ -319,7 +322,9 @@ async fn attempt_once<O: Operation>(
                     CallInfo { elapsed: budget.elapsed(), ..call.echoed_in(answer.headers()) };
                 op.read(answer, call).map(|output| (status, output))
             }
-            Err(err) => Err(map_failure(err, client.inner(), call).await),
+            Err(err) => {
+                Err(map_failure(err, client.inner(), call, O::SUCCESS_BODY_IS_SECRET).await)
+            }
         }
     };
     let result = match shared.watchdog.run(left, exchange).await {

@@ -96,6 +96,12 @@ pub(crate) fn handle(shared: &Shared, partner: Partner, req: &Incoming<'_>) -> R
     match outcome {
         Err(lookup) => refused(lookup, partner, customer),
         Ok((Deletion::Deleted, _)) => answer::no_content(),
+        // The docs say such a customer cannot be deleted; they name no answer for it.
+        Ok((Deletion::InvalidAddress, _)) => answer::error(
+            StatusCode::BAD_REQUEST,
+            codes::INVALID_PROPERTY,
+            "The customer was created with an address that did not validate: a sandbox customer created with an invalid address cannot be deleted.",
+        ),
         // The wording users report from Partner Center (Partner-Center-PowerShell issue 215),
         // also when what blocks is not a reservation. Its status is not documented: 409 unless
         // the builder chose another.

@@ -1,4 +1,6 @@
-//! `GET /v1/customers?size=N[&seekOperation=Next]` with `MS-ContinuationToken` on later pages.
+//! `GET /v1/customers?size=N[&filter=F][&seekOperation=Next]` with `MS-ContinuationToken` on
+//! later pages. A filter (`{"Field":"CompanyName"|"Domain","Value":…,"Operator":"starts_with"}`)
+//! keeps the customers whose field starts with the value, compared without regard to case.
 //!
 //! Customers are listed in the order they were added. A continuation token says "after the
 //! customer with this position", so deleting customers between two page requests never makes
@@ -46,7 +48,12 @@ pub(crate) fn handle(shared: &Shared, partner: Partner, req: &Incoming<'_>) -> R
     };
 
     let (items, more) = match shared.store.lock() {
-        Ok(store) => store.page(partner.index, after.map(|p| p.after), query.size),
+        Ok(store) => store.filtered_page(
+            partner.index,
+            after.map(|p| p.after),
+            query.size,
+            query.filter.as_ref(),
+        ),
         Err(_) => {
             return answer::error(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -61,7 +68,10 @@ pub(crate) fn handle(shared: &Shared, partner: Partner, req: &Incoming<'_>) -> R
             Position { partner: partner.index, after: last.seq },
             shared.secret,
         );
-        let next = format!("/v1/customers?size={}&seekOperation=Next", query.size);
+        let filter = query.filter_text.as_deref().map_or(String::new(), |f| {
+            format!("&filter={}", form_urlencoded::byte_serialize(f.as_bytes()).collect::<String>())
+        });
+        let next = format!("/v1/customers?size={}{filter}&seekOperation=Next", query.size);
         links["next"] = link(&next, Some(&token));
     }
     let body = json!({
@@ -76,23 +86,77 @@ pub(crate) fn handle(shared: &Shared, partner: Partner, req: &Incoming<'_>) -> R
 struct Query {
     size: usize,
     seek_next: bool,
+    filter: Option<Filter>,
+    /// The filter as sent, for the next link.
+    filter_text: Option<String>,
+}
+
+/// Which field a filter compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Field {
+    CompanyName,
+    Domain,
+}
+
+/// A listing's filter: the customers whose field starts with `prefix` (lower case).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Filter {
+    field: Field,
+    prefix: String,
+}
+
+impl Filter {
+    fn parse(text: &str) -> Result<Self, String> {
+        let bad = |why: &str| format!("Invalid filter `{}`: {why}.", shown(text));
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|_| bad("not a JSON object"))?;
+        let object = value.as_object().ok_or_else(|| bad("not a JSON object"))?;
+        let get = |name: &str| {
+            object.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).and_then(|(_, v)| v.as_str())
+        };
+        let field = match get("Field") {
+            Some(f) if f.eq_ignore_ascii_case("CompanyName") => Field::CompanyName,
+            Some(f) if f.eq_ignore_ascii_case("Domain") => Field::Domain,
+            _ => return Err(bad("Field must be CompanyName or Domain")),
+        };
+        if !get("Operator").is_some_and(|o| o.eq_ignore_ascii_case("starts_with")) {
+            return Err(bad("the only supported Operator is starts_with"));
+        }
+        let prefix = get("Value").ok_or_else(|| bad("Value must be a string"))?.to_lowercase();
+        Ok(Self { field, prefix })
+    }
+
+    pub(crate) fn matches(&self, c: &crate::store::CustomerRecord) -> bool {
+        let value = match self.field {
+            Field::CompanyName => &c.company_name,
+            Field::Domain => &c.domain,
+        };
+        value.to_lowercase().starts_with(&self.prefix)
+    }
 }
 
 impl Query {
     fn parse(query: &str) -> Result<Self, String> {
         let mut size = MAX_PAGE_SIZE;
         let mut seek_next = false;
+        let (mut filter, mut filter_text) = (None, None);
         for (name, value) in form_urlencoded::parse(query.as_bytes()) {
             match &*name {
                 "size" => match value.parse::<usize>() {
-                    Ok(n) if (1..=MAX_PAGE_SIZE).contains(&n) => size = n,
+                    // 0, as the .NET SDK's unpaged query sends: the server's own page size.
+                    Ok(0) => size = MAX_PAGE_SIZE,
+                    Ok(n) if n <= MAX_PAGE_SIZE => size = n,
                     _ => {
                         return Err(format!(
-                            "Invalid size `{}`: expected 1 to {MAX_PAGE_SIZE}.",
+                            "Invalid size `{}`: expected 0 to {MAX_PAGE_SIZE}.",
                             shown(&value)
                         ));
                     }
                 },
+                "filter" => {
+                    filter = Some(Filter::parse(&value)?);
+                    filter_text = Some(value.into_owned());
+                }
                 "seekOperation" if value == "Next" => seek_next = true,
                 "seekOperation" => {
                     return Err(format!(
@@ -104,7 +168,7 @@ impl Query {
                 _ => {}
             }
         }
-        Ok(Self { size, seek_next })
+        Ok(Self { size, seek_next, filter, filter_text })
     }
 }
 

@@ -1,8 +1,11 @@
 //! The customers resource (`/v1/customers`): one handler per operation on it, the listing's
 //! continuation tokens, and the customer as the listing and a read by id both write it.
 
+pub(crate) mod address;
 pub(crate) mod continuation;
+pub(crate) mod create;
 pub(crate) mod delete;
+pub(crate) mod domains;
 pub(crate) mod get;
 pub(crate) mod list;
 

@@ -222,8 +222,8 @@ async fn next_links_the_client_cannot_follow_are_errors_not_silent_ends_and_keep
             "not the customers collection",
         ),
         (
-            r#"{"uri":"/v1/customers?seekOperation=Next&filter=x","headers":[{"key":"MS-ContinuationToken","value":"t"}]}"#,
-            "query parameter `filter=x`",
+            r#"{"uri":"/v1/customers?seekOperation=Next&orderBy=x","headers":[{"key":"MS-ContinuationToken","value":"t"}]}"#,
+            "query parameter `orderBy=x`",
         ),
         (
             r#"{"uri":"/v1/customers?seekOperation=Next","method":"POST","headers":[{"key":"MS-ContinuationToken","value":"t"}]}"#,

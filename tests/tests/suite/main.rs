@@ -9,6 +9,7 @@
 mod answers;
 mod client_wire;
 mod conformance;
+mod create;
 mod credentials;
 mod generated_is_fresh;
 mod get_customer;

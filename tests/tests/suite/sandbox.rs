@@ -194,11 +194,11 @@ async fn undeclared_methods_and_paths() {
             assert!(resp.headers().contains_key(echoed), "{method} 405 lacks {echoed}");
         }
     }
-    // The listing's path: GET and HEAD only.
+    // The collection's path: GET and HEAD (the listing) and POST (a create) only.
     let list = format!("{}/v1/customers", sandbox.base_url());
-    let resp = raw().post(&list).send().await.expect("answer");
+    let resp = raw().put(&list).send().await.expect("answer");
     assert_eq!(resp.status(), 405);
-    assert_eq!(resp.headers().get("allow").and_then(|v| v.to_str().ok()), Some("GET,HEAD"));
+    assert_eq!(resp.headers().get("allow").and_then(|v| v.to_str().ok()), Some("GET,HEAD,POST"));
     let resp = raw()
         .head(&list)
         .header("Authorization", format!("Bearer {TIP}"))

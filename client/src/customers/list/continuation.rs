@@ -37,12 +37,21 @@ pub struct Continuation {
     token: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     page_size: Option<u32>,
+    /// The `filter` the next link names, as sent (a listing sends its own and refuses a link
+    /// that names another).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    filter: Option<String>,
 }
 
 impl Continuation {
     /// A continuation from a stored `MS-ContinuationToken`.
     pub fn new(token: impl Into<String>) -> Self {
-        Self { token: token.into(), page_size: None }
+        Self { token: token.into(), page_size: None, filter: None }
+    }
+
+    /// The `filter` its link named, as sent.
+    pub fn filter(&self) -> Option<&str> {
+        self.filter.as_deref()
     }
 
     /// The page size to ask for with it.
@@ -79,6 +88,7 @@ impl Continuation {
         }
         let mut page_size = None;
         let mut seek_next = false;
+        let mut filter = None;
         for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
             match &*name {
                 "size" => match value.parse::<u32>() {
@@ -89,6 +99,7 @@ impl Continuation {
                     }
                 },
                 "seekOperation" if value.eq_ignore_ascii_case("next") => seek_next = true,
+                "filter" => filter = Some(value.into_owned()),
                 other => {
                     let parameter = shown(&format!("{other}={value}"));
                     return Err(format!(
@@ -115,7 +126,7 @@ impl Continuation {
             Some(token)
                 if !token.is_empty() && reqwest::header::HeaderValue::from_str(&token).is_ok() =>
             {
-                Ok(Self { token, page_size })
+                Ok(Self { token, page_size, filter })
             }
             Some(_) => Err(format!(
                 "the next link `{uri}` has an empty or unsendable MS-ContinuationToken"

@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use crate::client::PartnerCenter;
 use crate::customers::Customer;
+use crate::customers::filter::CustomerFilter;
 use crate::engine;
 use crate::error::{CallInfo, Error};
 
@@ -50,11 +51,12 @@ pub struct ListCustomers<'a> {
     pc: &'a PartnerCenter,
     page_size: u32,
     correlation_id: Option<Uuid>,
+    filter: Option<CustomerFilter>,
 }
 
 impl<'a> ListCustomers<'a> {
     pub(crate) fn new(pc: &'a PartnerCenter) -> Self {
-        Self { pc, page_size: MAX_PAGE_SIZE, correlation_id: None }
+        Self { pc, page_size: MAX_PAGE_SIZE, correlation_id: None, filter: None }
     }
 
     /// Customers per page, 1 to [`MAX_PAGE_SIZE`] (default [`MAX_PAGE_SIZE`]); another value
@@ -72,10 +74,21 @@ impl<'a> ListCustomers<'a> {
         self
     }
 
+    /// Only the customers `filter` matches, chosen by the server (`filter` query) and checked
+    /// again here: every page holds only customers that match on this side too, so a server
+    /// that ignored or widened the filter cannot widen the listing.
+    pub fn filter(mut self, filter: CustomerFilter) -> Self {
+        self.filter = Some(filter);
+        self
+    }
+
     /// The first page (one call).
     pub async fn first_page(&self) -> Result<CustomerPage, Error> {
-        let request =
-            PageRequest { size: Some(checked_page_size(self.page_size)?), continuation: None };
+        let request = PageRequest {
+            size: Some(checked_page_size(self.page_size)?),
+            continuation: None,
+            filter: self.filter.as_ref(),
+        };
         engine::call(self.pc, &request, self.correlation_id, None).await
     }
 
@@ -86,7 +99,26 @@ impl<'a> ListCustomers<'a> {
             None => None,
             Some(n) => Some(checked_page_size(n)?),
         };
-        let request = PageRequest { size, continuation: Some(continuation) };
+        // A link that filters otherwise than this listing is not followed: the page after it
+        // could hold customers this listing does not select.
+        let same_filter = match (continuation.filter(), &self.filter) {
+            (None, _) => true,
+            (Some(linked), Some(ours)) => {
+                serde_json::from_str::<serde_json::Value>(linked).ok()
+                    == serde_json::from_str::<serde_json::Value>(&ours.to_query()).ok()
+            }
+            (Some(_), None) => false,
+        };
+        if !same_filter {
+            return Err(Error::InvalidArgument {
+                message: format!(
+                    "the continuation's link filters by `{}`, which is not this listing's filter",
+                    crate::engine::answer::shown(continuation.filter().unwrap_or_default())
+                ),
+            });
+        }
+        let request =
+            PageRequest { size, continuation: Some(continuation), filter: self.filter.as_ref() };
         engine::call(self.pc, &request, self.correlation_id, None).await
     }
 

@@ -9,6 +9,7 @@ use progenitor_client::ResponseValue;
 use super::continuation::{Continuation, next_of};
 use super::page::CustomerPage;
 use crate::customers::Customer;
+use crate::customers::filter::CustomerFilter;
 use crate::engine::ids::CallIds;
 use crate::engine::pacer::Resource;
 use crate::engine::{Operation, Sent, call_span};
@@ -19,6 +20,9 @@ use crate::generated::{self, types};
 pub(super) struct PageRequest<'c> {
     pub(super) size: Option<NonZeroU32>,
     pub(super) continuation: Option<&'c Continuation>,
+    /// Sent on every page (the server's next link carries it too, but the continuation keeps
+    /// only the token and size); the page keeps only what matches it here as well.
+    pub(super) filter: Option<&'c CustomerFilter>,
 }
 
 impl Operation for PageRequest<'_> {
@@ -44,7 +48,11 @@ impl Operation for PageRequest<'_> {
     ) -> impl Future<Output = Sent<types::CustomerCollection>> + Send + 's {
         let mut request = client.list_customers();
         if let Some(size) = self.size {
-            request = request.size(size);
+            // At most MAX_PAGE_SIZE (checked when the request was made).
+            request = request.size(i32::try_from(size.get()).unwrap_or(i32::MAX));
+        }
+        if let Some(filter) = self.filter {
+            request = request.filter(filter.to_query());
         }
         if let Some(continuation) = self.continuation {
             request = request
@@ -68,7 +76,12 @@ impl Operation for PageRequest<'_> {
             Err(other) => return Err(other),
         };
         Ok(CustomerPage {
-            customers: body.items.into_iter().map(Customer::from).collect(),
+            customers: body
+                .items
+                .into_iter()
+                .map(Customer::from)
+                .filter(|c| self.filter.is_none_or(|f| f.matches(c)))
+                .collect(),
             total_count: body.total_count.and_then(|n| u32::try_from(n).ok()),
             continuation,
             next_link_error,
