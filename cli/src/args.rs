@@ -139,6 +139,9 @@ pub enum Customers {
     List(ListArgs),
     /// Delete customers from the integration sandbox.
     Delete(DeleteArgs),
+    /// Create TiP test customers (fixtures), named so that `delete --fixtures-older-than`
+    /// finds them later: JSON lines of what was created on stdout.
+    Create(CreateArgs),
     /// Show what would block deleting customers: their Reserved Instance and software orders
     /// (from their entitlements), each order's status, and whether it can be cancelled.
     Purchases(PurchasesArgs),
@@ -146,7 +149,7 @@ pub enum Customers {
 
 /// Which customers a command is for: ids, a file of ids, all, or a name prefix.
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("which").required(true).args(["ids", "from_file", "all", "prefix"])))]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["ids", "from_file", "all", "prefix", "fixtures_older_than"])))]
 pub struct Selection {
     /// Customer tenant ids (GUIDs).
     #[arg(value_name = "ID")]
@@ -162,6 +165,46 @@ pub struct Selection {
     /// empty TEXT is refused: --all says "every customer").
     #[arg(long, value_name = "TEXT", value_parser = parse_prefix)]
     pub prefix: Option<String>,
+    /// The test customers `customers create` made (found by their names) at least DURATION
+    /// ago (`2h`; `0s` for all of them). Each is read back before anything is done to it: a
+    /// customer created moments ago may not read yet.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub fixtures_older_than: Option<std::time::Duration>,
+    /// With --fixtures-older-than: only the fixtures of this run tag (`--name-prefix` of
+    /// `customers create`).
+    #[arg(long, value_name = "TAG", requires = "fixtures_older_than")]
+    pub fixture_tag: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// How many customers (1 to 75, a TiP account's limit).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=75))]
+    pub count: u8,
+    /// The run's tag, at the start of every name after the fixture marker (1 to 12 letters
+    /// and digits): `customers delete --fixtures-older-than … --fixture-tag TEXT` finds them.
+    #[arg(long, value_name = "TEXT")]
+    pub name_prefix: String,
+    /// The customers' address, a JSON object (camelCase or PascalCase: addressLine1, city,
+    /// state, postalCode, country, firstName, lastName, phoneNumber); it must validate as
+    /// verified. Default: 1 Microsoft Way, Redmond, WA 98052, US (the docs' verified example).
+    #[arg(long, value_name = "FILE")]
+    pub address: Option<PathBuf>,
+    /// Write each customer's admin user and password (JSON lines) to FILE, which must not
+    /// exist: it is created readable by its owner only. Without it no password is written
+    /// anywhere.
+    #[arg(long, value_name = "FILE")]
+    pub passwords_file: Option<PathBuf>,
+    /// Customer slots to leave free for others sharing the account: a batch that would pass
+    /// 75 less this is refused before anything is created.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub headroom: usize,
+    /// First reap the fixtures (of any tag) older than DURATION.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub reap_stale_first: Option<std::time::Duration>,
+    /// Customers created at once.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=75))]
+    pub concurrency: u16,
 }
 
 #[derive(Debug, Args)]

@@ -3,34 +3,46 @@
 use std::io::Write;
 
 use futures_util::TryStreamExt;
-use partner_center_client::{Customer, PartnerCenter};
+use partner_center_client::{Customer, CustomerFilter, PartnerCenter};
 use serde_json::json;
 
 use crate::args::{ListArgs, ListOutput};
 use crate::exit::Failure;
 
 /// Every customer (all pages) whose company name or domain starts with `prefix`, if given.
+/// With a prefix the server chooses (one filtered listing per field, as its filter takes one
+/// field), and each customer is matched here too, so a selection never widens.
 pub async fn customers(pc: &PartnerCenter, prefix: Option<&str>) -> Result<Vec<Customer>, Failure> {
-    let prefix = prefix.map(str::to_lowercase);
-    let matches = |c: &Customer| match &prefix {
-        None => true,
-        Some(p) => [c.company_name(), c.domain()]
+    let failed = |e: partner_center_client::Error| {
+        let hint = crate::hints::for_error(&e, pc.cloud())
+            .map(|h| format!("\nhint: {h}"))
+            .unwrap_or_default();
+        Failure::Call(format!("listing customers: {e}{hint}"))
+    };
+    let Some(prefix) = prefix else {
+        return pc.customers().list().stream().try_collect().await.map_err(failed);
+    };
+    let lower = prefix.to_lowercase();
+    let matches = |c: &Customer| {
+        [c.company_name(), c.domain()]
             .into_iter()
             .flatten()
-            .any(|field| field.to_lowercase().starts_with(p)),
+            .any(|field| field.to_lowercase().starts_with(&lower))
     };
-    pc.customers()
-        .list()
-        .stream()
-        .try_filter(|c| std::future::ready(matches(c)))
-        .try_collect()
-        .await
-        .map_err(|e| {
-            let hint = crate::hints::for_error(&e, pc.cloud())
-                .map(|h| format!("\nhint: {h}"))
-                .unwrap_or_default();
-            Failure::Call(format!("listing customers: {e}{hint}"))
-        })
+    let mut found: Vec<Customer> = Vec::new();
+    for filter in [
+        CustomerFilter::company_name_starts_with(prefix),
+        CustomerFilter::domain_starts_with(prefix),
+    ] {
+        let listed: Vec<Customer> =
+            pc.customers().list().filter(filter).stream().try_collect().await.map_err(failed)?;
+        for customer in listed {
+            if matches(&customer) && !found.iter().any(|c| c.id() == customer.id()) {
+                found.push(customer);
+            }
+        }
+    }
+    Ok(found)
 }
 
 pub async fn run(pc: &PartnerCenter, args: &ListArgs) -> Result<(), Failure> {

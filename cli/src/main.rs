@@ -4,6 +4,7 @@
 mod args;
 mod auth;
 mod candidates;
+mod create;
 mod delete;
 mod exit;
 mod hints;
@@ -59,6 +60,10 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
             }
             let targets = candidates::resolve(&conn, &args.which, given).await?;
             delete::run(&conn, args, targets, from_stdin).await
+        }
+        Command::Customers(Customers::Create(args)) => {
+            let conn = target::connect(&cli.target, &[], true).await?;
+            create::run(&conn, args).await
         }
         Command::Customers(Customers::Purchases(args)) => {
             let (given, _) = given_ids(&args.which).map_err(|bad| Failure::Usage(bad.0))?;

@@ -969,3 +969,100 @@ async fn https_with_an_untrusted_certificate_fails_at_once_and_ca_cert_trusts_it
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("--ca-cert Cargo.toml"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_then_delete_by_fixture_age_removes_exactly_those_customers() {
+    let bystanders = ids(2);
+    let sandbox = sandbox(&bystanders).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let passwords = dir.path().join("passwords.jsonl");
+    let passwords_arg = passwords.to_str().expect("utf-8 path");
+    let out = run(cli(
+        &sandbox,
+        &[
+            "customers",
+            "create",
+            "--count",
+            "3",
+            "--name-prefix",
+            "Demo",
+            "--passwords-file",
+            passwords_arg,
+        ],
+    ))
+    .await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 3, "{}", text(&out.stdout));
+    for line in &lines {
+        assert!(line["domain"].as_str().is_some_and(|d| d.starts_with("pcfx-demo-")), "{line}");
+        assert_eq!(line["tag"], "demo");
+        assert_eq!(line["creation"], "created");
+        // No password on stdout or stderr.
+        assert!(line.get("password").is_none());
+    }
+    assert!(stderr.contains("--fixtures-older-than 0s --fixture-tag demo"), "{stderr}");
+    // The passwords went to the new file, owner-only.
+    let written = std::fs::read_to_string(&passwords).expect("the passwords file");
+    assert_eq!(written.lines().count(), 3);
+    assert!(written.lines().all(|l| {
+        serde_json::from_str::<serde_json::Value>(l)
+            .is_ok_and(|v| v["password"].as_str().is_some_and(|p| !p.is_empty()))
+    }));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&passwords).expect("metadata").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // An existing file is never written to (nothing is created either).
+    let again = run(cli(
+        &sandbox,
+        &[
+            "customers",
+            "create",
+            "--count",
+            "1",
+            "--name-prefix",
+            "Demo",
+            "--passwords-file",
+            passwords_arg,
+        ],
+    ))
+    .await;
+    assert_eq!(again.status.code(), Some(2), "{}", text(&again.stderr));
+    assert!(text(&again.stderr).contains("must be a new file"));
+    assert_eq!(sandbox.customers(TOKEN).len(), 5);
+
+    // The dry run names them; the delete removes them and nothing else.
+    let dry =
+        run(cli(&sandbox, &["customers", "delete", "--fixtures-older-than", "0s", "--dry-run"]))
+            .await;
+    assert_eq!(dry.status.code(), Some(0), "{}", text(&dry.stderr));
+    assert_eq!(text(&dry.stdout).lines().filter(|l| l.starts_with("would delete")).count(), 3);
+    let none =
+        run(cli(&sandbox, &["customers", "delete", "--fixtures-older-than", "1h", "--dry-run"]))
+            .await;
+    assert_eq!(text(&none.stdout).lines().filter(|l| l.starts_with("would delete")).count(), 0);
+    let gone = run(cli(
+        &sandbox,
+        &[
+            "customers",
+            "delete",
+            "--fixtures-older-than",
+            "0s",
+            "--fixture-tag",
+            "demo",
+            "--cancel-purchases",
+            "--yes",
+        ],
+    ))
+    .await;
+    assert_eq!(gone.status.code(), Some(0), "{}", text(&gone.stderr));
+    let mut left = sandbox.customers(TOKEN);
+    left.sort();
+    let mut expected = bystanders.clone();
+    expected.sort();
+    assert_eq!(left, expected);
+}

@@ -3,8 +3,8 @@
 //! The rule: the README's flag listing is the part between the lines `<!-- flags:begin` and
 //! `<!-- flags:end -->`. Each long flag (`--xxx`) that the binary's help prints as an option
 //! (the first `--xxx` of a line that starts with `-` once trimmed, as clap lays options out) for
-//! `--help`, `customers list --help`, `customers delete --help`, `customers purchases --help`
-//! and `auth status --help` must appear in that section, and every `--xxx` token in that section
+//! `--help`, `customers list --help`, `customers delete --help`, `customers purchases --help`,
+//! `customers create --help` and `auth status --help` must appear in that section, and every `--xxx` token in that section
 //! must be one of those flags. Text outside the section (examples, other tools' flags such as
 //! `az login --tenant`) is not checked.
 
@@ -17,6 +17,7 @@ const HELPS: &[&[&str]] = &[
     &["customers", "list", "--help"],
     &["customers", "delete", "--help"],
     &["customers", "purchases", "--help"],
+    &["customers", "create", "--help"],
     &["auth", "status", "--help"],
 ];
 const BEGIN: &str = "<!-- flags:begin";

@@ -11,6 +11,7 @@ mod client_wire;
 mod conformance;
 mod create;
 mod credentials;
+mod fixtures;
 mod generated_is_fresh;
 mod get_customer;
 mod http;
