@@ -101,6 +101,10 @@ struct Args {
     /// The bystanders' name prefix.
     #[arg(long, value_name = "TEXT", default_value = "Bystander")]
     bystander_prefix: String,
+    /// Also seed a customer with this company name and domain (`COMPANY=DOMAIN`, repeatable),
+    /// printed with the bystanders.
+    #[arg(long = "named-customer", value_name = "COMPANY=DOMAIN", value_parser = parse_named)]
+    named_customers: Vec<(String, String)>,
     /// Seeded random faults on every route: SEED:RATE (42:0.05 or 42:5%): 429s, 500/503s,
     /// dropped connections, delays, and for DELETE/PATCH "applied, then dropped". Without
     /// --seed, SEED also seeds the ids, so the same command replays the same faults.
@@ -123,6 +127,16 @@ struct Args {
     #[cfg(feature = "tls")]
     #[arg(long, value_name = "FILE")]
     tls_ca_out: Option<std::path::PathBuf>,
+}
+
+/// `COMPANY=DOMAIN`.
+fn parse_named(text: &str) -> Result<(String, String), String> {
+    match text.rsplit_once('=') {
+        Some((company, domain)) if !company.is_empty() && !domain.is_empty() => {
+            Ok((company.to_owned(), domain.to_owned()))
+        }
+        _ => Err(format!("`{text}`: write COMPANY=DOMAIN")),
+    }
 }
 
 /// Seeds `ids` named `PREFIX 0001`, … with domains `prefix0001.onmicrosoft.com`, ….
@@ -166,12 +180,17 @@ fn seeded(
     let mut fresh = builder.customer_ids();
     let customers: Vec<Uuid> =
         args.extra.iter().copied().chain(fresh.by_ref().take(args.customers)).collect();
-    let bystanders: Vec<Uuid> = fresh.take(args.bystanders).collect();
+    let mut bystanders: Vec<Uuid> = fresh.by_ref().take(args.bystanders).collect();
     builder = match &args.name_prefix {
         None => builder.customers(customers.iter().copied()),
         Some(prefix) => named(builder, prefix, &customers),
     };
     builder = named(builder, &args.bystander_prefix, &bystanders);
+    for (company, domain) in &args.named_customers {
+        let id = fresh.next().unwrap_or_else(Uuid::new_v4);
+        builder = builder.named_customer(id, company.clone(), domain.clone());
+        bystanders.push(id);
+    }
     let planned = customers.len().saturating_sub(args.azure_plans);
     for &c in &customers[planned..] {
         builder = builder.azure_plan_for(c);

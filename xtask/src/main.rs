@@ -43,6 +43,17 @@ enum Command {
         #[arg(long, default_value_t = 0.05)]
         rate: f64,
     },
+    /// Kill `customers create` or the teardown of its test customers at seeded moments under
+    /// seeded chaos, reap, and check from the sandbox's record that no test customer is left
+    /// and no other customer was touched.
+    FixtureCrash {
+        /// Trials (seeds FIRST_SEED, FIRST_SEED+1, …).
+        #[arg(long, default_value_t = 20)]
+        trials: u32,
+        /// The first trial's seed (a failure names the seed that replays it).
+        #[arg(long, default_value_t = 1)]
+        first_seed: u64,
+    },
     /// Benchmark the client against the bare-reqwest floor (release build; prints a table).
     Bench {
         /// Only item 8, the TiP-sized cleanup against the documented limits (about 5 minutes).
@@ -66,6 +77,36 @@ enum Command {
         #[arg(long)]
         examples: Option<PathBuf>,
     },
+}
+
+fn fixture_crash(root: &std::path::Path, trials: u32, first_seed: u64) -> ExitCode {
+    let started = Instant::now();
+    let report = match xtask::convergence::fixtures::run(root, trials, first_seed) {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("fixture-crash: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!(
+        "fixture-crash: {} trials in {:.0} s; killed during create {}, during teardown {}, unstopped {}; {} test customers reaped, {} faults injected",
+        report.trials,
+        started.elapsed().as_secs_f64(),
+        report.create_killed,
+        report.teardown_killed,
+        report.unstopped,
+        report.reaped,
+        report.faults
+    );
+    if report.failures.is_empty() {
+        println!("  every trial left no test customer and touched no other customer");
+        ExitCode::SUCCESS
+    } else {
+        for (seed, why) in &report.failures {
+            eprintln!("  seed {seed}: {why}");
+        }
+        ExitCode::FAILURE
+    }
 }
 
 fn convergence(root: &std::path::Path, options: &xtask::convergence::Options) -> ExitCode {
@@ -144,6 +185,7 @@ fn main() -> ExitCode {
             };
             convergence(&root, &options)
         }
+        Command::FixtureCrash { trials, first_seed } => fixture_crash(&root, trials, first_seed),
         Command::Fuzz { seconds, targets } => fuzz(&root, seconds, &targets),
         Command::Bench { cleanup_only } => match xtask::bench::run(&root, cleanup_only) {
             Ok(()) => ExitCode::SUCCESS,

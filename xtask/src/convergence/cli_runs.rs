@@ -17,13 +17,28 @@ pub(super) struct RunResult {
     pub(super) output: Vec<u8>,
 }
 
-fn cli(bin: &Path, url: &str, out: &Path) -> Result<std::process::Child, String> {
+/// The cleanup each trial runs.
+const CLEANUP: &[&str] = &[
+    "customers",
+    "delete",
+    "--prefix",
+    "Target",
+    "--cancel-purchases",
+    "--cancel-azure-subscriptions",
+    "--poll-interval",
+    "20ms",
+    "--yes",
+    "--output",
+    "json",
+    "--concurrency",
+    "4",
+];
+
+fn cli(bin: &Path, url: &str, out: &Path, args: &[&str]) -> Result<std::process::Child, String> {
     let file = std::fs::File::create(out).map_err(|e| format!("{}: {e}", out.display()))?;
     Command::new(bin.join("partner-center"))
         .args(["--base-url", url, "--rate", "0", "--retry-backoff", "20ms"])
-        .args(["customers", "delete", "--prefix", "Target", "--cancel-purchases"])
-        .arg("--cancel-azure-subscriptions")
-        .args(["--poll-interval", "20ms", "--yes", "--output", "json", "--concurrency", "4"])
+        .args(args)
         .env_clear()
         .env("PATH", "/nonexistent-convergence-tools")
         .env("PARTNER_CENTER_TOKEN", TOKEN)
@@ -43,9 +58,22 @@ pub(super) fn stopped_run(
     k: u64,
     signal: &'static str,
 ) -> Result<RunResult, String> {
+    stopped_run_of(bin, url, out, k, signal, CLEANUP)
+}
+
+/// A run of `args` stopped with `signal` once the sandbox has received `k` requests (or not,
+/// if it finishes first).
+pub(super) fn stopped_run_of(
+    bin: &Path,
+    url: &str,
+    out: &Path,
+    k: u64,
+    signal: &'static str,
+    args: &[&str],
+) -> Result<RunResult, String> {
     // Armed before the CLI sends anything: request k (0-based) and those after it wait.
     admin(url, "POST", &format!("/_sandbox/hold?from={k}"))?;
-    let mut child = cli(bin, url, out)?;
+    let mut child = cli(bin, url, out, args)?;
     let (arrived, wait) = mpsc::channel();
     let wait_url = url.to_owned();
     std::thread::spawn(move || {
@@ -79,7 +107,18 @@ pub(super) fn stopped_run(
 
 /// A run left to finish on its own.
 pub(super) fn plain_run(bin: &Path, url: &str, out: &Path) -> Result<RunResult, String> {
-    let status = cli(bin, url, out)?.wait().map_err(|e| format!("waiting for the CLI: {e}"))?;
+    plain_run_of(bin, url, out, CLEANUP)
+}
+
+/// A run of `args` left to finish on its own.
+pub(super) fn plain_run_of(
+    bin: &Path,
+    url: &str,
+    out: &Path,
+    args: &[&str],
+) -> Result<RunResult, String> {
+    let status =
+        cli(bin, url, out, args)?.wait().map_err(|e| format!("waiting for the CLI: {e}"))?;
     let output = std::fs::read(out).map_err(|e| format!("{}: {e}", out.display()))?;
     Ok(RunResult { code: status.code(), stopped: None, output })
 }

@@ -20,6 +20,7 @@
 //! runs of the CLI `cli_runs`, and the rules checked afterwards `rules`.
 
 mod cli_runs;
+pub mod fixtures;
 mod rules;
 mod sandbox;
 

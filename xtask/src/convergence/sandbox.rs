@@ -26,15 +26,45 @@ pub(super) struct Sandbox {
 
 /// Starts the sandbox binary in `bin` for the trial with `seed`, and reads the ids it seeded.
 pub(super) fn start_sandbox(bin: &Path, options: &Options, seed: u64) -> Result<Sandbox, String> {
+    let customers = options.customers.to_string();
+    let bystanders = options.bystanders.to_string();
+    let chaos = format!("{seed}:{}", options.rate);
+    start_sandbox_with(
+        bin,
+        &[
+            "--customers",
+            &customers,
+            "--name-prefix",
+            "Target",
+            "--bystanders",
+            &bystanders,
+            "--bystander-prefix",
+            "Bystander",
+            "--purchases-share",
+            "0.34",
+            "--cancellation-latency",
+            "10ms",
+            "--subscriptions-share",
+            "0.5",
+            "--subscription-latency",
+            "10ms",
+            "--azure-plans",
+            "2",
+            "--azure-entitlement-latency",
+            "10ms",
+            "--chaos",
+            &chaos,
+        ],
+    )
+}
+
+/// Starts the sandbox binary in `bin` with the partner and admin tokens and `args`, and reads
+/// the ids it seeded.
+pub(super) fn start_sandbox_with(bin: &Path, args: &[&str]) -> Result<Sandbox, String> {
     let exe = bin.join("partner-center-sandbox");
     let mut child = Command::new(&exe)
         .args(["--port", "0", "--token", TOKEN, "--admin-token", ADMIN])
-        .args(["--customers", &options.customers.to_string(), "--name-prefix", "Target"])
-        .args(["--bystanders", &options.bystanders.to_string(), "--bystander-prefix", "Bystander"])
-        .args(["--purchases-share", "0.34", "--cancellation-latency", "10ms"])
-        .args(["--subscriptions-share", "0.5", "--subscription-latency", "10ms"])
-        .args(["--azure-plans", "2", "--azure-entitlement-latency", "10ms"])
-        .args(["--chaos", &format!("{seed}:{}", options.rate)])
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
