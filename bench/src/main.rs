@@ -15,6 +15,7 @@ mod bulk;
 mod cleanup;
 mod cli;
 mod clients;
+mod fixtures;
 mod floor;
 mod interleave;
 mod listing;
@@ -49,6 +50,12 @@ async fn main() {
             cleanup::run(&mut out, cli).await;
             print!("{out}");
         }
+        // Item 9 alone.
+        Some("fixtures") => {
+            let mut out = String::new();
+            fixtures::run(&mut out).await;
+            print!("{out}");
+        }
         cli => table(cli).await,
     }
 }
@@ -62,6 +69,7 @@ async fn table(cli_path: Option<&str>) {
     bulk::run(&mut out).await;
     sandbox_alone::run(&mut out).await;
     listing::run(&mut out).await;
+    fixtures::run(&mut out).await;
     match cli_path {
         Some(path) => {
             cli::end_to_end(&mut out, path).await;

@@ -181,7 +181,7 @@ pub struct CreateArgs {
     /// How many customers (1 to 75, a TiP account's limit).
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=75))]
     pub count: u8,
-    /// The run's tag, at the start of every name after the fixture marker (1 to 12 letters
+    /// The run's tag, at the start of every name after the fixture marker (1 to 9 letters
     /// and digits): `customers delete --fixtures-older-than … --fixture-tag TEXT` finds them.
     #[arg(long, value_name = "TEXT")]
     pub name_prefix: String,
@@ -199,6 +199,11 @@ pub struct CreateArgs {
     /// 75 less this is refused before anything is created.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub headroom: usize,
+    /// Give each customer a test purchase (one license of perpetual software, checked out),
+    /// which the delete's --cancel-purchases then cancels. Against the local sandbox only:
+    /// which product a fresh TiP account can buy is not established.
+    #[arg(long)]
+    pub with_purchase: bool,
     /// First reap the fixtures (of any tag) older than DURATION.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub reap_stale_first: Option<std::time::Duration>,

@@ -27,7 +27,8 @@ pub async fn run(conn: &Connected, args: &CreateArgs) -> Result<u8, Failure> {
         .tag(&args.name_prefix)
         .address(address)
         .quota(partner_center_fixtures::TIP_CUSTOMER_LIMIT, args.headroom)
-        .concurrency(usize::from(args.concurrency));
+        .concurrency(usize::from(args.concurrency))
+        .with_purchase(args.with_purchase);
     if let Some(age) = args.reap_stale_first {
         fixtures = fixtures.reap_stale_first(age);
     }
@@ -38,15 +39,20 @@ pub async fn run(conn: &Connected, args: &CreateArgs) -> Result<u8, Failure> {
     let written = write_lines(&set, passwords.as_mut());
     let tag = set.tag().as_str().to_owned();
     // They stay: this command's job is to leave them for the caller.
-    let count = set.keep().len();
+    let kept = set.keep();
+    let ids: Vec<String> = kept.iter().map(|f| f.id().to_string()).collect();
+    // Said whatever happens next: the customers exist.
+    eprintln!(
+        "created {} test customer(s) tagged `{tag}`: {}; delete them with: partner-center customers delete {} --cancel-purchases --yes",
+        ids.len(),
+        ids.join(", "),
+        ids.join(" ")
+    );
     written.map_err(|e| {
         Failure::Call(format!(
-            "writing what was created: {e} (the customers exist: delete them as below)"
+            "writing what was created: {e} (the customers exist: delete them as said above)"
         ))
     })?;
-    eprintln!(
-        "created {count} test customer(s) tagged `{tag}`; delete them with: partner-center customers delete --fixtures-older-than 0s --fixture-tag {tag} --cancel-purchases --yes"
-    );
     Ok(exit::OK)
 }
 
@@ -61,6 +67,7 @@ fn write_lines(set: &FixtureSet, mut passwords: Option<&mut File>) -> std::io::R
             "created_unix": f.name().created().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default(),
             "creation": match f.creation() { Creation::Adopted => "adopted", _ => "created" },
             "password_known": f.admin().is_some(),
+            "purchase_orders": f.purchase().iter().map(ToString::to_string).collect::<Vec<_>>(),
         });
         writeln!(out, "{line}")?;
         if let (Some(file), Some(admin)) = (passwords.as_deref_mut(), f.admin()) {

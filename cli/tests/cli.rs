@@ -1002,10 +1002,20 @@ async fn create_then_delete_by_fixture_age_removes_exactly_those_customers() {
         // No password on stdout or stderr.
         assert!(line.get("password").is_none());
     }
-    assert!(stderr.contains("--fixtures-older-than 0s --fixture-tag demo"), "{stderr}");
+    assert!(
+        stderr.contains("partner-center customers delete ")
+            && stderr.contains("--cancel-purchases --yes"),
+        "{stderr}"
+    );
     // The passwords went to the new file, owner-only.
     let written = std::fs::read_to_string(&passwords).expect("the passwords file");
     assert_eq!(written.lines().count(), 3);
+    // No password anywhere on stdout or stderr.
+    for line in written.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+        let password = v["password"].as_str().expect("a password");
+        assert!(!text(&out.stdout).contains(password) && !stderr.contains(password));
+    }
     assert!(written.lines().all(|l| {
         serde_json::from_str::<serde_json::Value>(l)
             .is_ok_and(|v| v["password"].as_str().is_some_and(|p| !p.is_empty()))

@@ -699,6 +699,108 @@ pub mod types {
                 })
         }
     }
+    ///A cart.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct Cart {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub attributes: ::std::option::Option<ResourceAttributes>,
+        #[serde(
+            rename = "creationTimestamp",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub creation_timestamp: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "expirationTimestamp",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub expiration_timestamp: ::std::option::Option<::std::string::String>,
+        pub id: ::uuid::Uuid,
+        #[serde(
+            rename = "lastModifiedTimestamp",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub last_modified_timestamp: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "lastModifiedUser",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub last_modified_user: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "lineItems",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub line_items: ::std::vec::Vec<CartLineItem>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub links: ::std::option::Option<CollectionLinks>,
+        ///`Active`, or `Ordered` once checked out.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    impl Cart {
+        pub fn builder() -> builder::Cart {
+            Default::default()
+        }
+    }
+    ///What a checkout placed, and what failed.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct CartCheckoutResult {
+        #[serde(
+            rename = "orderErrors",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub order_errors: ::std::vec::Vec<OrderError>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub orders: ::std::vec::Vec<Order>,
+    }
+    impl CartCheckoutResult {
+        pub fn builder() -> builder::CartCheckoutResult {
+            Default::default()
+        }
+    }
+    ///A line item of a cart, as an answer shows it.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct CartLineItem {
+        #[serde(
+            rename = "billingCycle",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub billing_cycle: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "catalogItemId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub catalog_item_id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "currencyCode",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub currency_code: ::std::option::Option<::std::string::String>,
+        ///The line item's number (a number in the examples; the table says string).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::serde_json::Value>,
+        #[serde(
+            rename = "orderGroup",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub order_group: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub quantity: ::std::option::Option<i32>,
+        #[serde(
+            rename = "termDuration",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub term_duration: ::std::option::Option<::std::string::String>,
+    }
+    impl CartLineItem {
+        pub fn builder() -> builder::CartLineItem {
+            Default::default()
+        }
+    }
     ///Links of a page; `next` is present when there is another page.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1568,6 +1670,219 @@ pub mod types {
                 })
         }
     }
+    ///A cart to create (property names as the documented example writes them).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct NewCart {
+        #[serde(rename = "LineItems")]
+        pub line_items: ::std::vec::Vec<NewCartLineItem>,
+    }
+    impl NewCart {
+        pub fn builder() -> builder::NewCart {
+            Default::default()
+        }
+    }
+    ///One catalog item to buy.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct NewCartLineItem {
+        ///For example `monthly`, `one_time` or `none` (written `Monthly` in the example).
+        #[serde(rename = "BillingCycle")]
+        pub billing_cycle: NewCartLineItemBillingCycle,
+        ///`{productId}:{skuId}:{availabilityId}`.
+        #[serde(rename = "CatalogItemId")]
+        pub catalog_item_id: NewCartLineItemCatalogItemId,
+        ///The line item's number in the cart.
+        #[serde(rename = "Id", skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<i32>,
+        #[serde(rename = "Quantity")]
+        pub quantity: ::std::num::NonZeroU32,
+        ///For example `P1M`, `P1Y` or `P3Y`.
+        #[serde(
+            rename = "TermDuration",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub term_duration: ::std::option::Option<NewCartLineItemTermDuration>,
+    }
+    impl NewCartLineItem {
+        pub fn builder() -> builder::NewCartLineItem {
+            Default::default()
+        }
+    }
+    ///For example `monthly`, `one_time` or `none` (written `Monthly` in the example).
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct NewCartLineItemBillingCycle(::std::string::String);
+    impl ::std::ops::Deref for NewCartLineItemBillingCycle {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<NewCartLineItemBillingCycle> for ::std::string::String {
+        fn from(value: NewCartLineItemBillingCycle) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for NewCartLineItemBillingCycle {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for NewCartLineItemBillingCycle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for NewCartLineItemBillingCycle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NewCartLineItemBillingCycle {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`{productId}:{skuId}:{availabilityId}`.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct NewCartLineItemCatalogItemId(::std::string::String);
+    impl ::std::ops::Deref for NewCartLineItemCatalogItemId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<NewCartLineItemCatalogItemId> for ::std::string::String {
+        fn from(value: NewCartLineItemCatalogItemId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for NewCartLineItemCatalogItemId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^[A-Za-z0-9]+:[A-Za-z0-9]+:[A-Za-z0-9]+$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^[A-Za-z0-9]+:[A-Za-z0-9]+:[A-Za-z0-9]+$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for NewCartLineItemCatalogItemId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for NewCartLineItemCatalogItemId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NewCartLineItemCatalogItemId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///For example `P1M`, `P1Y` or `P3Y`.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct NewCartLineItemTermDuration(::std::string::String);
+    impl ::std::ops::Deref for NewCartLineItemTermDuration {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<NewCartLineItemTermDuration> for ::std::string::String {
+        fn from(value: NewCartLineItemTermDuration) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for NewCartLineItemTermDuration {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for NewCartLineItemTermDuration {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for NewCartLineItemTermDuration {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NewCartLineItemTermDuration {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///The new customer's company profile.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1677,6 +1992,25 @@ pub mod types {
     }
     impl Order {
         pub fn builder() -> builder::Order {
+            Default::default()
+        }
+    }
+    ///An order group that could not be placed.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct OrderError {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<i32>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "orderGroupId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub order_group_id: ::std::option::Option<::std::string::String>,
+    }
+    impl OrderError {
+        pub fn builder() -> builder::OrderError {
             Default::default()
         }
     }
@@ -3444,6 +3778,433 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct Cart {
+            attributes: ::std::result::Result<
+                ::std::option::Option<super::ResourceAttributes>,
+                ::std::string::String,
+            >,
+            creation_timestamp: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            expiration_timestamp: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+            last_modified_timestamp: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            last_modified_user: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            line_items: ::std::result::Result<
+                ::std::vec::Vec<super::CartLineItem>,
+                ::std::string::String,
+            >,
+            links: ::std::result::Result<
+                ::std::option::Option<super::CollectionLinks>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Cart {
+            fn default() -> Self {
+                Self {
+                    attributes: Ok(Default::default()),
+                    creation_timestamp: Ok(Default::default()),
+                    expiration_timestamp: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    last_modified_timestamp: Ok(Default::default()),
+                    last_modified_user: Ok(Default::default()),
+                    line_items: Ok(Default::default()),
+                    links: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                }
+            }
+        }
+        impl Cart {
+            pub fn attributes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ResourceAttributes>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.attributes = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for attributes: {e}")
+                    });
+                self
+            }
+            pub fn creation_timestamp<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.creation_timestamp = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for creation_timestamp: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn expiration_timestamp<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.expiration_timestamp = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for expiration_timestamp: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn last_modified_timestamp<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_modified_timestamp = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for last_modified_timestamp: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn last_modified_user<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_modified_user = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for last_modified_user: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn line_items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::CartLineItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.line_items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for line_items: {e}")
+                    });
+                self
+            }
+            pub fn links<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CollectionLinks>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.links = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for links: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Cart> for super::Cart {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Cart,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    attributes: value.attributes?,
+                    creation_timestamp: value.creation_timestamp?,
+                    expiration_timestamp: value.expiration_timestamp?,
+                    id: value.id?,
+                    last_modified_timestamp: value.last_modified_timestamp?,
+                    last_modified_user: value.last_modified_user?,
+                    line_items: value.line_items?,
+                    links: value.links?,
+                    status: value.status?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Cart> for Cart {
+            fn from(value: super::Cart) -> Self {
+                Self {
+                    attributes: Ok(value.attributes),
+                    creation_timestamp: Ok(value.creation_timestamp),
+                    expiration_timestamp: Ok(value.expiration_timestamp),
+                    id: Ok(value.id),
+                    last_modified_timestamp: Ok(value.last_modified_timestamp),
+                    last_modified_user: Ok(value.last_modified_user),
+                    line_items: Ok(value.line_items),
+                    links: Ok(value.links),
+                    status: Ok(value.status),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CartCheckoutResult {
+            order_errors: ::std::result::Result<
+                ::std::vec::Vec<super::OrderError>,
+                ::std::string::String,
+            >,
+            orders: ::std::result::Result<
+                ::std::vec::Vec<super::Order>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CartCheckoutResult {
+            fn default() -> Self {
+                Self {
+                    order_errors: Ok(Default::default()),
+                    orders: Ok(Default::default()),
+                }
+            }
+        }
+        impl CartCheckoutResult {
+            pub fn order_errors<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::OrderError>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.order_errors = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for order_errors: {e}")
+                    });
+                self
+            }
+            pub fn orders<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Order>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.orders = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for orders: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CartCheckoutResult> for super::CartCheckoutResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CartCheckoutResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    order_errors: value.order_errors?,
+                    orders: value.orders?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CartCheckoutResult> for CartCheckoutResult {
+            fn from(value: super::CartCheckoutResult) -> Self {
+                Self {
+                    order_errors: Ok(value.order_errors),
+                    orders: Ok(value.orders),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CartLineItem {
+            billing_cycle: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            catalog_item_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            currency_code: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            order_group: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            quantity: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            term_duration: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CartLineItem {
+            fn default() -> Self {
+                Self {
+                    billing_cycle: Ok(Default::default()),
+                    catalog_item_id: Ok(Default::default()),
+                    currency_code: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    order_group: Ok(Default::default()),
+                    quantity: Ok(Default::default()),
+                    term_duration: Ok(Default::default()),
+                }
+            }
+        }
+        impl CartLineItem {
+            pub fn billing_cycle<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.billing_cycle = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for billing_cycle: {e}")
+                    });
+                self
+            }
+            pub fn catalog_item_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.catalog_item_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for catalog_item_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn currency_code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.currency_code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for currency_code: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn order_group<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.order_group = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for order_group: {e}")
+                    });
+                self
+            }
+            pub fn quantity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quantity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for quantity: {e}")
+                    });
+                self
+            }
+            pub fn term_duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.term_duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for term_duration: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CartLineItem> for super::CartLineItem {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CartLineItem,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    billing_cycle: value.billing_cycle?,
+                    catalog_item_id: value.catalog_item_id?,
+                    currency_code: value.currency_code?,
+                    id: value.id?,
+                    order_group: value.order_group?,
+                    quantity: value.quantity?,
+                    term_duration: value.term_duration?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CartLineItem> for CartLineItem {
+            fn from(value: super::CartLineItem) -> Self {
+                Self {
+                    billing_cycle: Ok(value.billing_cycle),
+                    catalog_item_id: Ok(value.catalog_item_id),
+                    currency_code: Ok(value.currency_code),
+                    id: Ok(value.id),
+                    order_group: Ok(value.order_group),
+                    quantity: Ok(value.quantity),
+                    term_duration: Ok(value.term_duration),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct CollectionLinks {
             next: ::std::result::Result<
                 ::std::option::Option<super::Link>,
@@ -4896,6 +5657,175 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct NewCart {
+            line_items: ::std::result::Result<
+                ::std::vec::Vec<super::NewCartLineItem>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for NewCart {
+            fn default() -> Self {
+                Self {
+                    line_items: Err("no value supplied for line_items".to_string()),
+                }
+            }
+        }
+        impl NewCart {
+            pub fn line_items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::NewCartLineItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.line_items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for line_items: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<NewCart> for super::NewCart {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: NewCart,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    line_items: value.line_items?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::NewCart> for NewCart {
+            fn from(value: super::NewCart) -> Self {
+                Self {
+                    line_items: Ok(value.line_items),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct NewCartLineItem {
+            billing_cycle: ::std::result::Result<
+                super::NewCartLineItemBillingCycle,
+                ::std::string::String,
+            >,
+            catalog_item_id: ::std::result::Result<
+                super::NewCartLineItemCatalogItemId,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
+            quantity: ::std::result::Result<
+                ::std::num::NonZeroU32,
+                ::std::string::String,
+            >,
+            term_duration: ::std::result::Result<
+                ::std::option::Option<super::NewCartLineItemTermDuration>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for NewCartLineItem {
+            fn default() -> Self {
+                Self {
+                    billing_cycle: Err(
+                        "no value supplied for billing_cycle".to_string(),
+                    ),
+                    catalog_item_id: Err(
+                        "no value supplied for catalog_item_id".to_string(),
+                    ),
+                    id: Ok(Default::default()),
+                    quantity: Err("no value supplied for quantity".to_string()),
+                    term_duration: Ok(Default::default()),
+                }
+            }
+        }
+        impl NewCartLineItem {
+            pub fn billing_cycle<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::NewCartLineItemBillingCycle>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.billing_cycle = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for billing_cycle: {e}")
+                    });
+                self
+            }
+            pub fn catalog_item_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::NewCartLineItemCatalogItemId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.catalog_item_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for catalog_item_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn quantity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::num::NonZeroU32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quantity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for quantity: {e}")
+                    });
+                self
+            }
+            pub fn term_duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::NewCartLineItemTermDuration>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.term_duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for term_duration: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<NewCartLineItem> for super::NewCartLineItem {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: NewCartLineItem,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    billing_cycle: value.billing_cycle?,
+                    catalog_item_id: value.catalog_item_id?,
+                    id: value.id?,
+                    quantity: value.quantity?,
+                    term_duration: value.term_duration?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::NewCartLineItem> for NewCartLineItem {
+            fn from(value: super::NewCartLineItem) -> Self {
+                Self {
+                    billing_cycle: Ok(value.billing_cycle),
+                    catalog_item_id: Ok(value.catalog_item_id),
+                    id: Ok(value.id),
+                    quantity: Ok(value.quantity),
+                    term_duration: Ok(value.term_duration),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct NewCompanyProfile {
             company_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -5326,6 +6256,91 @@ pub mod types {
                     reference_customer_id: Ok(value.reference_customer_id),
                     status: Ok(value.status),
                     transaction_type: Ok(value.transaction_type),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct OrderError {
+            code: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            order_group_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for OrderError {
+            fn default() -> Self {
+                Self {
+                    code: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    order_group_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl OrderError {
+            pub fn code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for code: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn order_group_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.order_group_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for order_group_id: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<OrderError> for super::OrderError {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: OrderError,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    code: value.code?,
+                    description: value.description?,
+                    order_group_id: value.order_group_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::OrderError> for OrderError {
+            fn from(value: super::OrderError) -> Self {
+                Self {
+                    code: Ok(value.code),
+                    description: Ok(value.description),
+                    order_group_id: Ok(value.order_group_id),
                 }
             }
         }
@@ -7498,6 +8513,77 @@ let response = client.delete_customer()
     pub fn delete_customer(&self) -> builder::DeleteCustomer<'_> {
         builder::DeleteCustomer::new(self)
     }
+    /**Create a cart
+
+Creates a cart of catalog items (`{productId}:{skuId}:{availabilityId}`) for the
+customer; checking it out (`checkout_cart`) places the orders. Nothing is bought
+until then. The cart expires (15 minutes in the classic example, 7 days in the
+new-commerce one). In the integration sandbox at most 25 licenses per subscription
+and a few products can be bought.
+
+Retry a call with the same `MS-RequestId`; a new call uses a fresh one.
+
+
+Sends a `POST` request to `/v1/customers/{customer-tenant-id}/carts`
+
+Arguments:
+- `customer_tenant_id`: The customer's tenant id, a GUID.
+- `ms_contract_version`: The API version requested; usually `v1`.
+- `ms_correlation_id`: Ties the call to others in Partner Center's logs and traces. Send a new GUID per call unless several calls belong together.
+- `ms_partner_center_application`: The name of the application calling Partner Center.
+- `ms_request_id`: Identifies the call and makes it idempotent: send a new GUID for each call and the same GUID on every retry of that call.
+- `x_locale`: Language of localized text such as error descriptions; defaults to `en-US`.
+- `body`: The line items, with property names as the documented example writes them.
+```ignore
+let response = client.create_cart()
+    .customer_tenant_id(customer_tenant_id)
+    .ms_contract_version(ms_contract_version)
+    .ms_correlation_id(ms_correlation_id)
+    .ms_partner_center_application(ms_partner_center_application)
+    .ms_request_id(ms_request_id)
+    .x_locale(x_locale)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_cart(&self) -> builder::CreateCart<'_> {
+        builder::CreateCart::new(self)
+    }
+    /**Check out a cart
+
+Places the cart's orders (one per order group) and answers with them and with what
+failed (`orderErrors`). A purchase: in production it is charged. New orders can take
+minutes to appear in the customer's order list and entitlements (up to 15 minutes,
+documented): keep the ids this answer gives. No body.
+
+Retry a call with the same `MS-RequestId`; a new call uses a fresh one.
+
+
+Sends a `POST` request to `/v1/customers/{customer-tenant-id}/carts/{cart-id}/checkout`
+
+Arguments:
+- `customer_tenant_id`: The customer's tenant id, a GUID.
+- `cart_id`: The cart's id, as a created cart's `id` gives it (a GUID).
+- `ms_contract_version`: The API version requested; usually `v1`.
+- `ms_correlation_id`: Ties the call to others in Partner Center's logs and traces. Send a new GUID per call unless several calls belong together.
+- `ms_partner_center_application`: The name of the application calling Partner Center.
+- `ms_request_id`: Identifies the call and makes it idempotent: send a new GUID for each call and the same GUID on every retry of that call.
+- `x_locale`: Language of localized text such as error descriptions; defaults to `en-US`.
+```ignore
+let response = client.checkout_cart()
+    .customer_tenant_id(customer_tenant_id)
+    .cart_id(cart_id)
+    .ms_contract_version(ms_contract_version)
+    .ms_correlation_id(ms_correlation_id)
+    .ms_partner_center_application(ms_partner_center_application)
+    .ms_request_id(ms_request_id)
+    .x_locale(x_locale)
+    .send()
+    .await;
+```*/
+    pub fn checkout_cart(&self) -> builder::CheckoutCart<'_> {
+        builder::CheckoutCart::new(self)
+    }
     /**Get a customer's entitlements
 
 Returns all of the customer's entitlements in one collection (no paging is documented).
@@ -8852,6 +9938,547 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::empty(response)),
                 204u16 => Ok(ResponseValue::empty(response)),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                409u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                502u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_cart`]
+
+[`Client::create_cart`]: super::Client::create_cart*/
+    #[derive(Debug, Clone)]
+    pub struct CreateCart<'a> {
+        client: &'a super::Client,
+        customer_tenant_id: Result<::uuid::Uuid, String>,
+        ms_contract_version: Result<Option<::std::string::String>, String>,
+        ms_correlation_id: Result<Option<::uuid::Uuid>, String>,
+        ms_partner_center_application: Result<Option<::std::string::String>, String>,
+        ms_request_id: Result<Option<::uuid::Uuid>, String>,
+        x_locale: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::NewCart, String>,
+    }
+    impl<'a> CreateCart<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                customer_tenant_id: Err(
+                    "customer_tenant_id was not initialized".to_string(),
+                ),
+                ms_contract_version: Ok(None),
+                ms_correlation_id: Ok(None),
+                ms_partner_center_application: Ok(None),
+                ms_request_id: Ok(None),
+                x_locale: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn customer_tenant_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.customer_tenant_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for customer_tenant_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_contract_version<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.ms_contract_version = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for ms_contract_version failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_correlation_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.ms_correlation_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for ms_correlation_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_partner_center_application<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.ms_partner_center_application = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for ms_partner_center_application failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_request_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.ms_request_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for ms_request_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_locale<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_locale = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_locale failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::NewCart>,
+            <V as std::convert::TryInto<types::NewCart>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `NewCart` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(types::builder::NewCart) -> types::builder::NewCart,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/customers/{customer-tenant-id}/carts`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::Cart>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                customer_tenant_id,
+                ms_contract_version,
+                ms_correlation_id,
+                ms_partner_center_application,
+                ms_request_id,
+                x_locale,
+                body,
+            } = self;
+            let customer_tenant_id = customer_tenant_id.map_err(Error::InvalidRequest)?;
+            let ms_contract_version = ms_contract_version
+                .map_err(Error::InvalidRequest)?;
+            let ms_correlation_id = ms_correlation_id.map_err(Error::InvalidRequest)?;
+            let ms_partner_center_application = ms_partner_center_application
+                .map_err(Error::InvalidRequest)?;
+            let ms_request_id = ms_request_id.map_err(Error::InvalidRequest)?;
+            let x_locale = x_locale.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::NewCart::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/customers/{}/carts", client.baseurl, encode_path(&
+                customer_tenant_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(6usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = ms_contract_version {
+                header_map.append("MS-Contract-Version", value.to_string().try_into()?);
+            }
+            if let Some(value) = ms_correlation_id {
+                header_map.append("MS-CorrelationId", value.to_string().try_into()?);
+            }
+            if let Some(value) = ms_partner_center_application {
+                header_map
+                    .append(
+                        "MS-PartnerCenter-Application",
+                        value.to_string().try_into()?,
+                    );
+            }
+            if let Some(value) = ms_request_id {
+                header_map.append("MS-RequestId", value.to_string().try_into()?);
+            }
+            if let Some(value) = x_locale {
+                header_map.append("X-Locale", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_cart",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                409u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                502u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::checkout_cart`]
+
+[`Client::checkout_cart`]: super::Client::checkout_cart*/
+    #[derive(Debug, Clone)]
+    pub struct CheckoutCart<'a> {
+        client: &'a super::Client,
+        customer_tenant_id: Result<::uuid::Uuid, String>,
+        cart_id: Result<::uuid::Uuid, String>,
+        ms_contract_version: Result<Option<::std::string::String>, String>,
+        ms_correlation_id: Result<Option<::uuid::Uuid>, String>,
+        ms_partner_center_application: Result<Option<::std::string::String>, String>,
+        ms_request_id: Result<Option<::uuid::Uuid>, String>,
+        x_locale: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> CheckoutCart<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                customer_tenant_id: Err(
+                    "customer_tenant_id was not initialized".to_string(),
+                ),
+                cart_id: Err("cart_id was not initialized".to_string()),
+                ms_contract_version: Ok(None),
+                ms_correlation_id: Ok(None),
+                ms_partner_center_application: Ok(None),
+                ms_request_id: Ok(None),
+                x_locale: Ok(None),
+            }
+        }
+        pub fn customer_tenant_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.customer_tenant_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for customer_tenant_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn cart_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.cart_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for cart_id failed".to_string()
+                });
+            self
+        }
+        pub fn ms_contract_version<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.ms_contract_version = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for ms_contract_version failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_correlation_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.ms_correlation_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for ms_correlation_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_partner_center_application<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.ms_partner_center_application = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for ms_partner_center_application failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ms_request_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.ms_request_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for ms_request_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_locale<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_locale = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_locale failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/v1/customers/{customer-tenant-id}/carts/{cart-id}/checkout`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::CartCheckoutResult>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self {
+                client,
+                customer_tenant_id,
+                cart_id,
+                ms_contract_version,
+                ms_correlation_id,
+                ms_partner_center_application,
+                ms_request_id,
+                x_locale,
+            } = self;
+            let customer_tenant_id = customer_tenant_id.map_err(Error::InvalidRequest)?;
+            let cart_id = cart_id.map_err(Error::InvalidRequest)?;
+            let ms_contract_version = ms_contract_version
+                .map_err(Error::InvalidRequest)?;
+            let ms_correlation_id = ms_correlation_id.map_err(Error::InvalidRequest)?;
+            let ms_partner_center_application = ms_partner_center_application
+                .map_err(Error::InvalidRequest)?;
+            let ms_request_id = ms_request_id.map_err(Error::InvalidRequest)?;
+            let x_locale = x_locale.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/customers/{}/carts/{}/checkout", client.baseurl, encode_path(&
+                customer_tenant_id.to_string()), encode_path(& cart_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(6usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = ms_contract_version {
+                header_map.append("MS-Contract-Version", value.to_string().try_into()?);
+            }
+            if let Some(value) = ms_correlation_id {
+                header_map.append("MS-CorrelationId", value.to_string().try_into()?);
+            }
+            if let Some(value) = ms_partner_center_application {
+                header_map
+                    .append(
+                        "MS-PartnerCenter-Application",
+                        value.to_string().try_into()?,
+                    );
+            }
+            if let Some(value) = ms_request_id {
+                header_map.append("MS-RequestId", value.to_string().try_into()?);
+            }
+            if let Some(value) = x_locale {
+                header_map.append("X-Locale", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "checkout_cart",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(

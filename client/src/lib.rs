@@ -65,6 +65,9 @@ pub use engine::pending::Pending;
 pub use engine::retry::RetryPolicy;
 pub use entitlements::{Entitlement, Entitlements, ListEntitlements, ReferenceOrder};
 pub use error::{ApiError, CallInfo, Error, ErrorCode};
+pub use orders::carts::{
+    Cart, CartItem, Checkout, CheckoutCart, CreateCart, CustomerCarts, OrderError,
+};
 pub use orders::id::{OrderId, ParseOrderIdError};
 pub use orders::{CancelOrder, CustomerOrders, GetOrder, Order, OrderById, OrderStatus};
 pub use removal::{

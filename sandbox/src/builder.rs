@@ -22,7 +22,8 @@ use crate::subscriptions::model::{
 #[cfg(feature = "tls")]
 use crate::tls;
 use crate::{
-    DEFAULT_READ_AFTER_CREATE_LAG, DEFAULT_TOKEN, HEADER_READ_TIMEOUT, TIP_CUSTOMER_LIMIT, server,
+    DEFAULT_PURCHASE_LISTING_LAG, DEFAULT_READ_AFTER_CREATE_LAG, DEFAULT_TOKEN,
+    HEADER_READ_TIMEOUT, TIP_CUSTOMER_LIMIT, server,
 };
 
 /// Configures a [`Sandbox`].
@@ -38,6 +39,7 @@ pub struct SandboxBuilder {
     subscription_updates_accepted: bool,
     read_after_create_lag: Duration,
     customer_limit: usize,
+    purchase_listing_lag: Duration,
     purchases_refusal: Option<axum::http::StatusCode>,
     blockers: DeleteBlockers,
     purchases_share: f64,
@@ -63,6 +65,7 @@ impl Default for SandboxBuilder {
             subscription_updates_accepted: false,
             read_after_create_lag: DEFAULT_READ_AFTER_CREATE_LAG,
             customer_limit: TIP_CUSTOMER_LIMIT,
+            purchase_listing_lag: DEFAULT_PURCHASE_LISTING_LAG,
             purchases_refusal: None,
             blockers: DeleteBlockers::default(),
             purchases_share: 0.0,
@@ -89,6 +92,7 @@ impl std::fmt::Debug for SandboxBuilder {
             .field("subscription_updates_accepted", &self.subscription_updates_accepted)
             .field("read_after_create_lag", &self.read_after_create_lag)
             .field("customer_limit", &self.customer_limit)
+            .field("purchase_listing_lag", &self.purchase_listing_lag)
             .field("purchases_share", &self.purchases_share)
             .field("subscriptions_share", &self.subscriptions_share)
             .field("blockers", &self.blockers)
@@ -219,6 +223,14 @@ impl SandboxBuilder {
     /// report saw about 90 seconds).
     pub fn read_after_create_lag(mut self, lag: Duration) -> Self {
         self.read_after_create_lag = lag;
+        self
+    }
+
+    /// How long the entitlements of an order a checkout placed take to appear (default
+    /// [`DEFAULT_PURCHASE_LISTING_LAG`](crate::DEFAULT_PURCHASE_LISTING_LAG); documented: up to
+    /// 15 minutes). Meanwhile only the checkout's answer names the order.
+    pub fn purchase_listing_lag(mut self, lag: Duration) -> Self {
+        self.purchase_listing_lag = lag;
         self
     }
 
@@ -436,6 +448,7 @@ impl SandboxBuilder {
         store.subscription_updates_accepted = self.subscription_updates_accepted;
         store.read_after_create_lag = self.read_after_create_lag;
         store.customer_limit = self.customer_limit;
+        store.purchase_listing_lag = self.purchase_listing_lag;
         let shared = Arc::new(Shared {
             accounts,
             store: Mutex::new(store),

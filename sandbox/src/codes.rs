@@ -90,6 +90,15 @@ pub const ORGANIZATION_REGISTRATION_ID_NOT_SUPPORTED: i64 = 600002;
 /// the 76th customer gets is not documented).
 pub const SANDBOX_LIMIT_MET: i64 = 800018;
 
+/// 400: "CatalogItemIdIsNotValid" (a cart line item's documented error code); here, an item
+/// the sandbox does not sell.
+pub const CATALOG_ITEM_ID_NOT_VALID: i64 = 10001;
+/// 403: "The desired seat count exceeded the maximum seat count allowed per subscription"
+/// (the sandbox's 25 licenses).
+pub const SEAT_LIMIT_EXCEEDED: i64 = 800067;
+/// 409: the cart was already checked out (no code is documented; the status as its code).
+pub const CART_ALREADY_ORDERED: i64 = 409;
+
 /// The documented description of `code`, where the sandbox knows one (for injected
 /// refusals).
 pub(crate) fn description(code: i64) -> Option<&'static str> {

@@ -45,6 +45,7 @@ pub(crate) fn handle(shared: &Shared, partner: Partner, req: &Incoming<'_>) -> R
         let orders = store.orders(partner.index, customer)?;
         Ok(orders
             .iter()
+            .filter(|o| o.is_listed())
             .filter(|o| filter.as_deref().is_none_or(|f| o.kind.selected_by(f)))
             .flat_map(|o| o.entitlements(show_expiry))
             .collect::<Vec<_>>())

@@ -40,6 +40,7 @@ pub use customers::list::MAX_PAGE_SIZE;
 pub use fault::{Fault, FaultKind, RetryAfter};
 pub use layers::idempotency::Idempotency;
 pub use layers::record::{RECORDED_REQUESTS, RecordedRequest};
+pub use orders::carts::{CATALOG, MAX_SANDBOX_QUANTITY};
 pub use orders::purchases::{
     CANCELLATION_WINDOW, DEFAULT_CANCELLATION_LATENCY, OrderSeed, ProductKind,
 };
@@ -55,6 +56,10 @@ pub use subscriptions::model::{
 /// ([`SandboxBuilder::read_after_create_lag`]): long enough that a client which reads right
 /// after creating meets it, short enough for tests.
 pub const DEFAULT_READ_AFTER_CREATE_LAG: Duration = Duration::from_secs(1);
+
+/// How long a bought order's entitlements take to appear by default
+/// ([`SandboxBuilder::purchase_listing_lag`]).
+pub const DEFAULT_PURCHASE_LISTING_LAG: Duration = Duration::from_secs(1);
 
 /// The most customers a TiP (integration sandbox) account holds, as documented
 /// ([`SandboxBuilder::customer_limit`]).

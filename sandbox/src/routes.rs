@@ -48,6 +48,10 @@ pub enum Operation {
     ValidateAddress,
     /// `HEAD /v1/domains/{domain}` (is the domain taken?).
     CheckDomain,
+    /// `POST /v1/customers/{customer-tenant-id}/carts`.
+    CreateCart,
+    /// `POST …/carts/{cart-id}/checkout` (a purchase).
+    CheckoutCart,
 }
 
 /// The resources Partner Center documents a rate limit for (500 requests a minute per tenant
@@ -74,6 +78,7 @@ pub(crate) struct Incoming<'a> {
     pub subscription: &'a str,
     pub entitlement: &'a str,
     pub domain: &'a str,
+    pub cart: &'a str,
 }
 
 type Handler = fn(&Shared, Partner, &Incoming<'_>) -> Response<Body>;
@@ -225,6 +230,25 @@ pub(crate) static ROUTES: &[Route] = &[
         takes_body: false,
         handler: customers::domains::handle,
     },
+    Route {
+        operation: Operation::CreateCart,
+        name: "create-cart",
+        method: Method::POST,
+        path: "/v1/customers/{customer}/carts",
+        // A choice: the throttling page lists carts apart; they lead to orders.
+        resource: Resource::Order,
+        takes_body: true,
+        handler: orders::carts::create,
+    },
+    Route {
+        operation: Operation::CheckoutCart,
+        name: "checkout",
+        method: Method::POST,
+        path: "/v1/customers/{customer}/carts/{cart}/checkout",
+        resource: Resource::Order,
+        takes_body: false,
+        handler: orders::carts::checkout,
+    },
 ];
 
 impl Operation {
@@ -298,6 +322,7 @@ fn matches<'p>(template: &str, path: &'p str) -> Option<Params<'p>> {
             "{subscription}" if !segment.is_empty() => params.subscription = segment,
             "{entitlement}" if !segment.is_empty() => params.entitlement = segment,
             "{domain}" if !segment.is_empty() => params.domain = segment,
+            "{cart}" if !segment.is_empty() => params.cart = segment,
             literal if literal == segment => {}
             _ => return None,
         }
@@ -313,6 +338,7 @@ struct Params<'p> {
     subscription: &'p str,
     entitlement: &'p str,
     domain: &'p str,
+    cart: &'p str,
 }
 
 fn serves(route: &Route, method: &Method) -> bool {
@@ -336,9 +362,10 @@ pub(crate) fn answer(
     body: &Bytes,
 ) -> Response<Body> {
     let route = target.route();
-    let Params { customer, order, subscription, entitlement, domain } =
+    let Params { customer, order, subscription, entitlement, domain, cart } =
         matches(route.path, parts.uri.path()).unwrap_or_default();
-    let incoming = Incoming { parts, body, customer, order, subscription, entitlement, domain };
+    let incoming =
+        Incoming { parts, body, customer, order, subscription, entitlement, domain, cart };
     (route.handler)(shared, partner, &incoming)
 }
 
@@ -384,6 +411,8 @@ mod tests {
             Operation::CreateCustomer,
             Operation::ValidateAddress,
             Operation::CheckDomain,
+            Operation::CreateCart,
+            Operation::CheckoutCart,
         ];
         for op in all {
             assert_eq!(ROUTES.iter().filter(|r| r.operation == op).count(), 1, "{op:?}");

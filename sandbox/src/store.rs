@@ -20,6 +20,15 @@ pub(crate) enum Deletion {
     InvalidAddress,
 }
 
+/// A cart as the sandbox keeps it.
+#[derive(Debug, Clone)]
+pub(crate) struct CartRecord {
+    pub customer: Uuid,
+    /// Each line item: what it buys, how many, its catalog item id.
+    pub items: Vec<(crate::orders::purchases::ProductKind, u32, String)>,
+    pub ordered: bool,
+}
+
 /// Why a request for a customer (or one of its resources) finds none of the partner's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Lookup {
@@ -70,6 +79,10 @@ pub(crate) struct Store {
     pub read_after_create_lag: Duration,
     /// The most customers a partner may hold (a create past it is refused).
     pub customer_limit: usize,
+    /// How long a bought order's entitlements take to appear.
+    pub purchase_listing_lag: Duration,
+    /// Carts, by id: their customer, their items (kind and quantity), whether checked out.
+    carts: HashMap<Uuid, CartRecord>,
     /// Every domain in use or once claimed (lower case): a seeded customer's, a created
     /// one's, and a refused create's that got as far as claiming it.
     taken_domains: HashSet<String>,
@@ -396,7 +409,65 @@ impl Store {
         Ok(self.orders.get_mut(&customer).and_then(|o| o.iter_mut().find(|o| o.id == order)))
     }
 
+    /// Keeps a new cart for `customer` (owned by `partner`).
+    pub fn add_cart(
+        &mut self,
+        partner: usize,
+        cart: Uuid,
+        record: CartRecord,
+    ) -> Result<(), Lookup> {
+        self.owned(partner, record.customer)?;
+        self.carts.insert(cart, record);
+        Ok(())
+    }
+
+    /// Checks out `cart` of `customer`: one order per kind of item, placed now, its
+    /// entitlements listed after the purchase lag. `Ok(None)`: no such cart of the customer;
+    /// `Ok(Some(Err(())))`: already checked out.
+    #[allow(clippy::type_complexity)]
+    pub fn checkout(
+        &mut self,
+        partner: usize,
+        customer: Uuid,
+        cart: Uuid,
+    ) -> Result<Option<Result<Vec<serde_json::Value>, ()>>, Lookup> {
+        self.owned(partner, customer)?;
+        let Some(record) = self.carts.get_mut(&cart).filter(|c| c.customer == customer) else {
+            return Ok(None);
+        };
+        if record.ordered {
+            return Ok(Some(Err(())));
+        }
+        record.ordered = true;
+        let items = record.items.clone();
+        let now = SystemTime::now();
+        let mut placed = Vec::new();
+        for kind in [
+            crate::orders::purchases::ProductKind::Software,
+            crate::orders::purchases::ProductKind::ReservedInstance,
+        ] {
+            let lines: u32 = items.iter().filter(|(k, _, _)| *k == kind).count() as u32;
+            if lines == 0 {
+                continue;
+            }
+            let seed = match kind {
+                crate::orders::purchases::ProductKind::Software => OrderSeed::software(),
+                crate::orders::purchases::ProductKind::ReservedInstance => {
+                    OrderSeed::reserved_instance()
+                }
+            }
+            .line_items(lines)
+            .created_ago(Duration::ZERO);
+            let mut order = OrderRecord::from_seed(customer, &seed, now);
+            order.listed_at = Instant::now() + self.purchase_listing_lag;
+            placed.push(order.json(self.cancellation_latency, None));
+            self.orders.entry(customer).or_default().push(order);
+        }
+        Ok(Some(Ok(placed)))
+    }
+
     fn remove(&mut self, customer: Uuid) {
+        self.carts.retain(|_, c| c.customer != customer);
         self.orders.remove(&customer);
         self.subscriptions.remove(&customer);
         if let Some((p, seq)) = self.customers.remove(&customer)

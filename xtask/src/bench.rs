@@ -6,8 +6,9 @@ use std::process::Command;
 
 use crate::process::{cargo, run_checked, target_dir};
 
-/// Runs the whole bench (its table on stdout), or with `cleanup_only` only item 8.
-pub fn run(root: &Path, cleanup_only: bool) -> Result<(), String> {
+/// Runs the whole bench (its table on stdout), or with `cleanup_only` only item 8, or with
+/// `fixtures_only` only item 9.
+pub fn run(root: &Path, cleanup_only: bool, fixtures_only: bool) -> Result<(), String> {
     run_checked(
         Command::new(cargo()).current_dir(root).args([
             "build",
@@ -22,6 +23,9 @@ pub fn run(root: &Path, cleanup_only: bool) -> Result<(), String> {
     )?;
     let target = target_dir(root).join("release");
     let mut bench = Command::new(target.join("partner-center-bench"));
+    if fixtures_only {
+        return run_checked(bench.arg("fixtures"), "the bench");
+    }
     if cleanup_only {
         bench.arg("cleanup");
     }

@@ -93,9 +93,16 @@ pub fn run(root: &Path) -> Result<Report, String> {
     // A create of a schema-valid customer may still be refused with a documented 400 that no
     // schema can express: the country rules (an organization registration number and a phone
     // in some countries, none elsewhere), an e-mail the notification service refuses.
-    let create = "[[operations]]\ninclude-operation-id = \"create_customer\"\n\
-                  checks.positive_data_acceptance.expected-statuses = \
-                  [\"2xx\", \"400\", \"401\", \"403\", \"404\", \"409\", \"429\", \"5xx\"]\n";
+    // So may a cart of a schema-valid item the sandbox does not sell (documented code 10001).
+    let create = ["create_customer", "create_cart"]
+        .map(|id| {
+            format!(
+                "[[operations]]\ninclude-operation-id = \"{id}\"\n\
+                 checks.positive_data_acceptance.expected-statuses = \
+                 [\"2xx\", \"400\", \"401\", \"403\", \"404\", \"409\", \"429\", \"5xx\"]\n"
+            )
+        })
+        .concat();
     let generated = root.join("target/conformance/generated-ids.toml");
     let pinned = root.join("target/conformance/pinned-customer.toml");
     for (path, text) in [

@@ -59,6 +59,9 @@ enum Command {
         /// Only item 8, the TiP-sized cleanup against the documented limits (about 5 minutes).
         #[arg(long)]
         cleanup_only: bool,
+        /// Only item 9: twenty test customers created and torn down (about 20 seconds).
+        #[arg(long, conflicts_with = "cleanup_only")]
+        fixtures_only: bool,
     },
     /// Run the cargo-fuzz targets in fuzz/ (cargo-fuzz pinned, installed under target/tools).
     Fuzz {
@@ -187,13 +190,15 @@ fn main() -> ExitCode {
         }
         Command::FixtureCrash { trials, first_seed } => fixture_crash(&root, trials, first_seed),
         Command::Fuzz { seconds, targets } => fuzz(&root, seconds, &targets),
-        Command::Bench { cleanup_only } => match xtask::bench::run(&root, cleanup_only) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("bench: {e}");
-                ExitCode::FAILURE
+        Command::Bench { cleanup_only, fixtures_only } => {
+            match xtask::bench::run(&root, cleanup_only, fixtures_only) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("bench: {e}");
+                    ExitCode::FAILURE
+                }
             }
-        },
+        }
         Command::Gen { check } => {
             let started = Instant::now();
             let spec_path = root.join(SPEC_PATH);

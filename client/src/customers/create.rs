@@ -298,6 +298,10 @@ impl Operation for CreateCustomerRequest {
     const RESOURCE: Resource = Resource::Customer;
     /// The answer holds the admin's password.
     const SUCCESS_BODY_IS_SECRET: bool = true;
+    /// A customer made in a production account could not be deleted by this client (Partner
+    /// Center deletes only a TiP account's customers).
+    const PRODUCTION_WRITE: Option<&'static str> =
+        Some("a customer creation (one made outside a TiP account could not be deleted again)");
 
     fn span(&self, ids: CallIds) -> tracing::Span {
         let domain =
@@ -389,7 +393,10 @@ impl<'a> CreateCustomer<'a> {
             Err(e) => e,
         };
         let (status, call) = match &refused {
-            Error::Api(api) if api.status.is_client_error() && api.call.may_have_applied => {
+            // The refusal a taken domain gets (its status is not documented: 400 or 409).
+            Error::Api(api)
+                if matches!(api.status.as_u16(), 400 | 409) && api.call.may_have_applied =>
+            {
                 (api.status, api.call)
             }
             _ => return Err(refused),

@@ -115,6 +115,11 @@ impl<'a> CustomerById<'a> {
         DeleteWithPurchases::new(self.pc, self.id)
     }
 
+    /// The customer's carts: `.create(&items)` and `.checkout(cart_id)` (a purchase).
+    pub fn carts(self) -> crate::orders::carts::CustomerCarts<'a> {
+        crate::orders::carts::CustomerCarts { pc: self.pc, customer: self.id }
+    }
+
     /// The customer's orders: `.by_id(order_id).get()` and `.cancel()`.
     pub fn orders(self) -> CustomerOrders<'a> {
         CustomerOrders { pc: self.pc, customer: self.id }

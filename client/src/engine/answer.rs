@@ -111,6 +111,19 @@ pub(crate) async fn map_failure(
             api.fill_from_bytes(&body, seen.truncated);
             Error::Api(Box::new(api))
         }
+        G::UnexpectedResponse(response)
+            if secret_success_body && response.status().is_success() =>
+        {
+            // A success the spec does not list, for an answer that holds a secret: the server
+            // acted, and its body is never kept.
+            Error::InvalidAnswer {
+                message: format!(
+                    "the answer's status {} is not one the spec lists for this call; its body is not shown: it may hold a secret",
+                    response.status()
+                ),
+                call,
+            }
+        }
         G::UnexpectedResponse(response) => {
             let status = response.status();
             let headers = response.headers().clone();

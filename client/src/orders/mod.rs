@@ -1,6 +1,7 @@
 //! A customer's orders: `GET` and `PATCH /v1/customers/{customer-tenant-id}/orders/{order-id}`,
 //! read one and cancel one ("Cancel an order from the integration sandbox").
 
+pub(crate) mod carts;
 pub(crate) mod id;
 
 use std::fmt;
@@ -171,7 +172,7 @@ pub struct Order {
 impl Order {
     /// The spec holds an order's `id` to the `order-id` pattern, which the generated type has
     /// already checked: an answer with any other id never gets here.
-    fn read(raw: types::Order, call: CallInfo) -> Self {
+    pub(crate) fn read(raw: types::Order, call: CallInfo) -> Self {
         let id = OrderId::from_generated(raw.id.clone());
         Self { id, status: OrderStatus::from(raw.status.as_str()), raw, call }
     }

@@ -3,6 +3,7 @@
 //! sandbox" documents. A cancel takes the sandbox's cancellation latency to read `cancelled`.
 //! What the orders hold, and the entitlements they give, is [`purchases`].
 
+pub(crate) mod carts;
 pub(crate) mod purchases;
 
 use std::time::SystemTime;

@@ -166,6 +166,9 @@ pub(crate) struct OrderRecord {
     pub resource: Uuid,
     /// When it is placed: until then it reads `pending` and refuses cancels as in progress.
     pub placed_at: Instant,
+    /// When its entitlements appear (a bought order's show up after a while; documented: up
+    /// to 15 minutes).
+    pub listed_at: Instant,
 }
 
 /// What a cancel came to.
@@ -195,7 +198,13 @@ impl OrderRecord {
             state: if seed.cancelled { OrderState::Cancelled } else { OrderState::Completed },
             resource,
             placed_at: Instant::now() + seed.placing,
+            listed_at: Instant::now(),
         }
+    }
+
+    /// Whether its entitlements show yet.
+    pub(crate) fn is_listed(&self) -> bool {
+        Instant::now() >= self.listed_at
     }
 
     /// Whether it is still being placed (reads `pending`; a cancel is "in progress").

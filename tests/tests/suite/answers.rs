@@ -9,7 +9,7 @@
 //! Deterministic (a fixed seed) and quick: a few hundred answers over one connection.
 
 use partner_center_client::{
-    Address, AzureEntitlementId, Error, NewCustomer, OrderId, OrderStatus, PartnerCenter,
+    Address, AzureEntitlementId, CartItem, Error, NewCustomer, OrderId, OrderStatus, PartnerCenter,
     RetryPolicy, SubscriptionChange, SubscriptionId, SubscriptionStatus, SubscriptionUpdated,
 };
 use partner_center_tests::{Reply, ScriptedServer, TOKEN, client_for, customer_id};
@@ -431,6 +431,20 @@ async fn check(
                 .await
                 .map_err(|e| e.to_string())?;
             same("verdict", read.taken)
+        }
+        "create_cart" => {
+            let cart = customer
+                .carts()
+                .create(&[CartItem::new("DG7GMGF0DWTL:0001:DG7GMGF0DSFM", 1, "one_time")])
+                .await
+                .map_err(|e| e.to_string())?;
+            same("cart id", Some(cart.id.to_string()) == id_of(&body["id"]))
+        }
+        "checkout_cart" => {
+            let placed =
+                customer.carts().checkout(uuid::Uuid::nil()).await.map_err(|e| e.to_string())?;
+            let sent = body["orders"].as_array().map_or(0, Vec::len);
+            same("number of orders", placed.orders.len() == sent)
         }
         other => panic!("operation {other} has no row in `check`: say how the client calls it"),
     }

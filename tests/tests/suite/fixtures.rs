@@ -35,6 +35,11 @@ async fn sandbox_with_bystanders(lag: Duration) -> (Sandbox, PartnerCenter, Vec<
     (sandbox, pc, bystanders)
 }
 
+/// The creates the sandbox received.
+fn creates(sandbox: &Sandbox) -> usize {
+    sandbox.requests().iter().filter(|r| r.method == "POST" && r.path == "/v1/customers").count()
+}
+
 fn sorted(mut ids: Vec<Uuid>) -> Vec<Uuid> {
     ids.sort();
     ids
@@ -60,19 +65,46 @@ async fn a_batch_is_created_read_back_and_torn_down() {
 
 #[tokio::test]
 async fn one_refused_create_rolls_the_whole_batch_back() {
-    let (sandbox, pc, bystanders) = sandbox_with_bystanders(Duration::ZERO).await;
-    sandbox.inject(Fault::refusal(403, 600006).for_operation(Operation::CreateCustomer).times(1));
+    // Room for two more customers only: the third create is refused (800018).
+    let bystanders = vec![Uuid::new_v4(), Uuid::new_v4()];
+    let sandbox = Sandbox::builder()
+        .tip_partner(TIP)
+        .customers(bystanders.iter().copied())
+        .read_after_create_lag(Duration::ZERO)
+        .customer_limit(4)
+        .start()
+        .await
+        .expect("sandbox starts");
+    let pc = client_for(&sandbox.base_url(), TIP, quick_retries());
     let err = Fixtures::new(&pc)
-        .count(3)
+        .count(4)
         .tag("rollback")
+        .quota(100, 0)
         .concurrency(1)
         .create()
         .await
         .expect_err("refused");
     let FixtureError::Batch { error, rolled_back } = &err else { panic!("{err}") };
-    assert!(error.to_string().contains("creating a customer"), "{error}");
+    assert!(error.to_string().contains("sandbox limit"), "{error}");
     assert_eq!(rolled_back.deleted(), 2, "{rolled_back}");
     assert!(rolled_back.is_clean());
+    assert_eq!(sandbox.customers(TIP), sorted(bystanders));
+    // The fourth create was never started.
+    assert_eq!(creates(&sandbox), 3, "two made, one refused, none after it");
+
+    // A refusal of the first create: nothing else is attempted.
+    let (sandbox, pc, bystanders) = sandbox_with_bystanders(Duration::ZERO).await;
+    sandbox.inject(Fault::refusal(403, 600006).for_operation(Operation::CreateCustomer).times(1));
+    let err = Fixtures::new(&pc)
+        .count(3)
+        .tag("first")
+        .concurrency(1)
+        .create()
+        .await
+        .expect_err("refused");
+    let FixtureError::Batch { rolled_back, .. } = &err else { panic!("{err}") };
+    assert!(rolled_back.outcomes.is_empty() && rolled_back.is_clean(), "{rolled_back}");
+    assert_eq!(creates(&sandbox), 1, "the one create");
     assert_eq!(sandbox.customers(TIP), sorted(bystanders));
 }
 
@@ -111,7 +143,7 @@ async fn a_reap_takes_only_stale_fixtures_and_reads_each_back_first() {
     // A fixture-named customer made straight through the client, as by a run killed between
     // its create and its read-back: it does not read yet.
     let name =
-        FixtureName::new(&RunTag::new("lag").expect("a tag"), std::time::SystemTime::now(), 0);
+        FixtureName::new(&RunTag::new("lag").expect("a tag"), std::time::SystemTime::now(), 7, 0);
     let unread = pc
         .customers()
         .create(
@@ -149,4 +181,72 @@ async fn a_reap_takes_only_stale_fixtures_and_reads_each_back_first() {
     // Again: nothing left to reap.
     let again = reap(&pc, Duration::ZERO, None, 4, Duration::from_secs(1)).await.expect("reaped");
     assert!(again.outcomes.is_empty());
+}
+
+#[tokio::test]
+async fn a_test_purchase_is_bought_and_its_orders_cancelled_before_they_are_listed() {
+    // The bought order's entitlements appear only after a minute here: only the checkout's
+    // answer names it, so the teardown must cancel it by that id.
+    let sandbox = Sandbox::builder()
+        .tip_partner(TIP)
+        .read_after_create_lag(Duration::ZERO)
+        .purchase_listing_lag(Duration::from_secs(60))
+        .cancellation_latency(Duration::from_millis(200))
+        .start()
+        .await
+        .expect("sandbox starts");
+    let pc = client_for(&sandbox.base_url(), TIP, quick_retries());
+    let set = Fixtures::new(&pc)
+        .count(2)
+        .tag("bought")
+        .with_purchase(true)
+        .create()
+        .await
+        .expect("created");
+    for f in set.fixtures() {
+        assert_eq!(f.purchase().len(), 1, "one software order each");
+        assert_eq!(sandbox.orders(f.id().as_uuid()).len(), 1);
+        // Not in the entitlements yet: the procedure alone could not see it.
+        let listed = pc.customers().by_id(f.id()).entitlements().await.expect("entitlements");
+        assert_eq!(listed.all().count(), 0);
+        // And the delete alone is refused while it is active.
+        assert!(pc.customers().by_id(f.id()).delete().await.is_err());
+    }
+    let report = set.teardown().await;
+    assert!(report.is_clean(), "{report}");
+    assert!(sandbox.customers(TIP).is_empty());
+    // The cart's limits, as documented: 26 licenses, an unknown item.
+    let probe = Fixtures::new(&pc).count(1).tag("probe").create().await.expect("created");
+    let carts = pc.customers().by_id(probe.ids()[0]).carts();
+    let too_many = carts
+        .create(&[partner_center_client::CartItem::new(
+            partner_center_fixtures::TEST_PURCHASE_ITEM,
+            26,
+            "one_time",
+        )])
+        .await;
+    assert_eq!(too_many.expect_err("over 25").status().map(|s| s.as_u16()), Some(403));
+    let unknown = carts
+        .create(&[partner_center_client::CartItem::new(
+            "CFQ7TTC0LFLZ:0002:CFQ7TTC0K4TS",
+            1,
+            "monthly",
+        )])
+        .await;
+    assert_eq!(
+        unknown.expect_err("not sold").api().and_then(|a| a.code().cloned()),
+        Some(partner_center_client::ErrorCode::Number(10001))
+    );
+    assert!(probe.teardown().await.is_clean());
+}
+
+#[tokio::test]
+async fn the_test_purchase_is_refused_outside_the_local_sandbox() {
+    let pc = PartnerCenter::builder()
+        .base_url("https://api.partnercenter.microsoft.com")
+        .bearer_token("not-sent")
+        .build()
+        .expect("client");
+    let err = Fixtures::new(&pc).with_purchase(true).create().await.expect_err("refused");
+    assert!(err.to_string().contains("local sandbox only"), "{err}");
 }
