@@ -1,7 +1,8 @@
 //! `cargo xtask fixture-crash`: test customers must not leak when the process making or
 //! tearing them down dies. Each trial starts the sandbox binary (its state outlives the CLI)
-//! with bystanders (other companies, a company named like a fixture's tag, and a customer
-//! whose domain starts with the fixture marker but is not a fixture), a read-after-create lag
+//! with bystanders (other companies, a company named like a fixture's tag, a customer whose
+//! domain starts with the fixture marker but does not parse, and one whose domain parses as a
+//! fixture's but whose company name disagrees), a read-after-create lag
 //! and seeded chaos; then either `partner-center customers create` is killed (SIGKILL) once the
 //! sandbox has received its k-th request — between creates, between a create and its
 //! read-back — or it finishes and the teardown (`customers delete --fixtures-older-than 0s
@@ -10,12 +11,10 @@
 //! own state and record: no customer whose names make it a fixture is left, every bystander is
 //! still there, and no request named a bystander.
 
-use std::path::Path;
-use std::process::Command;
-
 use super::cli_runs::{plain_run_of, stopped_run_of};
 use super::sandbox::{admin, all_customers, start_sandbox_with};
-use crate::process::{cargo, run_checked, target_dir};
+use crate::process::target_dir;
+use std::path::Path;
 
 /// What a run of trials did.
 #[derive(Debug, Default)]
@@ -41,21 +40,7 @@ const COUNT: &str = "4";
 
 /// Builds both binaries and runs `trials` trials from `first_seed`.
 pub fn run(root: &Path, trials: u32, first_seed: u64) -> Result<CrashReport, String> {
-    run_checked(
-        Command::new(cargo()).current_dir(root).args([
-            "build",
-            "--quiet",
-            "--locked",
-            "-p",
-            "partner-center-sandbox",
-            "--features",
-            "partner-center-sandbox/cli",
-            "-p",
-            "partner-center-cli",
-        ]),
-        "cargo build -p partner-center-sandbox -p partner-center-cli --features partner-center-sandbox/cli",
-    )?;
-    let bin = target_dir(root).join("debug");
+    let bin = super::build_binaries(root)?;
     let work = target_dir(root).join("fixture-crash");
     std::fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
     let mut report = CrashReport::default();

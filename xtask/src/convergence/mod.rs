@@ -81,8 +81,8 @@ pub struct Report {
     pub failures: Vec<(u64, String)>,
 }
 
-/// Builds both binaries and runs the trials.
-pub fn run(root: &Path, options: &Options) -> Result<Report, String> {
+/// Builds the sandbox binary (with its flags) and the CLI, debug; returns their directory.
+pub(crate) fn build_binaries(root: &Path) -> Result<std::path::PathBuf, String> {
     run_checked(
         Command::new(cargo()).current_dir(root).args([
             "build",
@@ -97,7 +97,12 @@ pub fn run(root: &Path, options: &Options) -> Result<Report, String> {
         ]),
         "cargo build -p partner-center-sandbox -p partner-center-cli --features partner-center-sandbox/cli",
     )?;
-    let bin = target_dir(root).join("debug");
+    Ok(target_dir(root).join("debug"))
+}
+
+/// Builds both binaries and runs the trials.
+pub fn run(root: &Path, options: &Options) -> Result<Report, String> {
+    let bin = build_binaries(root)?;
     let work = target_dir(root).join("convergence");
     std::fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
     let mut report = Report::default();
