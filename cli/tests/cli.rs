@@ -1076,3 +1076,38 @@ async fn create_then_delete_by_fixture_age_removes_exactly_those_customers() {
     expected.sort();
     assert_eq!(left, expected);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_with_purchase_buys_and_the_delete_cancels_it() {
+    let sandbox = Sandbox::builder()
+        .tip_partner(TOKEN)
+        .purchase_listing_lag(Duration::ZERO)
+        .cancellation_latency(Duration::from_millis(100))
+        .start()
+        .await
+        .expect("sandbox");
+    let out =
+        run(cli(&sandbox, &["customers", "create", "--name-prefix", "buy", "--with-purchase"]))
+            .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let lines = json_lines(&out);
+    let id: Uuid = lines[0]["id"].as_str().expect("an id").parse().expect("a GUID");
+    assert_eq!(lines[0]["purchase_orders"].as_array().map(Vec::len), Some(1), "{}", lines[0]);
+    assert_eq!(sandbox.orders(id).len(), 1);
+    let gone = run(cli(
+        &sandbox,
+        &[
+            "customers",
+            "delete",
+            "--fixtures-older-than",
+            "0s",
+            "--cancel-purchases",
+            "--poll-interval",
+            "50ms",
+            "--yes",
+        ],
+    ))
+    .await;
+    assert_eq!(gone.status.code(), Some(0), "{}", text(&gone.stderr));
+    assert!(sandbox.customers(TOKEN).is_empty());
+}

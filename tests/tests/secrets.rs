@@ -82,3 +82,73 @@ async fn the_token_never_shows_in_debug_display_or_logs() {
         assert!(!text.contains("secret-token-value"), "token leaked: {text}");
     }
 }
+
+/// Every log line of `f`'s run, at TRACE, captured for this thread.
+async fn logs_of<F: std::future::Future>(f: F) -> (F::Output, String) {
+    use std::io::Write;
+    #[derive(Clone, Default)]
+    struct Buf(Arc<std::sync::Mutex<Vec<u8>>>);
+    impl Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("lock").extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let logs = Buf::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let out = f.await;
+    let text = String::from_utf8_lossy(&logs.0.lock().expect("lock")).into_owned();
+    (out, text)
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_created_customers_password_never_shows_in_logs_or_debug() {
+    let sandbox = partner_center_sandbox::Sandbox::builder()
+        .tip_partner(TOKEN)
+        .read_after_create_lag(std::time::Duration::ZERO)
+        .start()
+        .await
+        .expect("sandbox");
+    let pc = partner_center_tests::client_for(&sandbox.base_url(), TOKEN, quick_retries());
+    let (set, logs) = logs_of(async {
+        partner_center_fixtures::Fixtures::new(&pc).count(2).tag("secret").create().await
+    })
+    .await;
+    let set = set.expect("created");
+    for f in set.fixtures() {
+        let password = f.admin().expect("credentials").expose_password().to_owned();
+        assert!(!logs.contains(&password), "a password in the logs");
+        assert!(!format!("{f:?} {set:?}").contains(&password), "a password in Debug");
+    }
+    assert!(logs.contains("partner_center.create_customer"), "the create was logged: {logs}");
+    assert!(set.teardown().await.is_clean());
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn an_abandoned_creation_warns_with_the_customers_it_made() {
+    // A long read-after-create lag: the create waits at its read-back when it is dropped.
+    let sandbox = partner_center_sandbox::Sandbox::builder()
+        .tip_partner(TOKEN)
+        .read_after_create_lag(std::time::Duration::from_secs(30))
+        .start()
+        .await
+        .expect("sandbox");
+    let pc = partner_center_tests::client_for(&sandbox.base_url(), TOKEN, quick_retries());
+    let (timed_out, logs) = logs_of(async {
+        let create = partner_center_fixtures::Fixtures::new(&pc).count(1).tag("dropped").create();
+        tokio::time::timeout(std::time::Duration::from_secs(2), create).await
+    })
+    .await;
+    assert!(timed_out.is_err(), "the create was still waiting");
+    let made = sandbox.customers(TOKEN);
+    assert_eq!(made.len(), 1);
+    assert!(logs.contains("was abandoned") && logs.contains(&made[0].to_string()), "{logs}");
+}
