@@ -81,6 +81,12 @@ impl PartnerCenter {
         &self.shared.base_url
     }
 
+    /// Whether the base URL is on loopback (`127.0.0.0/8`, `::1`, `localhost`): a local sandbox
+    /// or a test server, not Partner Center.
+    pub fn is_loopback(&self) -> bool {
+        self.shared.tip == TipAccount::Loopback
+    }
+
     /// The cloud configured (also when a base URL overrides its host).
     pub fn cloud(&self) -> Cloud {
         self.shared.cloud

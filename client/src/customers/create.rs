@@ -15,7 +15,6 @@ use uuid::Uuid;
 
 use super::Customer;
 use super::address::Address;
-use super::filter::CustomerFilter;
 use crate::client::PartnerCenter;
 use crate::engine::ids::CallIds;
 use crate::engine::pacer::Resource;
@@ -406,32 +405,24 @@ impl<'a> CreateCustomer<'a> {
             %status,
             "the create was refused after an attempt that may have created the customer: looking for it by its domain"
         );
-        let mut list =
-            self.pc.customers().list().filter(CustomerFilter::domain_starts_with(&self.domain));
+        let mut list = self.pc.customers().list();
         if let Some(id) = self.correlation_id {
             list = list.correlation_id(id);
         }
-        let found = futures_util::TryStreamExt::try_collect::<Vec<Customer>>(list.stream()).await;
-        let found = match found {
-            Ok(found) => found,
-            // The refusal is the answer; the look-up's failure is said beside it.
-            Err(lookup) => {
-                tracing::warn!(error = %lookup, "looking for the customer by its domain failed");
-                return Err(refused);
-            }
-        };
-        match found
-            .into_iter()
-            .find(|c| c.domain().is_some_and(|d| d.eq_ignore_ascii_case(&self.domain)))
-        {
-            Some(customer) => Ok(CreatedCustomer {
+        match list.find_by_domain(&self.domain).await {
+            Ok(Some(customer)) => Ok(CreatedCustomer {
                 customer,
                 admin: None,
                 creation: Creation::Adopted,
                 status,
                 call,
             }),
-            None => Err(refused),
+            Ok(None) => Err(refused),
+            // The refusal is the answer; the look-up's failure is said beside it.
+            Err(lookup) => {
+                tracing::warn!(error = %lookup, "looking for the customer by its domain failed");
+                Err(refused)
+            }
         }
     }
 }

@@ -188,6 +188,7 @@ pub struct DeleteWithPurchases<'a> {
     subscription_polling: PollPolicy,
     azure_polling: PollPolicy,
     cancel_azure: bool,
+    known_orders: Vec<OrderId>,
     concurrency: usize,
     observer: Option<Observer<'a>>,
     stop: Option<Stop<'a>>,
@@ -201,6 +202,7 @@ impl fmt::Debug for DeleteWithPurchases<'_> {
             .field("subscription_polling", &self.subscription_polling)
             .field("azure_polling", &self.azure_polling)
             .field("cancel_azure", &self.cancel_azure)
+            .field("known_orders", &self.known_orders)
             .field("concurrency", &self.concurrency)
             .finish_non_exhaustive()
     }
@@ -218,6 +220,7 @@ impl<'a> DeleteWithPurchases<'a> {
             subscription_polling: PollPolicy::default(),
             azure_polling: PollPolicy::for_azure_entitlements(),
             cancel_azure: false,
+            known_orders: Vec::new(),
             concurrency: DEFAULT_ORDER_CONCURRENCY,
             observer: None,
             stop: None,
@@ -246,6 +249,15 @@ impl<'a> DeleteWithPurchases<'a> {
     /// a Global Administrator with the Admin Agent role.
     pub fn cancel_azure_subscriptions(mut self, yes: bool) -> Self {
         self.cancel_azure = yes;
+        self
+    }
+
+    /// Orders the caller knows the customer holds (the ids a cart's checkout answered with),
+    /// read and cancelled with those the entitlements show: a new order can take minutes to
+    /// appear there, and until it is cancelled it blocks the delete. Each is planned once, as
+    /// an entitlement's order is; its `entitlement_types` say `named by the caller`.
+    pub fn known_orders(mut self, orders: impl IntoIterator<Item = OrderId>) -> Self {
+        self.known_orders.extend(orders);
         self
     }
 
@@ -310,6 +322,7 @@ impl<'a> DeleteWithPurchases<'a> {
             subscription_polling,
             azure_polling,
             cancel_azure,
+            known_orders,
             concurrency,
             observer,
             stop,
@@ -321,6 +334,7 @@ impl<'a> DeleteWithPurchases<'a> {
             subscription_polling,
             azure_polling,
             cancel_azure,
+            known_orders,
             concurrency,
             observer,
         };

@@ -37,6 +37,8 @@ pub(super) struct Run<'a> {
     pub(super) subscription_polling: PollPolicy,
     pub(super) azure_polling: PollPolicy,
     pub(super) cancel_azure: bool,
+    /// Orders the caller named, planned with those the entitlements show.
+    pub(super) known_orders: Vec<OrderId>,
     pub(super) concurrency: usize,
     pub(super) observer: Option<Observer<'a>>,
 }
@@ -334,6 +336,9 @@ impl Run<'_> {
             } else {
                 by_subscription.insert(kind);
             }
+        }
+        for order in &self.known_orders {
+            referenced.entry(order.clone()).or_default().insert("named by the caller".to_owned());
         }
         let subscriptions = match by_id.subscriptions().list().send_while(&may_send).await {
             Ok(list) => list,

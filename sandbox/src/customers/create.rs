@@ -19,6 +19,7 @@ use uuid::Uuid;
 
 use super::address::{address_json, check_input, field, text, verdict};
 use super::domains::is_domain;
+use super::list::shown;
 use crate::handlers::with_store;
 use crate::layers::auth::Partner;
 use crate::routes::Incoming;
@@ -265,8 +266,4 @@ fn check_new_customer(body: &Map<String, Value>) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-fn shown(value: &str) -> String {
-    value.chars().take(64).collect()
 }

@@ -172,7 +172,8 @@ impl Query {
     }
 }
 
-fn shown(value: &str) -> String {
+/// At most 64 characters of what a request sent, for a message.
+pub(crate) fn shown(value: &str) -> String {
     value.chars().take(64).collect()
 }
 

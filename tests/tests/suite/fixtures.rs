@@ -250,3 +250,40 @@ async fn the_test_purchase_is_refused_outside_the_local_sandbox() {
     let err = Fixtures::new(&pc).with_purchase(true).create().await.expect_err("refused");
     assert!(err.to_string().contains("local sandbox only"), "{err}");
 }
+
+#[tokio::test]
+async fn the_procedure_cancels_orders_the_caller_names_before_the_entitlements_show_them() {
+    let sandbox = Sandbox::builder()
+        .tip_partner(TIP)
+        .read_after_create_lag(Duration::ZERO)
+        .purchase_listing_lag(Duration::from_secs(60))
+        .cancellation_latency(Duration::from_millis(100))
+        .start()
+        .await
+        .expect("sandbox starts");
+    let pc = client_for(&sandbox.base_url(), TIP, quick_retries());
+    let kept =
+        Fixtures::new(&pc).tag("known").with_purchase(true).create().await.expect("created").keep();
+    let (id, orders) = (kept[0].id(), kept[0].purchase().to_vec());
+    let fast =
+        partner_center_client::PollPolicy::default().with_interval(Duration::from_millis(20));
+    // Without the order's id the procedure cannot see it, and the delete is refused.
+    let blind = pc.customers().by_id(id).delete_with_purchases().polling(fast).await;
+    assert!(blind.is_err(), "the unseen order blocks the delete");
+    // With it, the order is planned, cancelled and waited for, then the customer deleted.
+    let named = pc.customers().by_id(id).delete_with_purchases().known_orders(orders.clone());
+    let plan = named.plan().await.expect("a plan").expect("something to end");
+    assert_eq!(plan.orders().iter().map(|o| o.id().clone()).collect::<Vec<_>>(), orders);
+    assert_eq!(plan.orders()[0].entitlement_types(), ["named by the caller"]);
+    let done = pc
+        .customers()
+        .by_id(id)
+        .delete_with_purchases()
+        .polling(fast)
+        .known_orders(orders.clone())
+        .await
+        .expect("deleted");
+    assert_eq!(done.cancelled(), orders.as_slice());
+    assert!(done.deleted().is_some());
+    assert!(sandbox.customers(TIP).is_empty());
+}

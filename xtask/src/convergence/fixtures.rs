@@ -167,13 +167,5 @@ fn one_trial(bin: &Path, work: &Path, seed: u64, report: &mut CrashReport) -> Re
             broken.push(format!("a request named bystander {b}: {} {}", r["method"], r["path"]));
         }
     }
-    if broken.is_empty() {
-        Ok(())
-    } else {
-        broken.truncate(10);
-        Err(format!(
-            "broke the rules (replay with --first-seed {seed} --trials 1): {}",
-            broken.join("; ")
-        ))
-    }
+    super::verdict(seed, broken)
 }

@@ -192,14 +192,18 @@ fn one_trial(
         after: &after,
         record: &record,
     };
-    let mut broken = broken_rules(&seen, &runs);
+    verdict(seed, broken_rules(&seen, &runs))
+}
+
+/// A trial's verdict from the rules it broke (the first ten named), with the seed that
+/// replays it.
+pub(crate) fn verdict(seed: u64, mut broken: Vec<String>) -> Result<(), String> {
     if broken.is_empty() {
-        Ok(())
-    } else {
-        broken.truncate(10);
-        Err(format!(
-            "broke the rules (replay with --first-seed {seed} --trials 1): {}",
-            broken.join("; ")
-        ))
+        return Ok(());
     }
+    broken.truncate(10);
+    Err(format!(
+        "broke the rules (replay with --first-seed {seed} --trials 1): {}",
+        broken.join("; ")
+    ))
 }

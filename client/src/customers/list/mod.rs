@@ -149,6 +149,15 @@ impl<'a> ListCustomers<'a> {
         }))
     }
 
+    /// The customer whose default domain is `domain` (compared without regard to case), if the
+    /// partner has one: the server lists those whose domain starts with it (the `Domain`
+    /// filter), the exact match is chosen here. Replaces any filter set before.
+    pub async fn find_by_domain(self, domain: &str) -> Result<Option<Customer>, Error> {
+        let listed: Vec<Customer> =
+            self.filter(CustomerFilter::domain_starts_with(domain)).stream().try_collect().await?;
+        Ok(listed.into_iter().find(|c| c.domain().is_some_and(|d| d.eq_ignore_ascii_case(domain))))
+    }
+
     /// Every customer, page after page (see [`Self::pages`]).
     pub fn stream(self) -> CustomerStream<'a> {
         Box::pin(
